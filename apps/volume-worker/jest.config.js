@@ -1,0 +1,6 @@
+module.exports = {
+  displayName: 'volume-worker',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+};

@@ -1,0 +1,7 @@
+export * from './bootstrap';
+export * from './config';
+export * from './health';
+export * from './heartbeat';
+export * from './logger';
+export * from './nats.service';
+export * from './platform.module';
