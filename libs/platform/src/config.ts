@@ -115,6 +115,7 @@ export function loadConfig<S extends ConfigSchema>(
 export const commonConfigSchema = {
   DATABASE_URL: env.url('PostgreSQL connection URL', 'postgres://postgres@127.0.0.1:5432/volumes'),
   NATS_URL: env.url('NATS server URL', 'nats://127.0.0.1:4222'),
+  NATS_SUBJECT_PREFIX: env.string('Namespace for every NATS subject, so that several deployments can share one server; empty = none', ''),
   LOG_LEVEL: env.enum('Log level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
   REPORT_INTERVAL_S: env.int('Seconds between service heartbeats (and pool reports on workers)', 10, 1),
   SHUTDOWN_TIMEOUT_S: env.int('Seconds an app may take to stop on SIGTERM before it exits anyway', 20, 1),

@@ -34,9 +34,14 @@ export class NatsService {
   private constructor(
     readonly connection: NatsConnection,
     private readonly log: Logger,
+    private readonly prefix: string,
   ) {}
 
-  static async connect(url: string, name: string, log: Logger): Promise<NatsService> {
+  /**
+   * `subjectPrefix` puts every subject of this deployment under its own namespace, so that several
+   * stacks (parallel test suites, staging next to dev) can share one NATS server without crosstalk.
+   */
+  static async connect(url: string, name: string, log: Logger, subjectPrefix = ''): Promise<NatsService> {
     const connection = await connect({
       servers: url,
       name,
@@ -44,7 +49,7 @@ export class NatsService {
       reconnectTimeWait: 500,
       timeout: 5_000,
     });
-    const svc = new NatsService(connection, log);
+    const svc = new NatsService(connection, log, subjectPrefix ? `${subjectPrefix}.` : '');
     void (async () => {
       for await (const s of connection.status()) {
         if (s.type === 'disconnect' || s.type === 'reconnect') log.warn({ nats: s.type }, `NATS ${s.type}`);
@@ -53,12 +58,16 @@ export class NatsService {
     return svc;
   }
 
+  private subject(template: string, host?: string): string {
+    return this.prefix + resolveSubject(template, host);
+  }
+
   get isConnected(): boolean {
     return !this.connection.isClosed() && !this.connection.isDraining();
   }
 
   async call<Req, Res>(contract: CallContract<Req, Res>, payload: Req, opts: CallOptions = {}): Promise<Res> {
-    const subject = resolveSubject(contract.subject, opts.host);
+    const subject = this.subject(contract.subject, opts.host);
     const envelope: RequestEnvelope<Req> = { requestId: opts.requestId, payload };
     let reply;
     try {
@@ -86,7 +95,7 @@ export class NatsService {
     handler: (payload: Req, meta: HandlerMeta) => Promise<Res> | Res,
     opts: { host?: string } = {},
   ): void {
-    const subject = resolveSubject(contract.subject, opts.host);
+    const subject = this.subject(contract.subject, opts.host);
     const sub = this.connection.subscribe(subject, {
       queue: contract.queue,
       callback: (err, msg) => {
@@ -124,17 +133,18 @@ export class NatsService {
 
   publish<T>(contract: EventContract<T>, payload: T, requestId?: string): void {
     const envelope: RequestEnvelope<T> = { requestId, payload };
-    this.connection.publish(contract.subject, codec.encode(envelope));
+    this.connection.publish(this.subject(contract.subject), codec.encode(envelope));
   }
 
   subscribe<T>(contract: EventContract<T>, handler: (payload: T, meta: HandlerMeta) => Promise<void> | void): void {
-    const sub = this.connection.subscribe(contract.subject, {
+    const subject = this.subject(contract.subject);
+    const sub = this.connection.subscribe(subject, {
       queue: contract.queue,
       callback: (err, msg) => {
         if (err) return;
         const work = (async () => {
           const envelope = codec.decode(msg.data) as RequestEnvelope<T>;
-          const log = this.log.child({ subject: contract.subject, reqId: envelope.requestId });
+          const log = this.log.child({ subject, reqId: envelope.requestId });
           try {
             await handler(envelope.payload, { requestId: envelope.requestId, log });
           } catch (e) {
@@ -147,7 +157,8 @@ export class NatsService {
     this.subscriptions.push(sub);
   }
 
-  private track(work: Promise<unknown>): void {
+  /** Work started by a handler that outlives its reply; `drain()` waits for it too. */
+  track(work: Promise<unknown>): void {
     this.inflight.add(work);
     void work.finally(() => this.inflight.delete(work));
   }

@@ -17,7 +17,7 @@ export interface AppIdentity {
 
 export interface PlatformOptions {
   identity: AppIdentity;
-  config: { DATABASE_URL: string; NATS_URL: string };
+  config: { DATABASE_URL: string; NATS_URL: string; NATS_SUBJECT_PREFIX: string };
   logger: Logger;
   dbPoolSize?: number;
 }
@@ -52,7 +52,12 @@ export class PlatformModule {
         {
           provide: NatsService,
           useFactory: () =>
-            NatsService.connect(opts.config.NATS_URL, `${opts.identity.app}:${opts.identity.host}`, opts.logger),
+            NatsService.connect(
+              opts.config.NATS_URL,
+              `${opts.identity.app}:${opts.identity.host}`,
+              opts.logger,
+              opts.config.NATS_SUBJECT_PREFIX,
+            ),
         },
         {
           provide: DataSource,

@@ -1,0 +1,14 @@
+import { Injectable } from '@nestjs/common';
+import { SchedulerSubjects } from '@volume/contracts';
+import { NatsService } from '@volume/platform';
+
+/** Every message the API sends to the scheduler. */
+@Injectable()
+export class SchedulerClient {
+  constructor(private readonly nats: NatsService) {}
+
+  /** call: waits only until a scheduler has taken the request; placement goes on after the reply. */
+  async scheduleCreate(volumeId: string, requestId?: string): Promise<void> {
+    await this.nats.call(SchedulerSubjects.createVolume, { volumeId }, { requestId });
+  }
+}

@@ -1,0 +1,33 @@
+import { Injectable } from '@nestjs/common';
+import { DeleteVolumeReply, InitializeConnectionReply, WorkerSubjects } from '@volume/contracts';
+import { extractHost } from '@volume/domain';
+import { NatsService } from '@volume/platform';
+
+/** Every message the API sends to a volume-worker, addressed by the volume's `host@backend#pool`. */
+@Injectable()
+export class WorkerClient {
+  constructor(private readonly nats: NatsService) {}
+
+  private static target(volumeHost: string): string {
+    return extractHost(volumeHost, 'host') as string;
+  }
+
+  /** call: the API answers 202 at once and does not wait for this (the caller decides). */
+  deleteVolume(volumeHost: string, volumeId: string, requestId?: string): Promise<DeleteVolumeReply> {
+    return this.nats.call(WorkerSubjects.deleteVolume, { volumeId }, { host: WorkerClient.target(volumeHost), requestId });
+  }
+
+  /** call: the attachment's connection_info is in the HTTP answer. */
+  initializeConnection(
+    volumeHost: string,
+    volumeId: string,
+    connector: Record<string, unknown> | null,
+    requestId?: string,
+  ): Promise<InitializeConnectionReply> {
+    return this.nats.call(
+      WorkerSubjects.initializeConnection,
+      { volumeId, connector },
+      { host: WorkerClient.target(volumeHost), requestId },
+    );
+  }
+}

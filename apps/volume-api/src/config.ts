@@ -1,0 +1,22 @@
+import { commonConfigSchema, ConfigOf, env, loadConfig } from '@volume/platform';
+
+export const apiConfigSchema = {
+  ...commonConfigSchema,
+  API_HOST: env.string('Address the HTTP API listens on', '0.0.0.0'),
+  API_PORT: env.int('Port the HTTP API listens on (Cinder uses 8776)', 8776, 0),
+  AUTH_STRATEGY: env.enum(
+    'noauth: X-Auth-Token "user:project" (admin = user "admin" or X-Roles admin); keystone: trust X-User-Id/X-Project-Id/X-Roles set by keystonemiddleware in front',
+    ['noauth', 'keystone'] as const,
+    'noauth',
+  ),
+  PUBLIC_ENDPOINT: env.string('Base URL for links and version documents (like Cinder public_endpoint); empty = from the request', ''),
+  OSAPI_MAX_LIMIT: env.int('Largest page a list returns (Cinder osapi_max_limit)', 1000, 1),
+  SERVICE_DOWN_TIME_S: env.int('A service whose last heartbeat is older than this is down (Cinder service_down_time)', 60, 1),
+  DEFAULT_AVAILABILITY_ZONE: env.string('Availability zone of volumes created without one', 'nova'),
+};
+
+export type ApiConfig = ConfigOf<typeof apiConfigSchema>;
+
+export function loadApiConfig(source: Record<string, string | undefined> = process.env): ApiConfig {
+  return loadConfig('volume-api', apiConfigSchema, source);
+}

@@ -1,0 +1,53 @@
+import { CodedError, ErrorCode } from '@volume/contracts';
+
+export interface Caller {
+  userId: string;
+  projectId: string;
+  roles: string[];
+  isAdmin: boolean;
+}
+
+type Headers = Record<string, string | string[] | undefined>;
+
+function header(headers: Headers, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function rolesOf(headers: Headers): string[] {
+  return (header(headers, 'x-roles') ?? '')
+    .split(',')
+    .map((r) => r.trim().toLowerCase())
+    .filter(Boolean);
+}
+
+const UNAUTHORIZED =
+  'This server could not verify that you are authorized to access the document you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.';
+
+/**
+ * noauth, as Cinder's NoAuthMiddleware reads the token (`user:project`, project defaults to user),
+ * except that only the user `admin` or an `admin` role is admin (Nova's noauth2 convention), so
+ * that member views can be seen without Keystone. Cinder's noauth makes every caller admin.
+ */
+export function noauthCaller(headers: Headers): Caller {
+  const token = header(headers, 'x-auth-token');
+  if (!token) throw new CodedError(ErrorCode.Unauthorized, UNAUTHORIZED);
+  const idx = token.indexOf(':');
+  const userId = idx < 0 ? token : token.slice(0, idx);
+  const projectId = (idx < 0 ? '' : token.slice(idx + 1)) || userId;
+  const roles = rolesOf(headers);
+  return { userId, projectId, roles, isAdmin: userId === 'admin' || roles.includes('admin') };
+}
+
+/** Headers set by keystonemiddleware after it validated the token (Cinder's keystone pipeline). */
+export function keystoneCaller(headers: Headers): Caller {
+  const userId = header(headers, 'x-user-id') ?? header(headers, 'x-user');
+  const projectId = header(headers, 'x-project-id') ?? header(headers, 'x-tenant-id') ?? '';
+  if (!userId) throw new CodedError(ErrorCode.Unauthorized, UNAUTHORIZED);
+  const roles = rolesOf(headers);
+  return { userId, projectId, roles, isAdmin: roles.includes('admin') };
+}
+
+export function callerFor(strategy: 'noauth' | 'keystone', headers: Headers): Caller {
+  return strategy === 'noauth' ? noauthCaller(headers) : keystoneCaller(headers);
+}

@@ -1,0 +1,27 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { CodedError } from '@volume/contracts';
+import { faultBody, GENERIC_400, toFault } from './fault';
+
+/** Every error a controller throws leaves as Cinder's fault body; unexpected ones are logged, never shown. */
+@Catch()
+export class CinderFaultFilter implements ExceptionFilter {
+  catch(err: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const req = http.getRequest<FastifyRequest>();
+    let status: number;
+    let message: string;
+    if (err instanceof CodedError) {
+      ({ status, message } = toFault(err));
+    } else if (err instanceof HttpException && err.getStatus() < 500) {
+      status = err.getStatus() === 404 ? 404 : 400;
+      message = status === 404 ? 'The resource could not be found.' : GENERIC_400;
+    } else {
+      req.log.error({ err }, 'unhandled error');
+      ({ status, message } = toFault(err));
+    }
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    reply.code(status).type('application/json').send(faultBody(status, message));
+  }
+}

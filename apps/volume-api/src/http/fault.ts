@@ -1,0 +1,47 @@
+import { CodedError, ErrorCode } from '@volume/contracts';
+
+/** Cinder's fault body key per status (wsgi.Fault._fault_names); anything else is computeFault. */
+const FAULT_NAMES: Record<number, string> = {
+  400: 'badRequest',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'itemNotFound',
+  405: 'badMethod',
+  409: 'conflictingRequest',
+  413: 'overLimit',
+  415: 'badMediaType',
+  501: 'notImplemented',
+  503: 'serviceUnavailable',
+};
+
+export function faultBody(status: number, message: string): Record<string, { code: number; message: string }> {
+  return { [FAULT_NAMES[status] ?? 'computeFault']: { code: status, message } };
+}
+
+const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  [ErrorCode.BadRequest]: 400,
+  [ErrorCode.InvalidVolume]: 400,
+  [ErrorCode.InvalidHost]: 400,
+  [ErrorCode.NoValidBackend]: 400,
+  [ErrorCode.Unauthorized]: 401,
+  [ErrorCode.Forbidden]: 403,
+  [ErrorCode.NotFound]: 404,
+  [ErrorCode.Conflict]: 409,
+  [ErrorCode.OverLimit]: 413,
+  [ErrorCode.Timeout]: 503,
+  [ErrorCode.Unavailable]: 503,
+  [ErrorCode.BackendFailure]: 500,
+  [ErrorCode.Internal]: 500,
+};
+
+export const GENERIC_500 = 'The server has either erred or is incapable of performing the requested operation.';
+export const GENERIC_400 = 'The server could not comply with the request since it is either malformed or otherwise incorrect.';
+
+/** Maps any error to (status, message) without leaking internals of unexpected failures. */
+export function toFault(err: unknown): { status: number; message: string } {
+  if (err instanceof CodedError) {
+    const status = STATUS_BY_CODE[err.code] ?? 500;
+    return { status, message: status === 500 ? GENERIC_500 : err.message };
+  }
+  return { status: 500, message: GENERIC_500 };
+}

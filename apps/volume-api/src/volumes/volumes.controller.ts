@@ -1,0 +1,100 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { FastifyReply } from 'fastify';
+import { CodedError, ErrorCode } from '@volume/contracts';
+import { SUPPORT_VOLUME_SCHEMA_CHANGES, VOLUME_SUMMARY, VOLUME_SUMMARY_METADATA } from '@volume/microversion';
+import { collectionHref } from '../http/links';
+import { AuthedContext, Ctx } from '../http/request-context';
+import { VolumeActionsService } from './volume-actions.service';
+import { parseCreateRequest, parseListRequest, parseUpdateRequest, QueryParams } from './volume-requests';
+import { volumeDetail, volumeSummary } from './volume.view-builder';
+import { VolumesService } from './volumes.service';
+
+/** Cinder's resource-not-found answer for a route that exists only from a later microversion. */
+function versionNotFound(): CodedError {
+  return new CodedError(ErrorCode.NotFound, 'The resource could not be found.');
+}
+
+@Controller('v3/volumes')
+export class VolumesController {
+  constructor(
+    private readonly volumes: VolumesService,
+    private readonly actions: VolumeActionsService,
+  ) {}
+
+  @Get()
+  index(@Ctx() ctx: AuthedContext, @Query() query: QueryParams) {
+    return this.list(ctx, query, false);
+  }
+
+  @Get('detail')
+  detail(@Ctx() ctx: AuthedContext, @Query() query: QueryParams) {
+    return this.list(ctx, query, true);
+  }
+
+  private async list(ctx: AuthedContext, query: QueryParams, detail: boolean) {
+    const spec = await parseListRequest(query, ctx);
+    const { items, count } = await this.volumes.list(ctx.caller, spec);
+    const body: Record<string, unknown> = {
+      volumes: items.map((v) => (detail ? volumeDetail(ctx, v, { withExtensions: true }) : volumeSummary(ctx, v))),
+    };
+    // Cinder's _get_collection_links: a next link whenever the page is full (even the last one).
+    const itemCount = count ?? items.length;
+    if (items.length > 0 && spec.limit <= itemCount) {
+      const params = new URLSearchParams();
+      for (const [k, v] of Object.entries(query)) if (k !== 'marker') params.append(k, String(v));
+      params.append('marker', items[items.length - 1].id);
+      body.volumes_links = [{ rel: 'next', href: `${collectionHref(ctx, detail ? 'volumes/detail' : 'volumes')}?${params}` }];
+    }
+    if (count !== undefined) body.count = count;
+    return body;
+  }
+
+  @Get('summary')
+  async summary(@Ctx() ctx: AuthedContext, @Query('all_tenants') allTenants?: string) {
+    if (!ctx.version.gte(VOLUME_SUMMARY)) throw versionNotFound();
+    const s = await this.volumes.summary(ctx.caller, ctx.caller.isAdmin && allTenants !== undefined && allTenants !== '0');
+    const out: Record<string, unknown> = { total_count: s.count, total_size: s.size };
+    if (ctx.version.gte(VOLUME_SUMMARY_METADATA)) out.metadata = s.metadata;
+    return { 'volume-summary': out };
+  }
+
+  @Get(':id')
+  async show(@Ctx() ctx: AuthedContext, @Param('id') id: string) {
+    const v = await this.volumes.get(ctx.caller, id);
+    return { volume: volumeDetail(ctx, v, { withExtensions: true }) };
+  }
+
+  @Post()
+  @HttpCode(202)
+  async create(@Ctx() ctx: AuthedContext, @Body() body: unknown) {
+    const input = await parseCreateRequest(body, ctx);
+    const v = await this.volumes.create(ctx.caller, input, ctx.requestId);
+    return { volume: volumeDetail(ctx, v, { withExtensions: false }) };
+  }
+
+  @Put(':id')
+  async update(@Ctx() ctx: AuthedContext, @Param('id') id: string, @Body() body: unknown) {
+    await this.volumes.get(ctx.caller, id);
+    const input = parseUpdateRequest(body, ctx, ctx.version.gte(SUPPORT_VOLUME_SCHEMA_CHANGES));
+    const v = await this.volumes.update(ctx.caller, id, input);
+    return { volume: volumeDetail(ctx, v, { withExtensions: false }) };
+  }
+
+  @Delete(':id')
+  @HttpCode(202)
+  async remove(@Ctx() ctx: AuthedContext, @Param('id') id: string) {
+    await this.volumes.delete(ctx.caller, id, ctx.requestId);
+  }
+
+  @Post(':id/action')
+  async action(
+    @Ctx() ctx: AuthedContext,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const result = await this.actions.dispatch(ctx, id, body);
+    reply.code(result.status);
+    return result.body;
+  }
+}

@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { Logger } from 'pino';
+import { DataSource, EntityManager, In } from 'typeorm';
+import { CodedError, ErrorCode } from '@volume/contracts';
+import { LOGGER } from '@volume/platform';
+import { VolumeEntity, VolumeMetadataEntity, VolumeTypeEntity } from '@volume/persistence';
+import { API_CONFIG } from '../api-config.token';
+import { SchedulerClient } from '../clients/scheduler.client';
+import { WorkerClient } from '../clients/worker.client';
+import { ApiConfig } from '../config';
+import { Caller } from '../http/auth';
+import { canSeeProject } from '../http/policy';
+import { UUID, VolumeListRepository, VolumeListSpec } from './volume-list.repository';
+
+export interface CreateVolumeInput {
+  name: string | null;
+  description: string | null;
+  size: number;
+  metadata: Record<string, string>;
+  volumeType: VolumeTypeEntity;
+  availabilityZone: string | null;
+}
+
+export interface UpdateVolumeInput {
+  name?: string | null;
+  description?: string | null;
+  metadata?: Record<string, string>;
+}
+
+/** Statuses from which Cinder lets a volume be deleted (without force). */
+const DELETABLE = ['available', 'error', 'error_restoring', 'error_extending', 'error_managing'];
+/** Migration states that do not block an operation (Cinder's AVAILABLE_MIGRATION_STATUS). */
+const IDLE_MIGRATION = [null, 'deleting', 'error', 'success'];
+
+@Injectable()
+export class VolumesService {
+  private readonly lists: VolumeListRepository;
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly scheduler: SchedulerClient,
+    private readonly workers: WorkerClient,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {
+    this.lists = new VolumeListRepository(ds);
+  }
+
+  static notFound(id: string): CodedError {
+    return new CodedError(ErrorCode.NotFound, `Volume ${id} could not be found.`);
+  }
+
+  /** One volume with what its views need; a volume of another project is "not found" to members. */
+  async get(caller: Caller, id: string, em: EntityManager = this.ds.manager): Promise<VolumeEntity> {
+    if (!UUID.test(id)) throw VolumesService.notFound(id);
+    const v = await em
+      .getRepository(VolumeEntity)
+      .createQueryBuilder('v')
+      .leftJoinAndSelect('v.metadata', 'meta')
+      .leftJoinAndSelect('v.attachments', 'att')
+      .leftJoinAndSelect('v.volumeType', 'vt')
+      .where('v.id = :id', { id })
+      .getOne();
+    if (!v || !canSeeProject(caller, v.projectId)) throw VolumesService.notFound(id);
+    return v;
+  }
+
+  list(caller: Caller, spec: VolumeListSpec) {
+    return this.lists.list(caller, spec);
+  }
+
+  summary(caller: Caller, allTenants: boolean) {
+    return this.lists.summary(caller, allTenants);
+  }
+
+  async create(caller: Caller, input: CreateVolumeInput, requestId: string): Promise<VolumeEntity> {
+    const availabilityZone = await this.availabilityZone(input.availabilityZone);
+    const id = randomUUID();
+    await this.ds.transaction(async (em) => {
+      await em.getRepository(VolumeEntity).insert({
+        id,
+        projectId: caller.projectId,
+        userId: caller.userId,
+        displayName: input.name,
+        displayDescription: input.description,
+        size: input.size,
+        status: 'creating',
+        attachStatus: 'detached',
+        availabilityZone,
+        volumeTypeId: input.volumeType.id,
+        // Cinder's column default; the worker sets what its backend really does.
+        sharedTargets: true,
+        useQuota: true,
+        createdAt: new Date(),
+      });
+      await this.writeMetadata(em, id, input.metadata);
+    });
+    const created = await this.get(caller, id);
+    try {
+      await this.scheduler.scheduleCreate(id, requestId);
+    } catch (err) {
+      // Nobody took the request: the volume cannot be created, say so on the row (Cinder: error).
+      this.log.error({ err, volumeId: id, reqId: requestId }, 'scheduler did not take the create request');
+      await this.ds.getRepository(VolumeEntity).update({ id, status: 'creating' }, { status: 'error', updatedAt: new Date() });
+    }
+    return created;
+  }
+
+  private async availabilityZone(requested: string | null): Promise<string> {
+    if (!requested) return this.config.DEFAULT_AVAILABILITY_ZONE;
+    const known = await this.ds.query(
+      `SELECT 1 FROM services WHERE "binary" = 'cinder-volume' AND availability_zone = $1 LIMIT 1`,
+      [requested],
+    );
+    if (known.length === 0 && requested !== this.config.DEFAULT_AVAILABILITY_ZONE) {
+      throw new CodedError(ErrorCode.BadRequest, `Availability zone '${requested}' is invalid.`);
+    }
+    return requested;
+  }
+
+  async update(caller: Caller, id: string, input: UpdateVolumeInput): Promise<VolumeEntity> {
+    await this.ds.transaction(async (em) => {
+      const v = await this.get(caller, id, em);
+      if (v.status === 'maintenance') {
+        throw new CodedError(ErrorCode.InvalidVolume, 'Invalid volume: The volume cannot be updated during maintenance.');
+      }
+      const changes: Partial<VolumeEntity> = { updatedAt: new Date() };
+      if (input.name !== undefined) changes.displayName = input.name;
+      if (input.description !== undefined) changes.displayDescription = input.description;
+      await em.getRepository(VolumeEntity).update({ id }, changes);
+      if (input.metadata !== undefined) {
+        await em.getRepository(VolumeMetadataEntity).delete({ volumeId: id });
+        await this.writeMetadata(em, id, input.metadata);
+      }
+    });
+    return this.get(caller, id);
+  }
+
+  private async writeMetadata(em: EntityManager, volumeId: string, metadata: Record<string, string>): Promise<void> {
+    const rows = Object.entries(metadata).map(([key, value]) => ({ volumeId, key, value }));
+    if (rows.length) await em.getRepository(VolumeMetadataEntity).insert(rows);
+  }
+
+  /**
+   * Marks the volume `deleting` in one conditional UPDATE (so a racing attach or migrate loses),
+   * then asks its worker to remove the data; a volume never placed is removed at once.
+   */
+  async delete(caller: Caller, id: string, requestId: string): Promise<void> {
+    const v = await this.get(caller, id);
+    const result = await this.ds
+      .createQueryBuilder()
+      .update(VolumeEntity)
+      .set({ status: 'deleting', previousStatus: () => 'status', updatedAt: new Date() })
+      .where('id = :id', { id })
+      .andWhere({ status: In(DELETABLE) })
+      .andWhere(`(migration_status IS NULL OR migration_status IN ('deleting', 'error', 'success'))`)
+      .andWhere(`attach_status <> 'attached'`)
+      .andWhere(`NOT EXISTS (SELECT 1 FROM volume_attachments a WHERE a.volume_id = :id)`, { id })
+      .execute();
+    if (!result.affected) {
+      throw new CodedError(
+        ErrorCode.InvalidVolume,
+        'Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.',
+      );
+    }
+    if (!v.host) {
+      await this.ds.getRepository(VolumeEntity).delete({ id });
+      return;
+    }
+    // Cinder casts the delete: the API answers 202 now; a worker that misses it finishes on restart.
+    this.workers.deleteVolume(v.host, id, requestId).catch((err) => {
+      this.log.warn({ err, volumeId: id, reqId: requestId }, 'worker did not confirm the delete; it resumes on restart');
+    });
+  }
+}
+
+export { IDLE_MIGRATION };

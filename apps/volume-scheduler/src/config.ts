@@ -1,0 +1,23 @@
+import { hostname } from 'node:os';
+import { commonConfigSchema, ConfigOf, env, loadConfig } from '@volume/platform';
+
+export const SCHEDULER_APP = 'volume-scheduler';
+
+export const schedulerConfigSchema = {
+  ...commonConfigSchema,
+  SCHEDULER_HOST: env.string('Name this scheduler reports in os-services (one per replica)', hostname()),
+  SCHEDULER_AVAILABILITY_ZONE: env.string('Zone this scheduler reports in os-services', 'nova'),
+  CAPACITY_WEIGHT_MULTIPLIER: env.string('CapacityWeigher multiplier: positive spreads, negative stacks (Cinder capacity_weight_multiplier)', '1.0'),
+  SERVICE_DOWN_TIME_S: env.int('Pools of a worker whose heartbeat is older than this are not placed on', 60, 1),
+  STALE_CREATE_S: env.int('At start, unplaced volumes still creating after this many seconds go to error', 120, 1),
+};
+
+export type SchedulerConfig = ConfigOf<typeof schedulerConfigSchema>;
+
+export function loadSchedulerConfig(source: Record<string, string | undefined> = process.env): SchedulerConfig {
+  const config = loadConfig(SCHEDULER_APP, schedulerConfigSchema, source);
+  if (!Number.isFinite(Number(config.CAPACITY_WEIGHT_MULTIPLIER))) {
+    throw new Error(`${SCHEDULER_APP}: CAPACITY_WEIGHT_MULTIPLIER=${config.CAPACITY_WEIGHT_MULTIPLIER} is not a number`);
+  }
+  return config;
+}

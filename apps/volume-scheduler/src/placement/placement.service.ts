@@ -1,0 +1,142 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Logger } from 'pino';
+import { DataSource, EntityManager } from 'typeorm';
+import { CodedError, ErrorCode, WorkerSubjects } from '@volume/contracts';
+import { extractHost, place, PoolStats } from '@volume/domain';
+import { APP_CONFIG, LOGGER, NatsService } from '@volume/platform';
+import { SchedulerConfig } from '../config';
+
+interface PoolRow {
+  name: string;
+  availability_zone: string;
+  total_capacity_gb: number;
+  free_capacity_gb: number;
+  capabilities: Record<string, unknown>;
+  allocated: string;
+}
+
+/**
+ * Places new volumes. The choice and the capacity it takes are decided in one transaction that
+ * locks the candidate pools, so concurrent creates (from any replica) never overfill a pool.
+ */
+@Injectable()
+export class PlacementService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly nats: NatsService,
+    @Inject(APP_CONFIG) private readonly config: SchedulerConfig,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  /** Pools whose worker is up, with allocated capacity summed from the volumes placed on them. */
+  async livePools(em: EntityManager, lock: boolean): Promise<PoolStats[]> {
+    const rows: PoolRow[] = await em.query(
+      `SELECT p.name, p.availability_zone, p.total_capacity_gb, p.free_capacity_gb, p.capabilities,
+              COALESCE((SELECT SUM(v.size) FROM volumes v WHERE v.host = p.name), 0) AS allocated
+         FROM pools p
+         JOIN services s ON s.host = split_part(p.name, '#', 1) AND s."binary" = 'cinder-volume'
+        WHERE s.updated_at > now() - make_interval(secs => $1) AND NOT s.disabled
+        ORDER BY p.name
+        ${lock ? 'FOR UPDATE OF p' : ''}`,
+      [this.config.SERVICE_DOWN_TIME_S],
+    );
+    return rows.map((r) => {
+      const c = r.capabilities;
+      const allocated = Number(r.allocated);
+      return {
+        host: r.name,
+        availabilityZone: r.availability_zone,
+        totalCapacityGb: r.total_capacity_gb,
+        freeCapacityGb: r.free_capacity_gb,
+        allocatedCapacityGb: allocated,
+        // Sparse files: what is provisioned is what was allocated to volumes.
+        provisionedCapacityGb: allocated,
+        reservedPercentage: Number(c.reservedPercentage ?? 0),
+        maxOverSubscriptionRatio: Number(c.maxOverSubscriptionRatio ?? 20),
+        thinProvisioningSupport: Boolean(c.thinProvisioningSupport),
+        thickProvisioningSupport: Boolean(c.thickProvisioningSupport),
+        volumeBackendName: String(c.volumeBackendName ?? ''),
+        storageProtocol: String(c.storageProtocol ?? ''),
+        driverVersion: String(c.driverVersion ?? ''),
+      };
+    });
+  }
+
+  /** Chooses a pool and records it on the volume; returns the pool, or null when the volume is not ours to place. */
+  private async reserve(volumeId: string): Promise<{ poolHost: string; sizeGb: number } | null> {
+    return this.ds.transaction(async (em) => {
+      const [vol] = await em.query(
+        `SELECT v.id, v.size, v.availability_zone, v.volume_type_id, v.host, v.status
+           FROM volumes v WHERE v.id = $1 FOR UPDATE`,
+        [volumeId],
+      );
+      if (!vol || vol.status !== 'creating' || vol.host) return null;
+      const specs: { key: string; value: string }[] = await em.query(
+        `SELECT key, value FROM volume_type_extra_specs WHERE volume_type_id = $1`,
+        [vol.volume_type_id],
+      );
+      const pools = await this.livePools(em, true);
+      const result = place(
+        { sizeGb: vol.size, availabilityZone: vol.availability_zone, extraSpecs: Object.fromEntries(specs.map((s) => [s.key, s.value])) },
+        pools,
+        { capacityWeightMultiplier: Number(this.config.CAPACITY_WEIGHT_MULTIPLIER) },
+      );
+      const best = result.candidates[0];
+      if (!best) {
+        throw new CodedError(
+          ErrorCode.NoValidBackend,
+          `No valid backend was found. ${result.rejections.map((r) => `${r.host}: ${r.reason}`).join('; ') || 'No pools are reported.'}`,
+        );
+      }
+      await em.query(`UPDATE volumes SET host = $2, updated_at = now() WHERE id = $1`, [volumeId, best.host]);
+      return { poolHost: best.host, sizeGb: vol.size as number };
+    });
+  }
+
+  /** Places, then asks the chosen worker to create the data; any failure leaves the volume in `error`. */
+  async placeAndCreate(volumeId: string, requestId: string | undefined, log: Logger = this.log): Promise<void> {
+    let placed: { poolHost: string; sizeGb: number } | null;
+    try {
+      placed = await this.reserve(volumeId);
+    } catch (err) {
+      log.error({ err, volumeId }, 'placement failed; volume set to error');
+      await this.markError(volumeId);
+      return;
+    }
+    if (!placed) {
+      log.warn({ volumeId }, 'volume is not waiting for placement; nothing to do');
+      return;
+    }
+    const { poolHost, sizeGb } = placed;
+    log.info({ volumeId, poolHost }, 'volume placed');
+    try {
+      const reply = await this.nats.call(
+        WorkerSubjects.createVolume,
+        { volumeId, poolHost, sizeGb },
+        { host: extractHost(poolHost, 'host') as string, requestId },
+      );
+      log.info({ volumeId, status: reply.status }, 'worker answered create');
+    } catch (err) {
+      log.error({ err, volumeId, poolHost }, 'worker did not create the volume; volume set to error');
+      await this.markError(volumeId);
+    }
+  }
+
+  private async markError(volumeId: string): Promise<void> {
+    await this.ds.query(`UPDATE volumes SET status = 'error', updated_at = now() WHERE id = $1 AND status = 'creating'`, [volumeId]);
+  }
+
+  /** What a crash left behind: unplaced volumes nobody will place any more. */
+  async failStaleCreates(): Promise<number> {
+    // TypeORM answers an UPDATE ... RETURNING with [rows, affected].
+    const [rows]: [{ id: string }[], number] = await this.ds.query(
+      `UPDATE volumes SET status = 'error', updated_at = now()
+        WHERE status = 'creating' AND host IS NULL AND created_at < now() - make_interval(secs => $1)
+        RETURNING id`,
+      [this.config.STALE_CREATE_S],
+    );
+    const ids = rows.map((r) => r.id);
+    if (ids.length) this.log.warn({ volumeIds: ids }, 'unplaced volumes left creating by a crash set to error');
+    return ids.length;
+  }
+}

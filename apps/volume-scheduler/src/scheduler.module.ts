@@ -1,0 +1,56 @@
+import { BeforeApplicationShutdown, DynamicModule, Inject, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { APP_IDENTITY, AppIdentity, LOGGER, NatsService, PlatformModule, serveHealth, ServiceHeartbeat } from '@volume/platform';
+import { SCHEDULER_APP, SchedulerConfig } from './config';
+import { PlacementService } from './placement/placement.service';
+import { SchedulerHandlers } from './scheduler.handlers';
+import { PoolStatsStore } from './stats/pool-stats.store';
+
+const SCHEDULER_CONFIG = Symbol('SCHEDULER_CONFIG');
+
+@Module({})
+export class SchedulerModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private heartbeat?: ServiceHeartbeat;
+
+  constructor(
+    private readonly handlers: SchedulerHandlers,
+    private readonly placement: PlacementService,
+    private readonly nats: NatsService,
+    private readonly ds: DataSource,
+    @Inject(APP_IDENTITY) private readonly identity: AppIdentity,
+    @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  static forRoot(config: SchedulerConfig, logger: Logger): DynamicModule {
+    return {
+      module: SchedulerModule,
+      imports: [PlatformModule.forRoot({ identity: { app: SCHEDULER_APP, host: config.SCHEDULER_HOST }, config, logger })],
+      providers: [{ provide: SCHEDULER_CONFIG, useValue: config }, PlacementService, PoolStatsStore, SchedulerHandlers],
+    };
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.placement.failStaleCreates();
+    this.handlers.serve();
+    serveHealth(this.identity, this.nats, this.ds);
+    await this.nats.connection.flush();
+    this.heartbeat = new ServiceHeartbeat(
+      this.ds,
+      {
+        host: this.config.SCHEDULER_HOST,
+        binary: 'cinder-scheduler',
+        topic: 'cinder-scheduler',
+        availabilityZone: this.config.SCHEDULER_AVAILABILITY_ZONE,
+        intervalS: this.config.REPORT_INTERVAL_S,
+      },
+      this.log,
+    );
+    await this.heartbeat.start();
+  }
+
+  beforeApplicationShutdown(): void {
+    this.heartbeat?.stop();
+  }
+}

@@ -1,0 +1,160 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Logger } from 'pino';
+import { DataSource, Repository } from 'typeorm';
+import {
+  CodedError,
+  CreateVolumeReply,
+  CreateVolumeRequest,
+  DeleteVolumeReply,
+  ErrorCode,
+  InitializeConnectionReply,
+} from '@volume/contracts';
+import { VolumeEntity } from '@volume/persistence';
+import { APP_CONFIG } from '@volume/platform';
+import { FileDriver } from '../backend/file-driver';
+// A type-only import: decorator metadata would otherwise reference a value that does not exist.
+import type { WorkerConfig } from '../config';
+import { parsePoolHost } from './pool-host';
+
+const NOW = () => 'now()';
+
+/** After a migration the data keeps the name of the row it was copied to (Cinder's `_name_id`). */
+export function volumeName(volume: Pick<VolumeEntity, 'id' | 'nameId'>): string {
+  return volume.nameId ?? volume.id;
+}
+
+/**
+ * The volume manager of this host: it owns the files of the volumes placed on its pools and moves
+ * their rows out of `creating` and `deleting`.
+ */
+@Injectable()
+export class VolumeService {
+  private readonly volumes: Repository<VolumeEntity>;
+
+  constructor(
+    ds: DataSource,
+    private readonly driver: FileDriver,
+    @Inject(APP_CONFIG) private readonly cfg: WorkerConfig,
+  ) {
+    this.volumes = ds.getRepository(VolumeEntity);
+  }
+
+  async create(req: CreateVolumeRequest, log: Logger): Promise<CreateVolumeReply> {
+    const volume = await this.find(req.volumeId);
+    if (volume.host !== req.poolHost) {
+      throw new CodedError(ErrorCode.InvalidVolume, `Volume ${volume.id} is placed on ${volume.host}, not on ${req.poolHost}`);
+    }
+    this.poolOf(volume);
+    if (volume.size !== req.sizeGb) {
+      throw new CodedError(ErrorCode.BadRequest, `Volume ${volume.id} is ${volume.size} GiB, not ${req.sizeGb} GiB`);
+    }
+    // A caller that timed out and retried, or a restart's reconcile, may have finished the work already.
+    if (volume.status === 'available') return { volumeId: volume.id, status: 'available' };
+    if (volume.status !== 'creating') {
+      throw new CodedError(ErrorCode.InvalidVolume, `Volume ${volume.id} status must be creating, not ${volume.status}`);
+    }
+    return { volumeId: volume.id, status: await this.finishCreate(volume, log) };
+  }
+
+  /** Makes the file of a `creating` volume and records the outcome on its row. */
+  async finishCreate(volume: VolumeEntity, log: Logger): Promise<'available' | 'error'> {
+    let path: string;
+    try {
+      const file = await this.driver.create(this.poolOf(volume), volumeName(volume), volume.size);
+      log.info({ volumeId: volume.id, path: file.path }, file.created ? 'volume file created' : 'volume file already there');
+      path = file.path;
+    } catch (err) {
+      log.error({ err, volumeId: volume.id }, 'creating the volume file failed');
+      await this.volumes.update({ id: volume.id, status: 'creating' }, { status: 'error', updatedAt: NOW });
+      return 'error';
+    }
+    const { affected } = await this.volumes.update(
+      { id: volume.id, status: 'creating' },
+      // A file on a local pool is never shared between hosts (Cinder's shared_targets).
+      { status: 'available', providerLocation: path, sharedTargets: false, serviceUuid: await this.serviceUuid(), updatedAt: NOW },
+    );
+    if (!affected) await this.changedWhileCreating(volume, log);
+    return 'available';
+  }
+
+  /** This host's `cinder-volume` service row, which volumes point at (Cinder's service_uuid). */
+  private async serviceUuid(): Promise<string | null> {
+    const rows: { uuid: string }[] = await this.volumes.manager.query(
+      `SELECT uuid FROM services WHERE host = $1 AND "binary" = 'cinder-volume'`,
+      [`${this.cfg.VOLUME_HOST}@${this.cfg.VOLUME_BACKEND_NAME}`],
+    );
+    return rows[0]?.uuid ?? null;
+  }
+
+  async delete(volumeId: string, log: Logger): Promise<DeleteVolumeReply> {
+    const volume = await this.volumes.findOneBy({ id: volumeId });
+    if (!volume) return { volumeId, deleted: false };
+    if (volume.status !== 'deleting') {
+      throw new CodedError(ErrorCode.InvalidVolume, `Volume ${volume.id} status must be deleting, not ${volume.status}`);
+    }
+    this.poolOf(volume);
+    return { volumeId, deleted: await this.finishDelete(volume, log) };
+  }
+
+  /**
+   * Removes the file, then the row (its metadata and attachments cascade). A driver failure leaves
+   * the row in `error_deleting`, as Cinder does, so that a later delete can retry.
+   */
+  async finishDelete(volume: VolumeEntity, log: Logger): Promise<boolean> {
+    try {
+      await this.driver.delete(this.poolOf(volume), volumeName(volume));
+      log.info({ volumeId: volume.id }, 'volume file deleted');
+    } catch (err) {
+      log.error({ err, volumeId: volume.id }, 'deleting the volume file failed');
+      await this.volumes.update({ id: volume.id, status: 'deleting' }, { status: 'error_deleting', updatedAt: NOW });
+      throw new CodedError(ErrorCode.BackendFailure, `Deleting volume ${volume.id} failed: ${(err as Error).message}`);
+    }
+    const { affected } = await this.volumes.delete({ id: volume.id, status: 'deleting' });
+    return Boolean(affected);
+  }
+
+  async initializeConnection(volumeId: string): Promise<InitializeConnectionReply> {
+    const volume = await this.find(volumeId);
+    const pool = this.poolOf(volume);
+    const name = volumeName(volume);
+    if ((await this.driver.sizeOf(pool, name)) === null) {
+      throw new CodedError(ErrorCode.BackendFailure, `Volume ${volume.id} has no file on ${volume.host}`);
+    }
+    // What os-brick's LocalConnector takes: it hands `device_path` to the host as it is.
+    return { connectionInfo: { driver_volume_type: 'local', data: { device_path: this.driver.devicePath(pool, name) } } };
+  }
+
+  private async find(volumeId: string): Promise<VolumeEntity> {
+    const volume = await this.volumes.findOneBy({ id: volumeId });
+    if (!volume) throw new CodedError(ErrorCode.NotFound, `Volume ${volumeId} could not be found.`);
+    return volume;
+  }
+
+  /** The pool of a volume placed on this host and backend; anything else is not ours to touch. */
+  private poolOf(volume: VolumeEntity): string {
+    const placed = parsePoolHost(volume.host);
+    if (
+      !placed ||
+      placed.host !== this.cfg.VOLUME_HOST ||
+      placed.backend !== this.cfg.VOLUME_BACKEND_NAME ||
+      !this.driver.hasPool(placed.pool)
+    ) {
+      throw new CodedError(
+        ErrorCode.InvalidHost,
+        `Volume ${volume.id} is on ${volume.host ?? 'no host'}, not on a pool of ${this.cfg.VOLUME_HOST}@${this.cfg.VOLUME_BACKEND_NAME}`,
+      );
+    }
+    return placed.pool;
+  }
+
+  /** The row left `creating` while its file was made: a vanished row must not leak the file. */
+  private async changedWhileCreating(volume: VolumeEntity, log: Logger): Promise<never> {
+    const now = await this.volumes.findOneBy({ id: volume.id });
+    if (!now) {
+      log.warn({ volumeId: volume.id }, 'volume row vanished while its file was created; removing the file');
+      await this.driver.delete(this.poolOf(volume), volumeName(volume));
+      throw new CodedError(ErrorCode.NotFound, `Volume ${volume.id} could not be found.`);
+    }
+    throw new CodedError(ErrorCode.InvalidVolume, `Volume ${volume.id} became ${now.status} while it was created`);
+  }
+}

@@ -1,0 +1,25 @@
+// Python's str.strip() and len() differ from String.prototype.trim() and .length: Python strips
+// \x1c-\x1f and \x85 but not \ufeff, and counts code points rather than UTF-16 units. Cinder's
+// length limits are Python's, so a name of 255 emoji must pass here as it passes there.
+
+const PY_WHITESPACE = '\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const LEADING = new RegExp(`^[${PY_WHITESPACE}]+`);
+const TRAILING = new RegExp(`[${PY_WHITESPACE}]+$`);
+
+export function pyStrip(text: string): string {
+  return text.replace(LEADING, '').replace(TRAILING, '');
+}
+
+export function pyLen(text: string): number {
+  let count = 0;
+  for (const _char of text) count += 1;
+  return count;
+}
+
+/** Python truthiness of a JSON value: None, False, 0, '', [] and {} are false. */
+export function pyTruthy(value: unknown): boolean {
+  if (value === null || value === undefined || value === false || value === 0 || value === '') return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object') return Object.keys(value).length > 0;
+  return true;
+}

@@ -1,0 +1,264 @@
+import { CodedError, ErrorCode } from '@volume/contracts';
+
+// Volume, attach and migration statuses as Cinder's cinder/objects/fields.py spells them, and the
+// state preconditions Cinder's cinder/volume/api.py and admin_actions.py enforce with conditional
+// updates. The tuples keep Cinder's order because some error texts print them.
+
+export const VOLUME_STATUSES = [
+  'creating',
+  'available',
+  'deleting',
+  'error',
+  'error_deleting',
+  'error_managing',
+  'managing',
+  'attaching',
+  'in-use',
+  'detaching',
+  'maintenance',
+  'restoring-backup',
+  'error_restoring',
+  'reserved',
+  'awaiting-transfer',
+  'backing-up',
+  'error_backing-up',
+  'error_extending',
+  'downloading',
+  'uploading',
+  'retyping',
+  'extending',
+] as const;
+export type VolumeStatus = (typeof VOLUME_STATUSES)[number];
+
+export const VOLUME_ATTACH_STATUSES = [
+  'attached',
+  'attaching',
+  'detached',
+  'reserved',
+  'error_attaching',
+  'error_detaching',
+  'deleted',
+] as const;
+export type VolumeAttachStatus = (typeof VOLUME_ATTACH_STATUSES)[number];
+
+/** The attach statuses os-reset_status accepts. */
+export const RESETTABLE_ATTACH_STATUSES = ['attached', 'detached'] as const;
+
+/** The migration statuses os-reset_status accepts; 'none' is stored as null. */
+export const RESETTABLE_MIGRATION_STATUSES = ['migrating', 'error', 'success', 'completing', 'none', 'starting'] as const;
+
+/**
+ * A stored migration_status. `target:<source id>` marks the temporary destination row, `deleting`
+ * the row left behind for the old backend volume after the swap.
+ */
+export type VolumeMigrationStatus =
+  | 'starting'
+  | 'migrating'
+  | 'completing'
+  | 'success'
+  | 'error'
+  | 'deleting'
+  | `target:${string}`;
+
+/** Migration statuses that mean "not migrating now" (Cinder's AVAILABLE_MIGRATION_STATUS). */
+export const AVAILABLE_MIGRATION_STATUSES: readonly (string | null)[] = [null, 'deleting', 'error', 'success'];
+
+const TARGET_PREFIX = 'target:';
+
+export function migrationTargetStatus(sourceVolumeId: string): VolumeMigrationStatus {
+  return `${TARGET_PREFIX}${sourceVolumeId}`;
+}
+
+export function isMigrationTarget(migrationStatus: string | null): boolean {
+  return migrationStatus !== null && migrationStatus.startsWith(TARGET_PREFIX);
+}
+
+/** The source volume id of a `target:<id>` status, or null for any other status. */
+export function migrationTargetSourceId(migrationStatus: string | null): string | null {
+  return migrationStatus !== null && isMigrationTarget(migrationStatus)
+    ? migrationStatus.slice(TARGET_PREFIX.length)
+    : null;
+}
+
+export function isMigrating(migrationStatus: string | null): boolean {
+  return !AVAILABLE_MIGRATION_STATUSES.includes(migrationStatus);
+}
+
+// ---------------------------------------------------------------- delete
+
+export interface SnapshotFacts {
+  status: string;
+  projectId: string;
+  cgsnapshotId: string | null;
+  groupSnapshotId: string | null;
+}
+
+export interface DeletableVolume {
+  status: string;
+  projectId: string;
+  /** Null when scheduling never placed the volume: then only the row exists. */
+  host: string | null;
+  attachStatus: string | null;
+  migrationStatus: string | null;
+  consistencygroupId: string | null;
+  groupId: string | null;
+  snapshots: readonly SnapshotFacts[];
+}
+
+export interface DeleteOptions {
+  /** DELETE ?force=true (>= 3.23, admin): skips the status condition only. */
+  force?: boolean;
+  /** DELETE ?cascade=true: snapshots are deleted too instead of blocking. */
+  cascade?: boolean;
+  isAdmin?: boolean;
+}
+
+/** What a permitted delete does: drop the row at once, or hand the volume to its backend. */
+export type VolumeDeletePlan =
+  | { kind: 'destroy-row' }
+  | { kind: 'delete-on-backend'; status: 'deleting' | 'error_managing_deleting' };
+
+const DELETABLE_STATUSES = ['available', 'error', 'error_restoring', 'error_extending', 'error_managing'];
+const DELETABLE_SNAPSHOT_STATUSES = ['available', 'error'];
+
+/**
+ * Cinder's volume API delete preconditions.
+ * @throws CodedError(InvalidVolume) with Cinder's "Invalid volume: Volume status must be ..." text.
+ */
+export function planVolumeDelete(volume: DeletableVolume, options: DeleteOptions = {}): VolumeDeletePlan {
+  // Cinder destroys a never-scheduled volume before looking at any condition.
+  if (volume.host === null) return { kind: 'destroy-row' };
+  if (!deleteConditionsHold(volume, options)) {
+    const statusClause = options.force ? '' : `status must be ${DELETABLE_STATUSES.join(' or ')} and`;
+    throw new CodedError(
+      ErrorCode.InvalidVolume,
+      `Invalid volume: Volume ${statusClause} must not be migrating, attached, belong to a group, have snapshots, ` +
+        'awaiting a transfer, or be disassociated from snapshots after volume transfer.',
+    );
+  }
+  return {
+    kind: 'delete-on-backend',
+    status: volume.status === 'error_managing' ? 'error_managing_deleting' : 'deleting',
+  };
+}
+
+function deleteConditionsHold(volume: DeletableVolume, options: DeleteOptions): boolean {
+  if (volume.attachStatus === 'attached') return false;
+  if (isMigrating(volume.migrationStatus)) return false;
+  if (volume.consistencygroupId !== null || volume.groupId !== null) return false;
+  if (!options.force && !DELETABLE_STATUSES.includes(volume.status)) return false;
+  return snapshotsAllowDelete(volume, options);
+}
+
+function snapshotsAllowDelete(volume: DeletableVolume, options: DeleteOptions): boolean {
+  const { snapshots } = volume;
+  if (!options.cascade) return snapshots.length === 0;
+  if (options.force) return snapshots.every((snapshot) => snapshot.cgsnapshotId === null);
+  // Cinder's volume_has_undeletable_snapshots_filter, including its odd pairing of conditions.
+  const undeletable = (snapshot: SnapshotFacts): boolean => {
+    const badStatus = !DELETABLE_SNAPSHOT_STATUSES.includes(snapshot.status);
+    return (snapshot.cgsnapshotId !== null || badStatus) && (snapshot.groupSnapshotId !== null || badStatus);
+  };
+  if (snapshots.some(undeletable)) return false;
+  return options.isAdmin === true || snapshots.every((snapshot) => snapshot.projectId === volume.projectId);
+}
+
+// ---------------------------------------------------------------- os-migrate_volume
+
+export interface MigratableVolume {
+  id: string;
+  status: string;
+  migrationStatus: string | null;
+  replicationStatus: string | null;
+  consistencygroupId: string | null;
+  groupId: string | null;
+  host: string | null;
+  clusterName: string | null;
+  hasSnapshots: boolean;
+}
+
+/** Where the volume goes: the requested host string, or the cluster its service belongs to. */
+export type MigrationDestination = { host: string } | { clusterName: string };
+
+export interface MigrationStartUpdate {
+  status: string;
+  previousStatus: string;
+  migrationStatus: 'starting';
+}
+
+const MIGRATABLE_STATUSES = ['available', 'in-use'];
+const MIGRATABLE_REPLICATION_STATUSES: readonly (string | null)[] = [null, 'disabled', 'not-capable'];
+
+/** The conditional update of Cinder's volume API migrate_volume, as a predicate. */
+export function canStartMigration(volume: MigratableVolume, destination: MigrationDestination): boolean {
+  const inGroup = (id: string | null): boolean => id !== null && id !== '';
+  // Cinder's db.Not() also accepts NULL, so a volume without host or cluster is "different".
+  const sameDestination =
+    'clusterName' in destination
+      ? volume.clusterName === destination.clusterName
+      : volume.host === destination.host;
+  return (
+    MIGRATABLE_STATUSES.includes(volume.status) &&
+    !isMigrating(volume.migrationStatus) &&
+    MIGRATABLE_REPLICATION_STATUSES.includes(volume.replicationStatus) &&
+    !inGroup(volume.consistencygroupId) &&
+    !inGroup(volume.groupId) &&
+    !sameDestination &&
+    !volume.hasSnapshots
+  );
+}
+
+/** Cinder's refusal text when canStartMigration() is false. */
+export function migrationRefusalMessage(volumeId: string): string {
+  return (
+    `Invalid volume: Volume ${volumeId} status must be available or in-use, must not be migrating, ` +
+    'have snapshots, be replicated, be part of a group and destination host/cluster must be different ' +
+    'than the current one'
+  );
+}
+
+/**
+ * The fields os-migrate_volume sets when it is accepted. `lockVolume` puts only an available
+ * volume into maintenance; an in-use one stays in-use.
+ * @throws CodedError(InvalidVolume) when canStartMigration() is false.
+ */
+export function startMigration(
+  volume: MigratableVolume,
+  destination: MigrationDestination,
+  lockVolume: boolean,
+): MigrationStartUpdate {
+  if (!canStartMigration(volume, destination)) {
+    throw new CodedError(ErrorCode.InvalidVolume, migrationRefusalMessage(volume.id));
+  }
+  return {
+    status: lockVolume && volume.status === 'available' ? 'maintenance' : volume.status,
+    previousStatus: volume.status,
+    migrationStatus: 'starting',
+  };
+}
+
+// ---------------------------------------------------------------- os-reset_status
+
+/** A validated os-reset_status body: lower-cased values, migration 'none' already null. */
+export interface ResetStatusUpdate {
+  status?: string;
+  attachStatus?: string;
+  migrationStatus?: string | null;
+}
+
+/**
+ * The checks Cinder's _reset_status makes after schema validation and volume lookup.
+ * @throws CodedError(BadRequest) with Cinder's "Cannot reset-state to ..." texts.
+ */
+export function checkResetStatus(update: ResetStatusUpdate, volume: { hasAttachments: boolean }): void {
+  // Cinder's blocked tuple lacks a comma ('error_deleting' 'detaching'), so only deleting is refused.
+  if (update.status === 'deleting' || update.status === 'error_deletingdetaching') {
+    throw new CodedError(ErrorCode.BadRequest, `Cannot reset-state to ${update.status}`);
+  }
+  if (update.status === 'in-use' && !volume.hasAttachments) {
+    throw new CodedError(
+      ErrorCode.BadRequest,
+      'Cannot reset-state to in-use because volume does not have any attachments.',
+    );
+  }
+}
