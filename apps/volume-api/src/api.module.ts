@@ -2,12 +2,21 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { Logger } from 'pino';
 import { hostname } from 'node:os';
 import { PlatformModule } from '@volume/platform';
+import { API_CONFIG } from './api-config.token';
+import { AttachmentsController } from './attachments/attachments.controller';
+import { AttachmentsService } from './attachments/attachments.service';
 import { SchedulerClient } from './clients/scheduler.client';
 import { WorkerClient } from './clients/worker.client';
 import { ApiConfig } from './config';
-import { API_CONFIG } from './api-config.token';
 import { HealthController } from './health/health.controller';
-import { VersionsController } from './versions/versions.controller';
+import { PoolsService } from './infra/pools.service';
+import { SchedulerStatsController } from './infra/scheduler-stats.controller';
+import { ServicesController } from './infra/services.controller';
+import { ServicesService } from './infra/services.service';
+import { TypeExtraSpecsController } from './types/type-extra-specs.controller';
+import { TypesController } from './types/types.controller';
+import { VolumeTypesService } from './types/volume-types.service';
+import { VolumeActionsService } from './volumes/volume-actions.service';
 import { VolumesController } from './volumes/volumes.controller';
 import { VolumesService } from './volumes/volumes.service';
 
@@ -19,8 +28,26 @@ export class ApiModule {
       imports: [
         PlatformModule.forRoot({ identity: { app: 'volume-api', host: hostname() }, config, logger, dbPoolSize: 20 }),
       ],
-      controllers: [VersionsController, HealthController, VolumesController],
-      providers: [{ provide: API_CONFIG, useValue: config }, SchedulerClient, WorkerClient, VolumesService],
+      controllers: [
+        HealthController,
+        VolumesController,
+        AttachmentsController,
+        TypesController,
+        TypeExtraSpecsController,
+        SchedulerStatsController,
+        ServicesController,
+      ],
+      providers: [
+        { provide: API_CONFIG, useValue: config },
+        SchedulerClient,
+        WorkerClient,
+        VolumesService,
+        VolumeActionsService,
+        AttachmentsService,
+        VolumeTypesService,
+        PoolsService,
+        ServicesService,
+      ],
     };
   }
 }

@@ -55,11 +55,14 @@ export function loadCapture(prefix: string): Capture {
   };
 }
 
+/** Free-form maps whose keys are data, not schema. */
+const OPAQUE = new Set(['metadata']);
+
 /** Keys of a JSON object in order, recursively for nested objects (values ignored). */
 export function keyShape(value: unknown): unknown {
   if (Array.isArray(value)) return value.length ? [keyShape(value[0])] : [];
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, keyShape(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, OPAQUE.has(k) ? 'map' : keyShape(v)]));
   }
   return typeof value;
 }

@@ -20,6 +20,8 @@ export const ErrorCode = {
   /** Quota or size limits. */
   OverLimit: 'LIMIT.EXCEEDED',
   Conflict: 'RESOURCE.CONFLICT',
+  /** A request body in a format the API does not read. */
+  UnsupportedMediaType: 'REQUEST.MEDIA_TYPE',
   /** A peer did not answer in time. */
   Timeout: 'RPC.TIMEOUT',
   /** A peer is not there at all (no responders). */

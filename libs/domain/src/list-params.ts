@@ -66,7 +66,14 @@ export const DEFAULT_VOLUME_FILTERS: readonly string[] = [
   'consumes_quota',
 ];
 
-export const LEGACY_VOLUME_FILTERS: readonly string[] = ['name', 'status', 'metadata', 'availability_zone', 'bootable', 'group_id'];
+export const LEGACY_VOLUME_FILTERS: readonly string[] = [
+  'name',
+  'status',
+  'metadata',
+  'availability_zone',
+  'bootable',
+  'group_id',
+];
 
 /** Columns of Cinder's volumes table, the keys its paginate_query can sort on. */
 export const VOLUME_SORT_KEYS: readonly string[] = [
@@ -88,11 +95,11 @@ const ADDED_FILTERS: readonly [string, string][] = [
   [USE_QUOTA, 'use_quota'],
 ];
 
-const RENAMED_FILTERS: Readonly<Record<string, string>> = {
-  'name~': 'display_name~',
-  'description~': 'display_description~',
-  consumes_quota: 'use_quota',
-};
+const RENAMED_FILTERS: ReadonlyMap<string, string> = new Map([
+  ['name~', 'display_name~'],
+  ['description~', 'display_description~'],
+  ['consumes_quota', 'use_quota'],
+]);
 
 const DEFAULT_SORT_KEYS = ['created_at', 'id'];
 
@@ -180,7 +187,9 @@ function offsetParam(text: string | undefined): number {
 function sortParams(params: Map<string, string>): { keys: string[]; dirs: string[] } {
   const sort = take(params, 'sort');
   if (sort !== undefined && (params.has('sort_key') || params.has('sort_dir'))) {
-    throw badRequest("The 'sort_key' and 'sort_dir' parameters are deprecated and cannot be used with the 'sort' parameter.");
+    throw badRequest(
+      "The 'sort_key' and 'sort_dir' parameters are deprecated and cannot be used with the 'sort' parameter.",
+    );
   }
   if (sort === undefined) {
     return {
@@ -221,8 +230,9 @@ function filterParams(
     if (!/^[\x00-\x7f]*$/.test(name)) throw badRequest('Filter keys can only contain ASCII characters.');
   }
   if (!caller.isAdmin) rejectInvalidFilters(params, version, options.allowedFilters ?? DEFAULT_VOLUME_FILTERS);
-  for (const [from, to] of Object.entries(RENAMED_FILTERS)) {
-    rename(params, from, to);
+  for (const name of [...params.keys()]) {
+    const renamed = RENAMED_FILTERS.get(name);
+    if (renamed !== undefined) rename(params, name, renamed);
   }
   return params;
 }

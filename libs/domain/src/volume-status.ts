@@ -163,6 +163,18 @@ function snapshotsAllowDelete(volume: DeletableVolume, options: DeleteOptions): 
   return options.isAdmin === true || snapshots.every((snapshot) => snapshot.projectId === volume.projectId);
 }
 
+// ---------------------------------------------------------------- update
+
+/**
+ * Cinder's volume API update refuses a volume in maintenance, the status a locked migration sets.
+ * @throws CodedError(InvalidVolume) "Invalid volume: The volume cannot be updated during maintenance."
+ */
+export function checkVolumeUpdatable(status: string): void {
+  if (status === 'maintenance') {
+    throw new CodedError(ErrorCode.InvalidVolume, 'Invalid volume: The volume cannot be updated during maintenance.');
+  }
+}
+
 // ---------------------------------------------------------------- os-migrate_volume
 
 export interface MigratableVolume {

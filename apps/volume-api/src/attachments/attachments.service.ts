@@ -4,7 +4,7 @@ import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { LOGGER } from '@volume/platform';
-import { VolumeAttachmentEntity, VolumeEntity } from '@volume/persistence';
+import { JsonDocument, VolumeAttachmentEntity, VolumeEntity } from '@volume/persistence';
 import { WorkerClient } from '../clients/worker.client';
 import { Caller } from '../http/auth';
 import { canSeeProject } from '../http/policy';
@@ -101,8 +101,9 @@ export class AttachmentsService {
       await em.getRepository(VolumeAttachmentEntity).update(
         { id },
         {
-          connector,
-          connectionInfo: { ...connectionInfo, attachment_id: id },
+          // Both come from JSON (the request body, the worker's reply), so they are JSON documents.
+          connector: connector as JsonDocument,
+          connectionInfo: { ...connectionInfo, attachment_id: id } as JsonDocument,
           attachStatus: 'attaching',
           attachMode: mode,
           attachedHost: typeof connector.host === 'string' ? connector.host : null,

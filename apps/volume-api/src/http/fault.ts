@@ -28,6 +28,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.NotFound]: 404,
   [ErrorCode.Conflict]: 409,
   [ErrorCode.OverLimit]: 413,
+  [ErrorCode.UnsupportedMediaType]: 415,
   [ErrorCode.Timeout]: 503,
   [ErrorCode.Unavailable]: 503,
   [ErrorCode.BackendFailure]: 500,
@@ -43,5 +44,9 @@ export function toFault(err: unknown): { status: number; message: string } {
     const status = STATUS_BY_CODE[err.code] ?? 500;
     return { status, message: status === 500 ? GENERIC_500 : err.message };
   }
+  // Fastify's own refusals (body limits, bad framing) carry a 4xx statusCode.
+  const { code, statusCode } = (err ?? {}) as { code?: string; statusCode?: number };
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, message: 'Request is too large.' };
+  if (statusCode && statusCode >= 400 && statusCode < 500) return { status: 400, message: GENERIC_400 };
   return { status: 500, message: GENERIC_500 };
 }

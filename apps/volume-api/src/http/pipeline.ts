@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CodedError, ErrorCode } from '@volume/contracts';
-import { ApiVersion, negotiateVersion, versionHeaders } from '@volume/microversion';
+import { ApiVersion, buildVersionsDocument, negotiateVersion, versionHeaders } from '@volume/microversion';
 import { ApiConfig } from '../config';
 import { callerFor } from './auth';
-import { faultBody, GENERIC_400, toFault } from './fault';
+import { faultBody, toFault } from './fault';
 
 /** Cinder's default project_id_regex: a URL segment that is not hex (or '-') is not a project id. */
 const PROJECT_IN_URL = /^\/v3\/([0-9a-f-]+)(\/.*)$/;
@@ -26,8 +26,6 @@ export function rewriteUrl(req: IncomingMessage): string {
 export function genReqId(): string {
   return `req-${randomUUID()}`;
 }
-
-const NOT_FOUND_TEXT = '404 Not Found\n\nThe resource could not be found.\n\n   ';
 
 function sendFault(reply: FastifyReply, status: number, message: string, echoVersion?: string): FastifyReply {
   if (echoVersion) reply.headers(versionHeaders(echoVersion));
@@ -56,6 +54,7 @@ export function installPipeline(fastify: FastifyInstance, config: ApiConfig): vo
     const path = req.url.split('?')[0];
     if (path === '/healthz' || path === '/readyz') return;
 
+    // `/v3` itself only redirects; everything under `/v3/` (the version document too) needs auth.
     const onV3 = path.startsWith('/v3/');
     if (onV3) {
       try {
@@ -77,9 +76,10 @@ export function installPipeline(fastify: FastifyInstance, config: ApiConfig): vo
     }
   });
 
-  fastify.setNotFoundHandler((_req, reply) => {
-    reply.code(404).type('text/plain; charset=UTF-8').send(NOT_FOUND_TEXT);
-  });
+  // Nest owns the route table; these three need exact slashes, which Nest's router normalises away.
+  fastify.get('/', (req, reply) => reply.code(300).send(buildVersionsDocument(req.ctx.baseUrl)));
+  fastify.get('/v3', (_req, reply) => reply.redirect('/v3/', 302));
+  fastify.get('/v3/', (req, reply) => reply.send(buildVersionsDocument(req.ctx.baseUrl)));
 
   // Cinder reads JSON bodies only; an empty body is "no body" (the controller decides).
   fastify.removeAllContentTypeParsers();
@@ -94,21 +94,6 @@ export function installPipeline(fastify: FastifyInstance, config: ApiConfig): vo
   });
   fastify.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     if (String(body).length === 0) return done(null, undefined);
-    const err = Object.assign(new Error('Unsupported Content-Type'), { statusCode: 415 });
-    done(err, undefined);
-  });
-
-  // Errors raised before a controller runs (body parsing, limits) still get Cinder's fault body.
-  fastify.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
-    if (err instanceof CodedError) {
-      const f = toFault(err);
-      return sendFault(reply, f.status, f.message);
-    }
-    if (err.statusCode === 415) return sendFault(reply, 415, 'Unsupported Content-Type');
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendFault(reply, 413, 'Request is too large.');
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return sendFault(reply, 400, GENERIC_400);
-    _req.log.error({ err }, 'unhandled error');
-    const f = toFault(err);
-    return sendFault(reply, f.status, f.message);
+    done(new CodedError(ErrorCode.UnsupportedMediaType, 'Unsupported Content-Type'), undefined);
   });
 }

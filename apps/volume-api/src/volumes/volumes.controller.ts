@@ -1,8 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { FastifyReply } from 'fastify';
 import { CodedError, ErrorCode } from '@volume/contracts';
-import { SUPPORT_VOLUME_SCHEMA_CHANGES, VOLUME_SUMMARY, VOLUME_SUMMARY_METADATA } from '@volume/microversion';
+import { VOLUME_SUMMARY, VOLUME_SUMMARY_METADATA } from '@volume/microversion';
+import { API_CONFIG } from '../api-config.token';
+import { ApiConfig } from '../config';
 import { collectionHref } from '../http/links';
+import { VolumeTypesService } from '../types/volume-types.service';
 import { AuthedContext, Ctx } from '../http/request-context';
 import { VolumeActionsService } from './volume-actions.service';
 import { parseCreateRequest, parseListRequest, parseUpdateRequest, QueryParams } from './volume-requests';
@@ -19,6 +22,8 @@ export class VolumesController {
   constructor(
     private readonly volumes: VolumesService,
     private readonly actions: VolumeActionsService,
+    private readonly types: VolumeTypesService,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
   @Get()
@@ -32,7 +37,7 @@ export class VolumesController {
   }
 
   private async list(ctx: AuthedContext, query: QueryParams, detail: boolean) {
-    const spec = await parseListRequest(query, ctx);
+    const spec = await parseListRequest(query, ctx, this.config.OSAPI_MAX_LIMIT);
     const { items, count } = await this.volumes.list(ctx.caller, spec);
     const body: Record<string, unknown> = {
       volumes: items.map((v) => (detail ? volumeDetail(ctx, v, { withExtensions: true }) : volumeSummary(ctx, v))),
@@ -41,7 +46,9 @@ export class VolumesController {
     const itemCount = count ?? items.length;
     if (items.length > 0 && spec.limit <= itemCount) {
       const params = new URLSearchParams();
-      for (const [k, v] of Object.entries(query)) if (k !== 'marker') params.append(k, String(v));
+      for (const [k, v] of Object.entries(query)) {
+        if (k !== 'marker' && v !== undefined) for (const one of [v].flat()) params.append(k, one);
+      }
       params.append('marker', items[items.length - 1].id);
       body.volumes_links = [{ rel: 'next', href: `${collectionHref(ctx, detail ? 'volumes/detail' : 'volumes')}?${params}` }];
     }
@@ -67,7 +74,7 @@ export class VolumesController {
   @Post()
   @HttpCode(202)
   async create(@Ctx() ctx: AuthedContext, @Body() body: unknown) {
-    const input = await parseCreateRequest(body, ctx);
+    const input = await parseCreateRequest(body, ctx, this.types);
     const v = await this.volumes.create(ctx.caller, input, ctx.requestId);
     return { volume: volumeDetail(ctx, v, { withExtensions: false }) };
   }
@@ -75,7 +82,7 @@ export class VolumesController {
   @Put(':id')
   async update(@Ctx() ctx: AuthedContext, @Param('id') id: string, @Body() body: unknown) {
     await this.volumes.get(ctx.caller, id);
-    const input = parseUpdateRequest(body, ctx, ctx.version.gte(SUPPORT_VOLUME_SCHEMA_CHANGES));
+    const input = parseUpdateRequest(body, ctx);
     const v = await this.volumes.update(ctx.caller, id, input);
     return { volume: volumeDetail(ctx, v, { withExtensions: false }) };
   }

@@ -85,11 +85,11 @@ export class PlacementService {
       if (!best) {
         throw new CodedError(
           ErrorCode.NoValidBackend,
-          `No valid backend was found. ${result.rejections.map((r) => `${r.host}: ${r.reason}`).join('; ') || 'No pools are reported.'}`,
+          `No valid backend was found. ${result.rejections.map((r) => `${r.pool}: ${r.reason}`).join('; ') || 'No pools are reported.'}`,
         );
       }
-      await em.query(`UPDATE volumes SET host = $2, updated_at = now() WHERE id = $1`, [volumeId, best.host]);
-      return { poolHost: best.host, sizeGb: vol.size as number };
+      await em.query(`UPDATE volumes SET host = $2, updated_at = now() WHERE id = $1`, [volumeId, best.pool.host]);
+      return { poolHost: best.pool.host, sizeGb: vol.size as number };
     });
   }
 

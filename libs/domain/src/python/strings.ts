@@ -5,9 +5,15 @@
 const PY_WHITESPACE = '\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 const LEADING = new RegExp(`^[${PY_WHITESPACE}]+`);
 const TRAILING = new RegExp(`[${PY_WHITESPACE}]+$`);
+const RUN = new RegExp(`[${PY_WHITESPACE}]+`);
 
 export function pyStrip(text: string): string {
   return text.replace(LEADING, '').replace(TRAILING, '');
+}
+
+/** str.split() without arguments: on runs of whitespace, dropping empty words. */
+export function pySplit(text: string): string[] {
+  return text.split(RUN).filter((word) => word !== '');
 }
 
 export function pyLen(text: string): number {

@@ -10,7 +10,7 @@ import { checkStringLength } from '../validation/check-string-length';
  */
 export function checkMetadataProperties(metadata: unknown): void {
   if (!pyTruthy(metadata)) return;
-  if (typeof metadata !== 'object' || Array.isArray(metadata)) {
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
     // Raised with a positional message, which replaces InvalidInput's "Invalid input received:".
     throw new CodedError(ErrorCode.BadRequest, 'Metadata should be a dict.');
   }
@@ -22,7 +22,10 @@ export function checkMetadataProperties(metadata: unknown): void {
       throw new CodedError(ErrorCode.BadRequest, `Invalid metadata: ${(err as Error).message}`);
     }
     if (pyLen(key) > 255) {
-      throw new CodedError(ErrorCode.BadRequest, `Invalid metadata size: Metadata property key ${key} greater than 255 characters.`);
+      throw new CodedError(
+        ErrorCode.BadRequest,
+        `Invalid metadata size: Metadata property key ${key} greater than 255 characters.`,
+      );
     }
     if (pyLen(value as string) > 255) {
       throw new CodedError(

@@ -1,6 +1,9 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Relation } from 'typeorm';
 import { VolumeEntity } from './volume.entity';
 
+/** A JSON object stored in a jsonb column (connector, connection_info). */
+export type JsonDocument = { [key: string]: string | number | boolean | null | JsonDocument | JsonDocument[] | string[] };
+
 @Entity('volume_attachments')
 @Index('ix_volume_attachments_volume', ['volumeId'])
 export class VolumeAttachmentEntity {
@@ -33,10 +36,10 @@ export class VolumeAttachmentEntity {
   attachMode: string;
 
   @Column({ type: 'jsonb', nullable: true })
-  connector: Record<string, unknown> | null;
+  connector: JsonDocument | null;
 
   @Column({ name: 'connection_info', type: 'jsonb', nullable: true })
-  connectionInfo: Record<string, unknown> | null;
+  connectionInfo: JsonDocument | null;
 
   @Column({ name: 'attach_time', type: 'timestamptz', precision: 6, nullable: true })
   attachTime: Date | null;

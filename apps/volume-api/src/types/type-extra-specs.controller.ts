@@ -1,0 +1,66 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { CodedError, ErrorCode } from '@volume/contracts';
+import { AdminPolicy, requireAdmin } from '../http/policy';
+import { AuthedContext, Ctx } from '../http/request-context';
+import { extraSpecsOf, visibleExtraSpecs } from './extra-specs';
+import { parseCreateExtraSpecsRequest, parseUpdateExtraSpecRequest } from './volume-type.request';
+import { VolumeTypesService } from './volume-types.service';
+
+/** Cinder's admin-only extra spec policies (reading needs none). */
+const ExtraSpecsPolicy = {
+  create: AdminPolicy.extraSpecs,
+  update: 'volume_extension:types_extra_specs:update',
+  delete: 'volume_extension:types_extra_specs:delete',
+} as const;
+
+/**
+ * Cinder's `types/{type_id}/extra_specs` resource. The order of checks is Cinder's: body schema,
+ * policy, "in use", then the type itself; deleting looks the type up before the policy.
+ */
+@Controller('v3')
+export class TypeExtraSpecsController {
+  constructor(private readonly types: VolumeTypesService) {}
+
+  @Get('types/:typeId/extra_specs')
+  async index(@Ctx() ctx: AuthedContext, @Param('typeId') typeId: string) {
+    const type = await this.types.get(ctx.caller, typeId);
+    return { extra_specs: visibleExtraSpecs(ctx.caller, extraSpecsOf(type)) };
+  }
+
+  /** Answers with the body as sent, as Cinder does. */
+  @Post('types/:typeId/extra_specs')
+  @HttpCode(200)
+  async create(@Ctx() ctx: AuthedContext, @Param('typeId') typeId: string, @Body() body: unknown) {
+    const specs = parseCreateExtraSpecsRequest(body);
+    requireAdmin(ctx.caller, ExtraSpecsPolicy.create);
+    await this.types.mergeExtraSpecs(ctx.caller, typeId, specs);
+    return { extra_specs: specs };
+  }
+
+  @Get('types/:typeId/extra_specs/:key')
+  async show(@Ctx() ctx: AuthedContext, @Param('typeId') typeId: string, @Param('key') key: string) {
+    const type = await this.types.get(ctx.caller, typeId);
+    const specs = visibleExtraSpecs(ctx.caller, extraSpecsOf(type));
+    if (!Object.hasOwn(specs, key)) {
+      throw new CodedError(ErrorCode.NotFound, `Volume Type ${typeId} has no extra specs with key ${key}.`);
+    }
+    return { [key]: specs[key] };
+  }
+
+  /** Answers with the body as sent, as Cinder does. */
+  @Put('types/:typeId/extra_specs/:key')
+  async update(@Ctx() ctx: AuthedContext, @Param('typeId') typeId: string, @Param('key') key: string, @Body() body: unknown) {
+    const spec = parseUpdateExtraSpecRequest(body);
+    requireAdmin(ctx.caller, ExtraSpecsPolicy.update);
+    await this.types.updateExtraSpec(ctx.caller, typeId, key, spec);
+    return spec;
+  }
+
+  @Delete('types/:typeId/extra_specs/:key')
+  @HttpCode(202)
+  async delete(@Ctx() ctx: AuthedContext, @Param('typeId') typeId: string, @Param('key') key: string): Promise<void> {
+    const type = await this.types.get(ctx.caller, typeId);
+    requireAdmin(ctx.caller, ExtraSpecsPolicy.delete);
+    await this.types.deleteExtraSpec(type, key);
+  }
+}

@@ -1,0 +1,27 @@
+import { Caller } from '../http/auth';
+import { extraSpecsOf, LoadedVolumeType, visibleExtraSpecs } from './extra-specs';
+
+export interface VolumeTypeViewOptions {
+  /**
+   * Cinder's type-access extension adds `os-volume-type-access:is_public` to list, show and create
+   * answers by looking the type up by the id in the URL, which `GET /types/default` does not carry.
+   */
+  withAccessFlag: boolean;
+}
+
+/**
+ * One volume type as Cinder's v3 types view shows it: every caller sees the extra specs policy
+ * lets them read, only admins see the QoS association (always none: QoS specs are not supported).
+ */
+export function volumeTypeView(caller: Caller, type: LoadedVolumeType, opts: VolumeTypeViewOptions): Record<string, unknown> {
+  const view: Record<string, unknown> = {
+    id: type.id,
+    name: type.name,
+    is_public: type.isPublic,
+    description: type.description,
+    extra_specs: visibleExtraSpecs(caller, extraSpecsOf(type)),
+  };
+  if (caller.isAdmin) view.qos_specs_id = null;
+  if (opts.withAccessFlag) view['os-volume-type-access:is_public'] = type.isPublic;
+  return view;
+}

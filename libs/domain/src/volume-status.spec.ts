@@ -1,0 +1,235 @@
+import { ErrorCode } from '@volume/contracts';
+import { refusal } from './spec-helpers';
+import {
+  canStartMigration,
+  checkResetStatus,
+  checkVolumeUpdatable,
+  type DeletableVolume,
+  isMigrating,
+  isMigrationTarget,
+  type MigratableVolume,
+  migrationRefusalMessage,
+  migrationTargetSourceId,
+  migrationTargetStatus,
+  planVolumeDelete,
+  type SnapshotFacts,
+  startMigration,
+} from './volume-status';
+
+describe('migration statuses', () => {
+  it('mark the temporary destination row with target:<source id>', () => {
+    const status = migrationTargetStatus('src-1');
+    expect(status).toBe('target:src-1');
+    expect(isMigrationTarget(status)).toBe(true);
+    expect(migrationTargetSourceId(status)).toBe('src-1');
+  });
+
+  it('do not take other statuses for targets', () => {
+    expect(isMigrationTarget('migrating')).toBe(false);
+    expect(isMigrationTarget(null)).toBe(false);
+    expect(migrationTargetSourceId('success')).toBeNull();
+  });
+
+  it.each([null, 'deleting', 'error', 'success'])('%j is not migrating', (status) => {
+    expect(isMigrating(status)).toBe(false);
+  });
+
+  it.each(['starting', 'migrating', 'completing', 'target:src-1'])('%s is migrating', (status) => {
+    expect(isMigrating(status)).toBe(true);
+  });
+});
+
+describe('planVolumeDelete', () => {
+  const volume: DeletableVolume = {
+    status: 'available',
+    projectId: 'p1',
+    host: 'host-a@file#pool1',
+    attachStatus: 'detached',
+    migrationStatus: null,
+    consistencygroupId: null,
+    groupId: null,
+    snapshots: [],
+  };
+  const snapshot: SnapshotFacts = { status: 'available', projectId: 'p1', cgsnapshotId: null, groupSnapshotId: null };
+  const REFUSED =
+    'Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing ' +
+    'and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated ' +
+    'from snapshots after volume transfer.';
+  const refused = refusal(ErrorCode.InvalidVolume, REFUSED);
+
+  it.each(['available', 'error', 'error_restoring', 'error_extending'])('deletes a %s volume on its backend', (status) => {
+    expect(planVolumeDelete({ ...volume, status })).toEqual({ kind: 'delete-on-backend', status: 'deleting' });
+  });
+
+  it('marks an error_managing volume error_managing_deleting', () => {
+    expect(planVolumeDelete({ ...volume, status: 'error_managing' })).toEqual({
+      kind: 'delete-on-backend',
+      status: 'error_managing_deleting',
+    });
+  });
+
+  it.each(['in-use', 'creating', 'maintenance', 'awaiting-transfer', 'deleting'])('refuses a %s volume', (status) => {
+    expect(() => planVolumeDelete({ ...volume, status })).toThrow(refused);
+  });
+
+  it('refuses a migrating, attached, grouped or snapshotted volume', () => {
+    expect(() => planVolumeDelete({ ...volume, migrationStatus: 'migrating' })).toThrow(refused);
+    expect(() => planVolumeDelete({ ...volume, migrationStatus: 'target:src' })).toThrow(refused);
+    expect(() => planVolumeDelete({ ...volume, attachStatus: 'attached' })).toThrow(refused);
+    expect(() => planVolumeDelete({ ...volume, groupId: 'g1' })).toThrow(refused);
+    expect(() => planVolumeDelete({ ...volume, consistencygroupId: 'cg1' })).toThrow(refused);
+    expect(() => planVolumeDelete({ ...volume, snapshots: [snapshot] })).toThrow(refused);
+  });
+
+  it('allows a volume whose last migration ended', () => {
+    for (const migrationStatus of ['success', 'error', 'deleting']) {
+      expect(planVolumeDelete({ ...volume, migrationStatus }).kind).toBe('delete-on-backend');
+    }
+  });
+
+  it('drops a never-scheduled volume at once, whatever its state', () => {
+    expect(planVolumeDelete({ ...volume, host: null, status: 'creating', snapshots: [snapshot] })).toEqual({
+      kind: 'destroy-row',
+    });
+  });
+
+  const forcedRefused = refusal(
+    ErrorCode.InvalidVolume,
+    'Invalid volume: Volume  must not be migrating, attached, belong to a group, have snapshots, awaiting a ' +
+      'transfer, or be disassociated from snapshots after volume transfer.',
+  );
+
+  it('with force skips only the status condition, and the message drops its status clause', () => {
+    expect(planVolumeDelete({ ...volume, status: 'creating' }, { force: true }).kind).toBe('delete-on-backend');
+    expect(() => planVolumeDelete({ ...volume, status: 'creating', attachStatus: 'attached' }, { force: true })).toThrow(
+      forcedRefused,
+    );
+  });
+
+  it('with cascade accepts snapshots that are available or in error', () => {
+    const snapshots = [snapshot, { ...snapshot, status: 'error' }];
+    expect(planVolumeDelete({ ...volume, snapshots }, { cascade: true }).kind).toBe('delete-on-backend');
+    expect(() => planVolumeDelete({ ...volume, snapshots: [{ ...snapshot, status: 'creating' }] }, { cascade: true })).toThrow(
+      refused,
+    );
+  });
+
+  it('with cascade refuses snapshots of another project unless the caller is admin', () => {
+    const snapshots = [{ ...snapshot, projectId: 'p2' }];
+    expect(() => planVolumeDelete({ ...volume, snapshots }, { cascade: true })).toThrow(refused);
+    expect(planVolumeDelete({ ...volume, snapshots }, { cascade: true, isAdmin: true }).kind).toBe('delete-on-backend');
+  });
+
+  it('with cascade and force refuses only snapshots inside a consistency group snapshot', () => {
+    const creating = { ...snapshot, status: 'creating' };
+    expect(planVolumeDelete({ ...volume, snapshots: [creating] }, { cascade: true, force: true }).kind).toBe(
+      'delete-on-backend',
+    );
+    expect(() =>
+      planVolumeDelete({ ...volume, snapshots: [{ ...snapshot, cgsnapshotId: 'cg' }] }, { cascade: true, force: true }),
+    ).toThrow(forcedRefused);
+  });
+});
+
+describe('os-migrate_volume preconditions', () => {
+  const volume: MigratableVolume = {
+    id: '0077a3ce-fc9d-424e-beed-79ce31f65fad',
+    status: 'available',
+    migrationStatus: null,
+    replicationStatus: null,
+    consistencygroupId: null,
+    groupId: null,
+    host: 'peer-cinder@fake1#fake',
+    clusterName: null,
+    hasSnapshots: false,
+  };
+  const elsewhere = { host: 'peer-cinder@fake2#fake' };
+  const refused = refusal(
+    ErrorCode.InvalidVolume,
+    'Invalid volume: Volume 0077a3ce-fc9d-424e-beed-79ce31f65fad status must be available or in-use, must not be ' +
+      'migrating, have snapshots, be replicated, be part of a group and destination host/cluster must be different ' +
+      'than the current one',
+  );
+
+  it('let an available or in-use volume move to another host', () => {
+    expect(canStartMigration(volume, elsewhere)).toBe(true);
+    expect(canStartMigration({ ...volume, status: 'in-use' }, elsewhere)).toBe(true);
+    expect(canStartMigration({ ...volume, migrationStatus: 'success', replicationStatus: 'disabled' }, elsewhere)).toBe(true);
+  });
+
+  it('refuse the volume\'s own host, compared as the exact string (capture 36)', () => {
+    expect(() => startMigration(volume, { host: 'peer-cinder@fake1#fake' }, false)).toThrow(refused);
+    expect(canStartMigration(volume, { host: 'peer-cinder@fake1' })).toBe(true);
+  });
+
+  it('refuse a volume in error (capture 40) and one already migrating (capture 41)', () => {
+    expect(() => startMigration({ ...volume, status: 'error' }, elsewhere, false)).toThrow(refused);
+    expect(() => startMigration({ ...volume, migrationStatus: 'migrating' }, elsewhere, false)).toThrow(refused);
+  });
+
+  it('refuse replicated, grouped and snapshotted volumes', () => {
+    expect(canStartMigration({ ...volume, replicationStatus: 'enabled' }, elsewhere)).toBe(false);
+    expect(canStartMigration({ ...volume, groupId: 'g' }, elsewhere)).toBe(false);
+    expect(canStartMigration({ ...volume, consistencygroupId: 'cg' }, elsewhere)).toBe(false);
+    expect(canStartMigration({ ...volume, hasSnapshots: true }, elsewhere)).toBe(false);
+    expect(canStartMigration({ ...volume, status: 'maintenance' }, elsewhere)).toBe(false);
+  });
+
+  it('treat an empty group id as no group, as Cinder does', () => {
+    expect(canStartMigration({ ...volume, groupId: '', consistencygroupId: '' }, elsewhere)).toBe(true);
+  });
+
+  it('compare clusters when the destination service is clustered', () => {
+    const clustered = { ...volume, clusterName: 'c1' };
+    expect(canStartMigration(clustered, { clusterName: 'c1' })).toBe(false);
+    expect(canStartMigration(clustered, { clusterName: 'c2' })).toBe(true);
+    expect(canStartMigration(volume, { clusterName: 'c1' })).toBe(true);
+  });
+
+  it('start the migration, locking only an available volume into maintenance', () => {
+    expect(startMigration(volume, elsewhere, false)).toEqual({
+      status: 'available',
+      previousStatus: 'available',
+      migrationStatus: 'starting',
+    });
+    expect(startMigration(volume, elsewhere, true).status).toBe('maintenance');
+    expect(startMigration({ ...volume, status: 'in-use' }, elsewhere, true).status).toBe('in-use');
+  });
+
+  it('word the refusal with the volume id', () => {
+    expect(migrationRefusalMessage('v1')).toMatch(/^Invalid volume: Volume v1 status must be available or in-use/);
+  });
+});
+
+describe('checkVolumeUpdatable', () => {
+  it('refuses a volume in maintenance, as a locked migration leaves it', () => {
+    expect(() => checkVolumeUpdatable('maintenance')).toThrow(
+      refusal(ErrorCode.InvalidVolume, 'Invalid volume: The volume cannot be updated during maintenance.'),
+    );
+    expect(() => checkVolumeUpdatable('in-use')).not.toThrow();
+  });
+});
+
+describe('checkResetStatus', () => {
+  it('refuses deleting', () => {
+    expect(() => checkResetStatus({ status: 'deleting' }, { hasAttachments: false })).toThrow(
+      refusal(ErrorCode.BadRequest, 'Cannot reset-state to deleting'),
+    );
+  });
+
+  it('lets error_deleting and detaching through, as Cinder\'s comma-less tuple does', () => {
+    expect(() => checkResetStatus({ status: 'error_deleting' }, { hasAttachments: false })).not.toThrow();
+    expect(() => checkResetStatus({ status: 'detaching' }, { hasAttachments: true })).not.toThrow();
+  });
+
+  it('refuses in-use without attachments', () => {
+    expect(() => checkResetStatus({ status: 'in-use' }, { hasAttachments: false })).toThrow(
+      refusal(ErrorCode.BadRequest, 'Cannot reset-state to in-use because volume does not have any attachments.'),
+    );
+    expect(() => checkResetStatus({ status: 'in-use' }, { hasAttachments: true })).not.toThrow();
+  });
+
+  it('allows resets that touch only attach or migration status', () => {
+    expect(() => checkResetStatus({ attachStatus: 'detached', migrationStatus: null }, { hasAttachments: true })).not.toThrow();
+  });
+});
