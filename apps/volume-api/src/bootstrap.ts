@@ -21,11 +21,9 @@ export async function createApiApp(env: Record<string, string | undefined>): Pro
   const logger = createLogger('volume-api', config.LOG_LEVEL);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
-    disableRequestLogging: false,
     genReqId,
     rewriteUrl,
     bodyLimit: MAX_BODY_BYTES,
-    ignoreTrailingSlash: false,
     trustProxy: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config, logger), adapter, {

@@ -1,8 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The request/response pairs recorded from a real Cinder 21.3.1 (max 3.70), read as golden fixtures. */
-export const CAPTURES_DIR = join(__dirname, '../../../../shared/docs/cinder-captures');
+/** Request/response pairs recorded from a real Cinder 21.3.1 (max 3.70), kept in the repo as golden fixtures. */
+export const CAPTURES_DIR = join(__dirname, 'fixtures/cinder-captures');
 
 export interface Capture {
   file: string;

@@ -3,9 +3,11 @@ import { PoolEntity } from './entities/pool.entity';
 import { ServiceEntity } from './entities/service.entity';
 import { VolumeAttachmentEntity } from './entities/volume-attachment.entity';
 import { VolumeMetadataEntity } from './entities/volume-metadata.entity';
+import { VolumeMigrationEntity } from './entities/volume-migration.entity';
 import { VolumeEntity } from './entities/volume.entity';
 import { VolumeTypeEntity, VolumeTypeExtraSpecEntity } from './entities/volume-type.entity';
 import { InitialSchema1764043200000 } from './migrations/1764043200000-initial-schema';
+import { VolumeMigrations1764050400000 } from './migrations/1764050400000-volume-migrations';
 
 /** Listed as classes, not globs: the apps are bundled into one file each. */
 export const ENTITIES = [
@@ -16,10 +18,11 @@ export const ENTITIES = [
   VolumeAttachmentEntity,
   ServiceEntity,
   PoolEntity,
+  VolumeMigrationEntity,
 ];
 
 /** One history, applied in order; each one reversible. */
-export const MIGRATIONS = [InitialSchema1764043200000];
+export const MIGRATIONS = [InitialSchema1764043200000, VolumeMigrations1764050400000];
 
 export interface DataSourceSettings {
   url: string;

@@ -99,6 +99,10 @@ export class VolumeEntity {
   @Column({ name: 'use_quota', type: 'boolean', default: true })
   useQuota: boolean;
 
+  /** Last progress the copying worker persisted (at most once a second); the fallback of GET. */
+  @Column({ name: 'migration_progress', type: 'varchar', length: 255, nullable: true })
+  migrationProgress: string | null;
+
   @Column({ name: 'created_at', type: 'timestamptz', precision: 6 })
   createdAt: Date;
 
