@@ -17,6 +17,7 @@ import { TypeExtraSpecsController } from './types/type-extra-specs.controller';
 import { TypesController } from './types/types.controller';
 import { VolumeTypesService } from './types/volume-types.service';
 import { VolumeActionsService } from './volumes/volume-actions.service';
+import { VolumeAdminActionsService } from './volumes/volume-admin-actions.service';
 import { VolumesController } from './volumes/volumes.controller';
 import { VolumesService } from './volumes/volumes.service';
 
@@ -43,6 +44,7 @@ export class ApiModule {
         WorkerClient,
         VolumesService,
         VolumeActionsService,
+        VolumeAdminActionsService,
         AttachmentsService,
         VolumeTypesService,
         PoolsService,

@@ -1,4 +1,4 @@
-import { commonConfigSchema, ConfigOf, env, loadConfig } from '@volume/platform';
+import { commonConfigSchema, ConfigError, ConfigOf, env, loadConfig } from '@volume/platform';
 
 export const apiConfigSchema = {
   ...commonConfigSchema,
@@ -12,11 +12,16 @@ export const apiConfigSchema = {
   PUBLIC_ENDPOINT: env.string('Base URL for links and version documents (like Cinder public_endpoint); empty = from the request', ''),
   OSAPI_MAX_LIMIT: env.int('Largest page a list returns (Cinder osapi_max_limit)', 1000, 1),
   SERVICE_DOWN_TIME_S: env.int('A service whose last heartbeat is older than this is down (Cinder service_down_time)', 60, 1),
+  MIGRATION_PROGRESS_TIMEOUT_MS: env.int('How long GET volume waits for live migration progress before using the persisted value (at most 200)', 200, 1),
   DEFAULT_AVAILABILITY_ZONE: env.string('Availability zone of volumes created without one', 'nova'),
 };
 
 export type ApiConfig = ConfigOf<typeof apiConfigSchema>;
 
 export function loadApiConfig(source: Record<string, string | undefined> = process.env): ApiConfig {
-  return loadConfig('volume-api', apiConfigSchema, source);
+  const config = loadConfig('volume-api', apiConfigSchema, source);
+  if (config.MIGRATION_PROGRESS_TIMEOUT_MS > 200) {
+    throw new ConfigError('volume-api', [`MIGRATION_PROGRESS_TIMEOUT_MS=${config.MIGRATION_PROGRESS_TIMEOUT_MS} must be <= 200`]);
+  }
+  return config;
 }

@@ -1,9 +1,13 @@
+import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INestApplicationContext } from '@nestjs/common';
 import { Client } from 'pg';
+import pino from 'pino';
+import { HealthSubjects, healthTarget } from '@volume/contracts';
+import { NatsService } from '@volume/platform';
 import { ApiApp, createApiApp } from '@volume/api-app';
 import { createSchedulerApp } from '@volume/scheduler-app';
 import { createTestDatabase, testNatsUrl, TestDatabase } from '@volume/testing';
@@ -15,6 +19,58 @@ export const OTHER_PROJECT = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
 export const ADMIN = { 'x-auth-token': `admin:${PROJECT}` };
 export const MEMBER = { 'x-auth-token': `demo:${PROJECT}` };
 export const OTHER_MEMBER = { 'x-auth-token': `other:${OTHER_PROJECT}` };
+
+export interface StackOptions {
+  /** Extra environment for both workers (e.g. VOLUME_COPY_BPS_LIMIT). */
+  workerEnv?: Record<string, string>;
+  /** Workers to run as separate OS processes (from the TypeScript sources), so a test can SIGKILL them. */
+  processWorkers?: string[];
+}
+
+const REPO = join(__dirname, '../../..');
+
+/** A worker in a child process: the real `main.ts`, run from sources with @swc-node/register. */
+export class WorkerProcess {
+  child?: ChildProcess;
+  output = '';
+
+  constructor(private readonly env: Record<string, string>) {}
+
+  async start(waitFor: () => Promise<boolean>): Promise<void> {
+    const child = spawn(process.execPath, ['-r', 'reflect-metadata', '-r', '@swc-node/register', 'apps/volume-worker/src/main.ts'], {
+      cwd: REPO,
+      env: { ...process.env, ...this.env, SWC_NODE_PROJECT: join(REPO, 'tsconfig.run.json'), LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    child.stdout?.on('data', (d) => (this.output += d));
+    child.stderr?.on('data', (d) => (this.output += d));
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`worker exited early (${child.exitCode}):\n${this.output}`);
+      if (await waitFor()) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`worker did not come up:\n${this.output}`);
+  }
+
+  /** Ends it at once, as a crash or an OOM kill would: no shutdown hooks run. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
 
 export interface Reply {
   status: number;
@@ -33,11 +89,17 @@ export class TestStack {
     readonly api: ApiApp,
     readonly scheduler: INestApplicationContext,
     readonly workers: Map<string, INestApplicationContext>,
+    readonly processes: Map<string, WorkerProcess>,
     readonly dataDir: string,
     readonly env: Record<string, string>,
   ) {}
 
-  static async start(): Promise<TestStack> {
+  /** The environment a worker of this stack runs with. */
+  workerEnv(host: string, extra: Record<string, string> = {}): Record<string, string> {
+    return { ...this.env, VOLUME_HOST: host, VOLUME_DATA_DIR: join(this.dataDir, host), VOLUME_POOL_CAPACITY_GB: '100', ...extra };
+  }
+
+  static async start(opts: StackOptions = {}): Promise<TestStack> {
     const db = await createTestDatabase('stack');
     const dataDir = await mkdtemp(join(tmpdir(), 'volstack-'));
     const env = {
@@ -49,14 +111,19 @@ export class TestStack {
     };
     const scheduler = await createSchedulerApp({ ...env, SCHEDULER_HOST: 'scheduler-1' });
     const workers = new Map<string, INestApplicationContext>();
-    for (const host of ['host-a', 'host-b']) {
-      workers.set(
-        host,
-        await createWorkerApp({ ...env, VOLUME_HOST: host, VOLUME_DATA_DIR: join(dataDir, host), VOLUME_POOL_CAPACITY_GB: '100' }),
-      );
-    }
+    const processes = new Map<string, WorkerProcess>();
     const api = await createApiApp({ ...env, API_PORT: '0' });
-    const stack = new TestStack(db, api, scheduler, workers, dataDir, env);
+    const stack = new TestStack(db, api, scheduler, workers, processes, dataDir, env);
+    for (const host of ['host-a', 'host-b']) {
+      const workerEnv = stack.workerEnv(host, opts.workerEnv);
+      if (opts.processWorkers?.includes(host)) {
+        const proc = new WorkerProcess(workerEnv);
+        processes.set(host, proc);
+        await proc.start(() => stack.serviceUp(host));
+      } else {
+        workers.set(host, await createWorkerApp(workerEnv));
+      }
+    }
     await stack.waitFor(async () => (await stack.sql(`SELECT count(*)::int AS n FROM pools`))[0].n === 4, 'pool reports');
     return stack;
   }
@@ -109,9 +176,29 @@ export class TestStack {
     return id;
   }
 
+  private client?: NatsService;
+
+  /** A NATS client in this stack's namespace, to talk to the apps as their peers do. */
+  async nats(): Promise<NatsService> {
+    this.client ??= await NatsService.connect(this.env.NATS_URL, 'test-stack', pino({ level: 'silent' }), this.env.NATS_SUBJECT_PREFIX);
+    return this.client;
+  }
+
+  /** The worker answers its health request: it is up and serves its subjects (a killed one does not). */
+  async serviceUp(host: string): Promise<boolean> {
+    try {
+      await (await this.nats()).call(HealthSubjects.health, { probe: 'ready' }, { host: healthTarget('volume-worker', host) });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async stop(): Promise<void> {
     await this.api.app.close();
     for (const w of this.workers.values()) await w.close();
+    for (const p of this.processes.values()) await p.stop();
+    await this.client?.drain();
     await this.scheduler.close();
     await this.db.drop();
     await rm(this.dataDir, { recursive: true, force: true });

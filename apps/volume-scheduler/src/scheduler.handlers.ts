@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { SchedulerSubjects, WorkerSubjects } from '@volume/contracts';
+import { MigrationSubjects, SchedulerSubjects, WorkerSubjects } from '@volume/contracts';
 import { NatsService } from '@volume/platform';
+import { MigrationPlacementService } from './placement/migration-placement.service';
 import { PlacementService } from './placement/placement.service';
 import { PoolStatsStore } from './stats/pool-stats.store';
 
@@ -11,6 +12,7 @@ export class SchedulerHandlers {
     private readonly nats: NatsService,
     private readonly placement: PlacementService,
     private readonly stats: PoolStatsStore,
+    private readonly migrations: MigrationPlacementService,
   ) {}
 
   serve(): void {
@@ -18,6 +20,10 @@ export class SchedulerHandlers {
       // Answer as soon as we own the request (Cinder casts); the work is tracked by drain() on shutdown.
       const work = this.placement.placeAndCreate(volumeId, requestId, log);
       this.nats.track(work);
+      return { accepted: true as const };
+    });
+    this.nats.serve(MigrationSubjects.schedule, (req, { requestId, log }) => {
+      this.nats.track(this.migrations.scheduleMigration(req, requestId, log));
       return { accepted: true as const };
     });
     this.nats.subscribe(WorkerSubjects.poolStats, (report) => this.stats.save(report));

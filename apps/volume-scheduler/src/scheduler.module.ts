@@ -3,6 +3,7 @@ import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { APP_IDENTITY, AppIdentity, LOGGER, NatsService, PlatformModule, serveHealth, ServiceHeartbeat } from '@volume/platform';
 import { SCHEDULER_APP, SchedulerConfig } from './config';
+import { MigrationPlacementService } from './placement/migration-placement.service';
 import { PlacementService } from './placement/placement.service';
 import { SchedulerHandlers } from './scheduler.handlers';
 import { PoolStatsStore } from './stats/pool-stats.store';
@@ -27,7 +28,7 @@ export class SchedulerModule implements OnApplicationBootstrap, BeforeApplicatio
     return {
       module: SchedulerModule,
       imports: [PlatformModule.forRoot({ identity: { app: SCHEDULER_APP, host: config.SCHEDULER_HOST }, config, logger })],
-      providers: [{ provide: SCHEDULER_CONFIG, useValue: config }, PlacementService, PoolStatsStore, SchedulerHandlers],
+      providers: [{ provide: SCHEDULER_CONFIG, useValue: config }, PlacementService, MigrationPlacementService, PoolStatsStore, SchedulerHandlers],
     };
   }
 

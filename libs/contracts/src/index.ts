@@ -1,4 +1,5 @@
 export * from './errors';
+export * from './migration.contracts';
 export * from './health.contracts';
 export * from './rpc';
 export * from './scheduler.contracts';

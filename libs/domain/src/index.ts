@@ -19,3 +19,4 @@ export { matchExtraSpec } from './placement/extra-specs-ops';
 export * from './placement/filters';
 export * from './placement/capacity-weigher';
 export * from './placement/place';
+export * from './progress/migration-progress';

@@ -12,6 +12,6 @@ describe('compareVersions compares microversions numerically', () => {
   });
 
   it('refuses anything but MAJOR.MINOR', () => {
-    expect(() => compareVersions('3', '3.0')).toThrow("Not a microversion: '3'");
+    expect(() => compareVersions('3', '3.0')).toThrow("API Version String 3 is of invalid format");
   });
 });

@@ -36,6 +36,7 @@ describe('microversion constants', () => {
     ['PROJECT_ID_OPTIONAL_IN_URL', '3.67'],
     ['SHARED_TARGETS_TRISTATE', '3.69'],
     ['EXTEND_VOLUME_COMPLETION', '3.71'],
+    ['MIGRATION_PROGRESS', '3.72'],
   ])('when code asks for the %s feature, then it gets Cinder\'s version %s', (name, version) => {
     expect((mv as Record<string, unknown>)[name]).toBe(version);
   });

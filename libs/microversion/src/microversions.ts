@@ -4,9 +4,9 @@ import type { VersionLike } from './api-version';
 // feature rather than a number and a renumbering touches a single line.
 
 export const MIN_API_VERSION = '3.0';
-export const MAX_API_VERSION = '3.71';
+export const MAX_API_VERSION = '3.72';
 /** The `updated` stamp of the versions document; it moves together with MAX_API_VERSION. */
-export const MAX_API_VERSION_UPDATED = '2023-08-31T00:00:00Z';
+export const MAX_API_VERSION_UPDATED = '2026-11-25T00:00:00Z';
 
 export const BASE_VERSION = '3.0';
 export const UPLOAD_IMAGE_PARAMS = '3.1';
@@ -80,6 +80,11 @@ export const SUPPORT_REIMAGE_VOLUME = '3.68';
 export const SHARED_TARGETS_TRISTATE = '3.69';
 export const TRANSFER_ENCRYPTED_VOLUME = '3.70';
 export const EXTEND_VOLUME_COMPLETION = '3.71';
+/**
+ * `migration_progress` in the admin view of `GET /volumes/{id}` while the volume migrates: the
+ * approved Cinder spec "migration-progress-in-volume-details", which upstream never merged.
+ */
+export const MIGRATION_PROGRESS = '3.72';
 
 /**
  * The minor version just below `version`, as Cinder's `get_prior_version`: meant for boundary

@@ -8,3 +8,4 @@ export * from './entities/volume-migration.entity';
 export * from './entities/volume.entity';
 export * from './migrations/1764043200000-initial-schema';
 export * from './migrations/1764050400000-volume-migrations';
+export * from './repositories/migration-outcomes';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SchedulerSubjects } from '@volume/contracts';
+import { MigrationSubjects, ScheduleMigrationRequest, SchedulerSubjects } from '@volume/contracts';
 import { NatsService } from '@volume/platform';
 
 /** Every message the API sends to the scheduler. */
@@ -10,5 +10,10 @@ export class SchedulerClient {
   /** call: waits only until a scheduler has taken the request; placement goes on after the reply. */
   async scheduleCreate(volumeId: string, requestId?: string): Promise<void> {
     await this.nats.call(SchedulerSubjects.createVolume, { volumeId }, { requestId });
+  }
+
+  /** call: waits only until a scheduler has taken the migration; the outcome lands on the rows. */
+  async scheduleMigration(req: ScheduleMigrationRequest, requestId?: string): Promise<void> {
+    await this.nats.call(MigrationSubjects.schedule, req, { requestId });
   }
 }

@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { DeleteVolumeReply, InitializeConnectionReply, WorkerSubjects } from '@volume/contracts';
+import {
+  DeleteVolumeReply,
+  InitializeConnectionReply,
+  MigrationProgressReply,
+  MigrationSubjects,
+  WorkerSubjects,
+} from '@volume/contracts';
 import { extractHost } from '@volume/domain';
 import { NatsService } from '@volume/platform';
 
@@ -29,5 +35,10 @@ export class WorkerClient {
       { volumeId, connector },
       { host: WorkerClient.target(volumeHost), requestId },
     );
+  }
+
+  /** call with a short budget: GET volume must never wait on a slow or restarting worker. */
+  migrationProgress(volumeHost: string, volumeId: string, timeoutMs: number, requestId?: string): Promise<MigrationProgressReply> {
+    return this.nats.call(MigrationSubjects.progress, { volumeId }, { host: WorkerClient.target(volumeHost), timeoutMs, requestId });
   }
 }

@@ -2,6 +2,7 @@ import { VolumeAttachmentEntity, VolumeEntity } from '@volume/persistence';
 import {
   ENCRYPTION_KEY_ID_IN_DETAILS,
   GROUP_VOLUME,
+  MIGRATION_PROGRESS,
   SHARED_TARGETS_TRISTATE,
   USE_QUOTA,
   VOLUME_CLUSTER_NAME,
@@ -21,6 +22,16 @@ export interface VolumeViewOptions {
    * (Cinder's extension controllers only extend show and detail).
    */
   withExtensions: boolean;
+  /** What the progress source answered; only `show` asks it (see showsMigrationProgress). */
+  migrationProgress?: string | null;
+}
+
+/**
+ * The 3.72 rule in one place: admin, at 3.72 or later, while the volume migrates. Only then is the
+ * progress source asked, and the field appears only if it answered a non-empty value.
+ */
+export function showsMigrationProgress(ctx: RequestContext, v: Pick<VolumeEntity, 'migrationStatus'>): boolean {
+  return (ctx.caller?.isAdmin ?? false) && ctx.version.gte(MIGRATION_PROGRESS) && v.migrationStatus === 'migrating';
 }
 
 /** The `volume` object of Cinder's v3 detail view, key for key, per microversion and role (§2.2-2.3). */
@@ -68,6 +79,7 @@ export function volumeDetail(ctx: RequestContext, v: VolumeEntity, opts: VolumeV
       view['os-vol-host-attr:host'] = v.host;
     }
   }
+  if (opts.migrationProgress && showsMigrationProgress(ctx, v)) view.migration_progress = opts.migrationProgress;
   return view;
 }
 

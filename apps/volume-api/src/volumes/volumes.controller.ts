@@ -8,6 +8,7 @@ import { collectionHref } from '../http/links';
 import { VolumeTypesService } from '../types/volume-types.service';
 import { AuthedContext, Ctx } from '../http/request-context';
 import { VolumeActionsService } from './volume-actions.service';
+import { VolumeAdminActionsService } from './volume-admin-actions.service';
 import { parseCreateRequest, parseListRequest, parseUpdateRequest, QueryParams } from './volume-requests';
 import { volumeDetail, volumeSummary } from './volume.view-builder';
 import { VolumesService } from './volumes.service';
@@ -22,6 +23,7 @@ export class VolumesController {
   constructor(
     private readonly volumes: VolumesService,
     private readonly actions: VolumeActionsService,
+    private readonly adminActions: VolumeAdminActionsService,
     private readonly types: VolumeTypesService,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
@@ -68,7 +70,8 @@ export class VolumesController {
   @Get(':id')
   async show(@Ctx() ctx: AuthedContext, @Param('id') id: string) {
     const v = await this.volumes.get(ctx.caller, id);
-    return { volume: volumeDetail(ctx, v, { withExtensions: true }) };
+    const migrationProgress = await this.adminActions.migrationProgress(ctx, v);
+    return { volume: volumeDetail(ctx, v, { withExtensions: true, migrationProgress }) };
   }
 
   @Post()
