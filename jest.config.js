@@ -1,4 +1,6 @@
 // One Jest run over every project (what `npm test` uses); `nx run-many -t test` runs them one by one.
 module.exports = {
+  // Global (Jest ignores it per project): integration suites start the real apps against real services.
+  testTimeout: 30_000,
   projects: ['<rootDir>/apps/*/jest.config.js', '<rootDir>/libs/*/jest.config.js'],
 };

@@ -2,6 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import { ADMIN, PROJECT, TestStack } from './stack';
 
+// Migrations are throttled on purpose, so that progress can be watched: give them time.
+jest.setTimeout(120_000);
+
 const V = `/v3/${PROJECT}/volumes`;
 const MIB = 1024 * 1024;
 const INSTANCE = '7b0c2a52-8c1e-4d6f-9a77-1b2c3d4e5f62';

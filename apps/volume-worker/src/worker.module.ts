@@ -1,12 +1,16 @@
 import { BeforeApplicationShutdown, DynamicModule, Inject, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { APP_IDENTITY, NatsService, PlatformModule, serveHealth } from '@volume/platform';
+import { APP_IDENTITY, LOGGER, NatsService, PlatformModule, serveHealth } from '@volume/platform';
 // Type-only imports: decorator metadata would otherwise reference values that do not exist.
 import type { AppIdentity } from '@volume/platform';
 import { FileDriver } from './backend/file-driver';
 import { WORKER_APP } from './config';
 import type { WorkerConfig } from './config';
+import { MigrationDataServer } from './copy/data-server';
+import { MigrationHandlers } from './migration/migration.handlers';
+import { MigrationRunner } from './migration/migration-runner.service';
+import { ProgressRegistry } from './migration/progress-registry';
 import { Reconciler } from './reconcile';
 import { PoolReporter } from './stats/pool-reporter';
 import { VolumeHandlers } from './volume/volume.handlers';
@@ -19,6 +23,9 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly reconciler: Reconciler,
     private readonly handlers: VolumeHandlers,
     private readonly reporter: PoolReporter,
+    private readonly migrations: MigrationHandlers,
+    private readonly runner: MigrationRunner,
+    private readonly dataServer: MigrationDataServer,
     private readonly nats: NatsService,
     private readonly ds: DataSource,
     @Inject(APP_IDENTITY) private readonly identity: AppIdentity,
@@ -38,10 +45,24 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
               poolCapacityGb: config.VOLUME_POOL_CAPACITY_GB,
             }),
         },
+        {
+          provide: MigrationDataServer,
+          useFactory: (log: Logger) =>
+            new MigrationDataServer({
+              host: config.VOLUME_DATA_BIND,
+              port: config.VOLUME_DATA_PORT,
+              advertiseHost: config.VOLUME_DATA_ADVERTISE_HOST,
+              log,
+            }),
+          inject: [LOGGER],
+        },
         VolumeService,
         VolumeHandlers,
         Reconciler,
         PoolReporter,
+        ProgressRegistry,
+        MigrationRunner,
+        MigrationHandlers,
       ],
     };
   }
@@ -53,14 +74,20 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
   async onApplicationBootstrap(): Promise<void> {
     await this.driver.init();
     await this.reconciler.run();
+    await this.dataServer.start();
     this.handlers.serve();
+    this.migrations.serve();
     serveHealth(this.identity, this.nats, this.ds);
     await this.nats.connection.flush();
     await this.reporter.start();
+    await this.runner.resumeInterrupted();
   }
 
   /** Runs before the platform drains NATS, which then waits for the requests still under way. */
-  beforeApplicationShutdown(): void {
+  async beforeApplicationShutdown(): Promise<void> {
     this.reporter.stop();
+    // Copies stop at their next block and keep their checkpoints; NATS drain then waits for them.
+    this.runner.stopAll();
+    await this.dataServer.stop();
   }
 }

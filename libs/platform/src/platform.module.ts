@@ -1,7 +1,18 @@
-import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '@volume/persistence';
+import { healthReport } from './health';
+import { HealthServer } from './health-server';
 import { NatsService } from './nats.service';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -17,24 +28,54 @@ export interface AppIdentity {
 
 export interface PlatformOptions {
   identity: AppIdentity;
-  config: { DATABASE_URL: string; NATS_URL: string; NATS_SUBJECT_PREFIX: string };
+  config: { DATABASE_URL: string; NATS_URL: string; NATS_SUBJECT_PREFIX: string; HEALTH_PORT?: number };
   logger: Logger;
   dbPoolSize?: number;
 }
 
-/** Closes the shared connections last, after the app's own services stopped taking work. */
+/**
+ * Starts the health server (when `HEALTH_PORT` > 0) and closes the shared connections last, after
+ * the app's own services stopped taking work. The platform is a global module, so Nest runs its
+ * bootstrap hook before the app's and its shutdown hooks after the app's.
+ */
 @Injectable()
-class PlatformLifecycle implements OnApplicationShutdown {
+class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private health?: HealthServer;
+
   constructor(
     private readonly nats: NatsService,
     private readonly ds: DataSource,
     @Inject(LOGGER) private readonly log: Logger,
+    @Inject(APP_CONFIG) private readonly config: PlatformOptions['config'],
+    @Inject(APP_IDENTITY) private readonly identity: AppIdentity,
   ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const port = this.config.HEALTH_PORT ?? 0;
+    if (port <= 0) return;
+    this.health = await HealthServer.start({
+      port,
+      log: this.log,
+      readiness: async () => {
+        const { app, host, status, checks } = await healthReport(this.identity, this.nats, this.ds);
+        return { ok: status === 'ok', checks, details: { app, host } };
+      },
+    });
+  }
+
+  beforeApplicationShutdown(): void {
+    this.health?.markStopping();
+  }
 
   async onApplicationShutdown(signal?: string): Promise<void> {
     this.log.info({ signal }, 'closing NATS and PostgreSQL connections');
-    await this.nats.drain().catch((err) => this.log.warn({ err }, 'NATS drain failed'));
-    if (this.ds.isInitialized) await this.ds.destroy();
+    try {
+      await this.nats.drain().catch((err) => this.log.warn({ err }, 'NATS drain failed'));
+      if (this.ds.isInitialized) await this.ds.destroy();
+    } finally {
+      // Last: liveness keeps answering while the app drains.
+      await this.health?.close();
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { FileHandle, mkdir, open, readdir, stat, statfs, unlink } from 'node:fs/promises';
+import { copyFile, FileHandle, mkdir, open, readdir, rename, stat, statfs, unlink } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 
 export const GIB = 1024 ** 3;
@@ -101,6 +101,30 @@ export class FileDriver {
     } catch (err) {
       if (errnoCode(err) !== 'ENOENT') throw err;
     }
+  }
+
+  /**
+   * Driver-assisted migration between two pools of this host: a rename when both pools share a
+   * filesystem (instant, whatever the size), else a copy then unlink. Idempotent after a crash.
+   */
+  async move(fromPool: string, toPool: string, volumeName: string): Promise<string> {
+    const from = this.devicePath(fromPool, volumeName);
+    const to = this.devicePath(toPool, volumeName);
+    try {
+      await rename(from, to);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT' && (await this.sizeOf(toPool, volumeName)) !== null) return to;
+      if (errnoCode(err) !== 'EXDEV') throw err;
+      await copyFile(from, to);
+      const handle = await open(to, 'r+');
+      try {
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+      await unlink(from);
+    }
+    return to;
   }
 
   async capacity(pool: string): Promise<PoolCapacity> {

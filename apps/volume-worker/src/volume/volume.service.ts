@@ -131,7 +131,7 @@ export class VolumeService {
   }
 
   /** The pool of a volume placed on this host and backend; anything else is not ours to touch. */
-  private poolOf(volume: VolumeEntity): string {
+  poolOf(volume: Pick<VolumeEntity, 'id' | 'host'>): string {
     const placed = parsePoolHost(volume.host);
     if (
       !placed ||

@@ -1,0 +1,197 @@
+import { readdir, readlink, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { copyVolumeData, CopySink, localSink, remoteSink } from './copy-engine';
+import { MigrationDataServer } from './data-server';
+import { allocatedBytes, MIB, readRange, sameContent, sparseFile, tempDir } from './spec-helpers';
+import { ByteThrottle } from './throttle';
+
+const SIZE = 64 * MIB;
+const BLOCK = 4 * MIB;
+const SECRET = 'per-migration-secret';
+
+/**
+ * 16 blocks of 4 MiB: data in blocks 0, 3-4 and the end of 15; 100 bytes at the start of block 2
+ * (a block with any data is copied whole); block 5 written with zeroes (allocated on the source,
+ * a hole on the destination); every other block a hole.
+ */
+const LAYOUT = [
+  { at: 0, length: BLOCK },
+  { at: 2 * BLOCK, length: 100 },
+  { at: 3 * BLOCK, length: 2 * BLOCK },
+  { at: 5 * BLOCK, data: Buffer.alloc(BLOCK) },
+  { at: SIZE - MIB, length: MIB },
+];
+const DATA_BLOCKS_BYTES = 5 * BLOCK;
+
+/** Descriptors this process holds on `path`. */
+async function fdsOn(path: string): Promise<number> {
+  const targets = await Promise.all(
+    (await readdir('/proc/self/fd')).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')),
+  );
+  return targets.filter((t) => t === path).length;
+}
+
+describe('copyVolumeData', () => {
+  let dir: string;
+  let source: string;
+  let dest: string;
+  let server: MigrationDataServer;
+  let sink: CopySink | undefined;
+
+  beforeAll(async () => {
+    dir = await tempDir('copy-engine-');
+    source = join(dir, 'source');
+    await sparseFile(source, SIZE, LAYOUT);
+    server = new MigrationDataServer({ host: '127.0.0.1', port: 0, syncIntervalMs: 0 });
+    await server.start();
+  });
+
+  afterAll(async () => {
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  beforeEach(async () => {
+    dest = join(dir, `dest-${Math.random().toString(36).slice(2)}`);
+    await sparseFile(dest, SIZE);
+  });
+
+  afterEach(async () => {
+    await sink?.close();
+    sink = undefined;
+    await rm(dest, { force: true });
+  });
+
+  function remote(migrationId = 'm-1', path = dest, secret = SECRET): CopySink {
+    const { url } = server.register({ migrationId, path, sizeBytes: SIZE, secret });
+    sink = remoteSink(url, secret);
+    return sink;
+  }
+
+  function local(): CopySink {
+    sink = localSink(dest);
+    return sink;
+  }
+
+  it.each([
+    ['locally', () => local()],
+    ['to another worker', () => remote()],
+  ])('copies %s byte for byte, writing the blocks with data and leaving holes as holes', async (_where, makeSink) => {
+    const result = await copyVolumeData({ sourcePath: source, sizeBytes: SIZE, sink: makeSink() });
+    expect(result).toEqual({ bytesCopied: DATA_BLOCKS_BYTES, bytesSkipped: SIZE - DATA_BLOCKS_BYTES });
+    expect(await sameContent(source, dest)).toBe(true);
+    const allocated = await allocatedBytes(dest);
+    expect(allocated).toBeGreaterThanOrEqual(DATA_BLOCKS_BYTES);
+    expect(allocated).toBeLessThan(DATA_BLOCKS_BYTES + MIB);
+  });
+
+  it('reports progress after every block, holes included, never decreasing and ending at the size', async () => {
+    const progress: number[] = [];
+    const checkpoints: { durable: number; processed: number }[] = [];
+    await copyVolumeData({
+      sourcePath: source,
+      sizeBytes: SIZE,
+      segmentBytes: 16 * MIB,
+      sink: remote(),
+      onProgress: (p) => progress.push(p),
+      onCheckpoint: (durable) => checkpoints.push({ durable, processed: progress.at(-1) ?? 0 }),
+    });
+    expect(progress).toEqual(Array.from({ length: 16 }, (_, i) => (i + 1) * BLOCK));
+    const durable = checkpoints.map((c) => c.durable);
+    expect(durable).toEqual([...durable].sort((a, b) => a - b));
+    expect(new Set(durable).size).toBe(durable.length);
+    expect(durable.at(-1)).toBe(SIZE);
+    // A checkpoint never runs ahead of what was processed.
+    for (const c of checkpoints) expect(c.durable).toBeLessThanOrEqual(c.processed);
+  });
+
+  it('resumes from a checkpoint rounded down to a block, copying only the rest', async () => {
+    const marker = Buffer.from('written before the restart');
+    await sparseFile(dest, SIZE, [{ at: 0, data: marker }]);
+    const progress: number[] = [];
+    const result = await copyVolumeData({
+      sourcePath: source,
+      sizeBytes: SIZE,
+      startOffset: 8 * BLOCK + 5,
+      sink: remote(),
+      onProgress: (p) => progress.push(p),
+    });
+    expect(result.bytesCopied + result.bytesSkipped).toBe(8 * BLOCK);
+    expect(result.bytesCopied).toBe(BLOCK); // block 15, whose last MiB has data
+    expect(progress[0]).toBe(9 * BLOCK);
+    expect((await readRange(dest, 0, marker.length)).equals(marker)).toBe(true);
+    expect((await readRange(dest, 3 * BLOCK, 4096)).equals(Buffer.alloc(4096))).toBe(true);
+    expect((await readRange(dest, SIZE - MIB, MIB)).equals(await readRange(source, SIZE - MIB, MIB))).toBe(true);
+  });
+
+  it('copies a size that is not a whole number of blocks, the last block short', async () => {
+    const odd = join(dir, 'odd');
+    const size = 2 * BLOCK + 12_345;
+    await sparseFile(odd, size, [{ at: 2 * BLOCK, length: 12_345 }]);
+    await sparseFile(dest, size);
+    const result = await copyVolumeData({ sourcePath: odd, sizeBytes: size, sink: local() });
+    expect(result).toEqual({ bytesCopied: 12_345, bytesSkipped: 2 * BLOCK });
+    expect(await sameContent(odd, dest)).toBe(true);
+  });
+
+  it('holds a copy of data to the bytes-per-second limit, but lets holes through unthrottled', async () => {
+    const full = join(dir, 'full');
+    await sparseFile(full, 16 * MIB, [{ at: 0, length: 16 * MIB }]);
+    const throttle = new ByteThrottle(8 * MIB);
+    let started = performance.now();
+    await copyVolumeData({ sourcePath: full, sizeBytes: 16 * MIB, sink: local(), throttle });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1800);
+
+    await sink?.close();
+    const empty = join(dir, 'empty');
+    await sparseFile(empty, SIZE);
+    await sparseFile(dest, SIZE);
+    started = performance.now();
+    await copyVolumeData({ sourcePath: empty, sizeBytes: SIZE, sink: local(), throttle });
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('rejects with an AbortError when aborted mid-copy, closes what it opened, and the data server keeps serving', async () => {
+    const abort = new AbortController();
+    const copy = copyVolumeData({
+      sourcePath: source,
+      sizeBytes: SIZE,
+      sink: remote(),
+      throttle: new ByteThrottle(16 * MIB),
+      signal: abort.signal,
+      onProgress: (p) => p >= 2 * BLOCK && abort.abort(),
+    });
+    await expect(copy).rejects.toMatchObject({ name: 'AbortError' });
+    await sink?.close();
+    expect(await fdsOn(source)).toBe(0);
+    await server.unregister('m-1');
+    expect(await fdsOn(dest)).toBe(0);
+
+    await sparseFile(dest, SIZE);
+    await copyVolumeData({ sourcePath: source, sizeBytes: SIZE, sink: remote('m-2') });
+    expect(await sameContent(source, dest)).toBe(true);
+  });
+
+  it('rejects with the HTTP status when the secret is wrong, and writes nothing', async () => {
+    server.register({ migrationId: 'm-1', path: dest, sizeBytes: SIZE, secret: SECRET });
+    const { url } = server.register({ migrationId: 'm-3', path: dest, sizeBytes: SIZE, secret: SECRET });
+    sink = remoteSink(url, 'wrong');
+    await expect(copyVolumeData({ sourcePath: source, sizeBytes: SIZE, sink })).rejects.toThrow(/HTTP 403: wrong secret/);
+    expect(await allocatedBytes(dest)).toBe(0);
+  });
+
+  it('rejects with the network error when the destination worker is unreachable', async () => {
+    const gone = new MigrationDataServer({ host: '127.0.0.1', port: 0 });
+    await gone.start();
+    const { url } = gone.register({ migrationId: 'm-4', path: dest, sizeBytes: SIZE, secret: SECRET });
+    await gone.stop();
+    sink = remoteSink(url, SECRET);
+    await expect(copyVolumeData({ sourcePath: source, sizeBytes: SIZE, sink })).rejects.toThrow(
+      /migration data stream to http:\/\/127\.0\.0\.1:\d+\/migrations\/m-4\/segments failed: .*ECONNREFUSED/,
+    );
+  });
+
+  it('refuses a source shorter than the size to copy', async () => {
+    await expect(copyVolumeData({ sourcePath: source, sizeBytes: SIZE + BLOCK, sink: local() })).rejects.toThrow(/fewer than/);
+  });
+});

@@ -1,0 +1,215 @@
+import { FileHandle, open } from 'node:fs/promises';
+import { CopyRecord, CopySink } from './copy-sink';
+import { ByteThrottle } from './throttle';
+
+export type { CopyRecord, CopySink } from './copy-sink';
+export { localSink } from './local-sink';
+export { remoteSink } from './remote-sink';
+
+export const DEFAULT_BLOCK_SIZE = 4 * 1024 * 1024;
+export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+/** Blocks read ahead of the one being sent: enough to keep disk and network both busy. */
+const READ_AHEAD = 2;
+
+export interface CopyVolumeOptions {
+  sourcePath: string;
+  sizeBytes: number;
+  /** A durable checkpoint to resume from; rounded down to a block boundary. */
+  startOffset?: number;
+  /** A multiple of 4096 (default 4 MiB). */
+  blockSize?: number;
+  /** Bytes per sink segment, i.e. per HTTP request remotely; rounded up to whole blocks (default 64 MiB). */
+  segmentBytes?: number;
+  sink: CopySink;
+  throttle?: ByteThrottle;
+  signal?: AbortSignal;
+  /** After each block, with the offset up to which the source has been processed, holes included. */
+  onProgress?(processedBytes: number): void;
+  /** Whenever the destination's durable offset grows; the last call is `sizeBytes`, after `finish`. */
+  onCheckpoint?(durableBytes: number): void;
+}
+
+export interface CopyResult {
+  /** Bytes sent to the sink by this run (a resumed copy counts from its start offset). */
+  bytesCopied: number;
+  /** Bytes of all-zero blocks this run treated as holes. */
+  bytesSkipped: number;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Shared by every copy: comparing against it is a memcmp, and its pages are the kernel's zero page. */
+let zeroes = Buffer.alloc(DEFAULT_BLOCK_SIZE);
+
+function isAllZero(data: Buffer): boolean {
+  if (zeroes.length < data.length) zeroes = Buffer.alloc(data.length);
+  return data.equals(zeroes.subarray(0, data.length));
+}
+
+function abortError(signal: AbortSignal): Error {
+  return Object.assign(new Error('volume copy aborted', { cause: signal.reason }), { name: 'AbortError', code: 'ABORT_ERR' });
+}
+
+/**
+ * Copies a volume's data to a sink, sparse-aware.
+ *
+ * Node has no lseek(SEEK_DATA/SEEK_HOLE), so holes are found by content: a block that reads as all
+ * zeroes is treated as a hole, never sent nor written. Reading a real hole costs no disk I/O; a
+ * block of written zeroes is read but not copied, which is still correct because the destination
+ * is a fresh sparse file of full size, whose unwritten ranges read as zeroes. So the destination
+ * may come out sparser than the source, never different.
+ *
+ * `VOLUME_COPY_BPS_LIMIT` applies to the blocks that carry data, taken after the zero check (which
+ * needs the data) and before the block is sent. Holes cost nothing and are not throttled, so a
+ * mostly empty volume migrates at disk-read speed. Reads stay at most READ_AHEAD blocks ahead of
+ * the throttle, so the disk is held to the limit too.
+ *
+ * The sink is the caller's to close.
+ */
+export async function copyVolumeData(opts: CopyVolumeOptions): Promise<CopyResult> {
+  const { sizeBytes, sink, throttle, signal } = opts;
+  const blockSize = opts.blockSize ?? DEFAULT_BLOCK_SIZE;
+  if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0) throw new RangeError(`sizeBytes must be a byte count, got ${sizeBytes}`);
+  if (!Number.isSafeInteger(blockSize) || blockSize <= 0 || blockSize % 4096 !== 0) {
+    throw new RangeError(`blockSize must be a positive multiple of 4096, got ${blockSize}`);
+  }
+  const segmentBytes = Math.max(1, Math.ceil((opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES) / blockSize)) * blockSize;
+  const start = Math.min(Math.floor(Math.max(0, opts.startOffset ?? 0) / blockSize) * blockSize, sizeBytes);
+  signal?.throwIfAborted();
+
+  // Ends this copy's own waits (throttle) when the sink fails, not only when the caller aborts.
+  const stop = new AbortController();
+  const stopSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  const result: CopyResult = { bytesCopied: 0, bytesSkipped: 0 };
+  let checkpoint = start;
+  const reportDurable = (durable: number) => {
+    if (durable <= checkpoint) return;
+    checkpoint = durable;
+    opts.onCheckpoint?.(durable);
+  };
+
+  let source: FileHandle | null = null;
+  let reader: BlockReader | null = null;
+  try {
+    source = await open(opts.sourcePath, 'r');
+    const { size } = await source.stat();
+    if (size < sizeBytes) throw new Error(`source ${opts.sourcePath} holds ${size} bytes, fewer than the ${sizeBytes} to copy`);
+    reader = new BlockReader(source, start, sizeBytes, blockSize);
+
+    // At least one segment, even when resuming at the very end: its mark tells a restarted
+    // receiver that everything before it is there.
+    let offset = start;
+    do {
+      const to = Math.min(offset + segmentBytes, sizeBytes);
+      reportDurable(await sink.writeSegment(segmentRecords({ from: offset, to, blocks: reader, throttle, signal: stopSignal, result, onProgress: opts.onProgress }), stopSignal));
+      offset = to;
+    } while (offset < sizeBytes);
+
+    const durable = await sink.finish(sizeBytes, stopSignal);
+    if (durable < sizeBytes) throw new Error(`the destination reports ${durable} of ${sizeBytes} bytes durable after its final sync`);
+    reportDurable(sizeBytes);
+    return result;
+  } catch (err) {
+    if (signal?.aborted) throw abortError(signal);
+    throw err;
+  } finally {
+    stop.abort();
+    await reader?.close();
+    await source?.close();
+  }
+}
+
+interface SegmentSource {
+  from: number;
+  to: number;
+  blocks: BlockReader;
+  throttle?: ByteThrottle;
+  signal: AbortSignal;
+  result: CopyResult;
+  onProgress?(processedBytes: number): void;
+}
+
+/** The records of one segment: its blocks that carry data, then the mark of its end. */
+async function* segmentRecords(s: SegmentSource): AsyncGenerator<CopyRecord> {
+  for (let offset = s.from; offset < s.to; ) {
+    s.signal.throwIfAborted();
+    const data = await s.blocks.next(offset);
+    if (isAllZero(data)) {
+      s.result.bytesSkipped += data.length;
+    } else {
+      await s.throttle?.take(data.length, s.signal);
+      yield { offset, data };
+      s.result.bytesCopied += data.length;
+    }
+    offset += data.length;
+    s.onProgress?.(offset);
+  }
+  yield { offset: s.to, data: EMPTY };
+}
+
+/**
+ * Reads blocks in order, READ_AHEAD ahead of the consumer, into a small ring of reused buffers. A
+ * block's buffer is reused once the next block is asked for, which is when the sink is done with it.
+ */
+class BlockReader {
+  private readonly free: Buffer[] = [];
+  private readonly queue: { offset: number; buffer: Buffer; read: Promise<number> }[] = [];
+  private held: Buffer | null = null;
+  private nextOffset: number;
+  private closed = false;
+
+  constructor(
+    private readonly fh: FileHandle,
+    start: number,
+    private readonly end: number,
+    private readonly blockSize: number,
+  ) {
+    this.nextOffset = start;
+    for (let i = 0; i <= READ_AHEAD; i++) this.free.push(Buffer.allocUnsafe(blockSize));
+  }
+
+  async next(expectedOffset: number): Promise<Buffer> {
+    if (this.closed) throw new Error('the copy has ended');
+    if (this.held) this.free.push(this.held);
+    this.held = null;
+    this.fill();
+    const head = this.queue.shift();
+    if (!head || head.offset !== expectedOffset) throw new Error(`block at ${expectedOffset} was not read`);
+    this.held = head.buffer;
+    const length = Math.min(this.blockSize, this.end - head.offset);
+    const got = await head.read;
+    if (got < length) throw new Error(`source ended at ${head.offset + got}, before ${this.end}`);
+    this.fill();
+    return head.buffer.subarray(0, length);
+  }
+
+  /** Waits for the reads under way, so that the file can be closed under none. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled(this.queue.map((q) => q.read));
+    this.queue.length = 0;
+  }
+
+  private fill(): void {
+    while (this.nextOffset < this.end && this.free.length > 0) {
+      const buffer = this.free.pop() as Buffer;
+      const offset = this.nextOffset;
+      const length = Math.min(this.blockSize, this.end - offset);
+      const read = readFully(this.fh, buffer, length, offset);
+      // Awaited in order by next(); this only keeps a failure ahead of the consumer from being unhandled.
+      read.catch(() => undefined);
+      this.queue.push({ offset, buffer, read });
+      this.nextOffset += length;
+    }
+  }
+}
+
+async function readFully(fh: FileHandle, buffer: Buffer, length: number, position: number): Promise<number> {
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await fh.read(buffer, got, length - got, position + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return got;
+}

@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MigrationDataServer } from './data-server';
+import { allocatedBytes, MIB, put, readRange, record, sparseFile, tempDir } from './spec-helpers';
+
+const SECRET = 's3cret-for-this-migration';
+const SIZE = 8 * MIB;
+const auth = (secret = SECRET) => ({ authorization: `Bearer ${secret}` });
+
+describe('MigrationDataServer', () => {
+  let dir: string;
+  let dest: string;
+  let server: MigrationDataServer;
+  let url: string;
+
+  beforeEach(async () => {
+    dir = await tempDir('data-server-');
+    dest = join(dir, 'dest');
+    await sparseFile(dest, SIZE);
+    server = new MigrationDataServer({ host: '127.0.0.1', port: 0 });
+    await server.start();
+    ({ url } = server.register({ migrationId: 'm-1', path: dest, sizeBytes: SIZE, secret: SECRET }));
+  });
+
+  afterEach(async () => {
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('advertises a segments URL on its ephemeral port', () => {
+    expect(url).toBe(`http://127.0.0.1:${server.port}/migrations/m-1/segments`);
+    expect(server.port).toBeGreaterThan(0);
+  });
+
+  it('writes each record at its offset, leaves the ranges between them as holes, and makes them durable on ?sync=1', async () => {
+    const a = randomBytes(4096);
+    const b = randomBytes(10_000);
+    const body = Buffer.concat([record(0, a), record(2 * MIB, b), record(SIZE, Buffer.alloc(0))]);
+    // Split at awkward places: inside a header, inside a payload.
+    const pieces = [body.subarray(0, 5), body.subarray(5, 3000), body.subarray(3000, 4110), body.subarray(4110)];
+    const first = await put(url, auth(), pieces);
+    expect(first.status).toBe(200);
+    expect(first.body.durableThrough).toBe(0); // written, but the first background sync is not due yet
+    const synced = await put(`${url}?sync=1`, auth(), []);
+    expect(synced).toEqual({ status: 200, body: { durableThrough: SIZE } });
+    expect((await readRange(dest, 0, 4096)).equals(a)).toBe(true);
+    expect((await readRange(dest, 2 * MIB, 10_000)).equals(b)).toBe(true);
+    expect((await readRange(dest, 4096, 4096)).equals(Buffer.alloc(4096))).toBe(true);
+    expect(await allocatedBytes(dest)).toBeLessThan(64 * 1024);
+  });
+
+  it('syncs in the background once the interval has passed, without being asked, never claiming more than was written', async () => {
+    await server.stop();
+    server = new MigrationDataServer({ host: '127.0.0.1', port: 0, syncIntervalMs: 0 });
+    await server.start();
+    ({ url } = server.register({ migrationId: 'm-1', path: dest, sizeBytes: SIZE, secret: SECRET }));
+    await put(url, auth(), [record(0, randomBytes(MIB)), record(4 * MIB, Buffer.alloc(0))]);
+    const seen: number[] = [];
+    for (let i = 0; i < 50 && seen.at(-1) !== 4 * MIB; i++) {
+      seen.push((await put(url, auth(), [record(4 * MIB, Buffer.alloc(0))])).body.durableThrough as number);
+    }
+    expect(seen.at(-1)).toBe(4 * MIB);
+    expect(Math.max(...seen)).toBe(4 * MIB);
+  });
+
+  it.each([
+    ['a missing bearer token', {}, 401],
+    ['a wrong secret', auth('not-the-secret'), 403],
+    ['a secret of another length', auth('x'), 403],
+  ])('refuses %s and writes nothing', async (_what, headers, status) => {
+    const answer = await put(url, headers, [record(0, randomBytes(4096))]);
+    expect(answer.status).toBe(status);
+    await put(`${url}?sync=1`, auth(), []);
+    expect((await readRange(dest, 0, 4096)).equals(Buffer.alloc(4096))).toBe(true);
+    expect(await allocatedBytes(dest)).toBe(0);
+  });
+
+  it('answers 404 for an unknown migration or path and 405 for another method', async () => {
+    expect((await put(url.replace('m-1', 'm-2'), auth(), [])).status).toBe(404);
+    expect((await put(`http://127.0.0.1:${server.port}/other`, auth(), [])).status).toBe(404);
+    const status = await new Promise<number>((resolve, reject) =>
+      request(url, { method: 'GET', agent: false, headers: auth() }, (res) => resolve(res.statusCode ?? 0))
+        .on('error', reject)
+        .end(),
+    );
+    expect(status).toBe(405);
+  });
+
+  it('answers 400 to a record beyond the target size, and keeps serving', async () => {
+    const answer = await put(url, auth(), [record(SIZE - 100, randomBytes(4096))]);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatch(/beyond/);
+    const good = await put(`${url}?sync=1`, auth(), [record(0, randomBytes(100)), record(MIB, Buffer.alloc(0))]);
+    expect(good).toEqual({ status: 200, body: { durableThrough: MIB } });
+  });
+
+  it.each([
+    ['a body that ends inside a header', [record(0, randomBytes(10)).subarray(0, 7)]],
+    ['a body that ends inside a payload', [record(0, randomBytes(100)).subarray(0, 50)]],
+    ['records out of order', [record(MIB, randomBytes(10)), record(0, randomBytes(10))]],
+    ['overlapping records', [record(0, randomBytes(100)), record(50, randomBytes(10))]],
+    ['an offset beyond 2^53', [Buffer.from('ffffffffffffffff00000000', 'hex')]],
+  ])('answers 400 to %s', async (_what, pieces) => {
+    expect((await put(url, auth(), pieces)).status).toBe(400);
+  });
+
+  it('drops a request under way when its target is unregistered, then refuses the migration', async () => {
+    const req = request(url, { method: 'PUT', agent: false, headers: auth() });
+    const failed = new Promise<Error>((resolve) => req.on('error', resolve));
+    req.write(record(0, randomBytes(MIB)).subarray(0, MIB / 2));
+    await new Promise((r) => setTimeout(r, 50));
+    await server.unregister('m-1');
+    expect((await failed).message).toMatch(/socket hang up|ECONNRESET|EPIPE/);
+    expect((await put(url, auth(), [])).status).toBe(404);
+  });
+
+  it('replaces a target registered again, with its new secret', async () => {
+    server.register({ migrationId: 'm-1', path: dest, sizeBytes: SIZE, secret: 'new-secret' });
+    expect((await put(url, auth(), [])).status).toBe(403);
+    expect((await put(url, auth('new-secret'), [])).status).toBe(200);
+  });
+
+  it('answers 500 when the target file cannot be opened, and stays up', async () => {
+    const missing = server.register({ migrationId: 'm-2', path: join(dir, 'missing'), sizeBytes: SIZE, secret: SECRET });
+    const answer = await put(missing.url, auth(), [record(0, randomBytes(10))]);
+    expect(answer.status).toBe(500);
+    expect(answer.body.error).toMatch(/ENOENT/);
+    expect((await put(url, auth(), [])).status).toBe(200);
+  });
+
+  it('refuses invalid registrations and closes its port on stop', async () => {
+    expect(() => server.register({ migrationId: '../x', path: dest, sizeBytes: SIZE, secret: SECRET })).toThrow(/invalid migration id/);
+    expect(() => server.register({ migrationId: 'm-3', path: dest, sizeBytes: SIZE, secret: '' })).toThrow(/secret/);
+    await server.stop();
+    await expect(put(url, auth(), [])).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect(() => server.register({ migrationId: 'm-3', path: dest, sizeBytes: SIZE, secret: SECRET })).toThrow(/not started/);
+  });
+});

@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
+import { mkdtemp, open, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const MIB = 1024 * 1024;
+
+export function tempDir(prefix: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+/** A sparse file of `sizeBytes` with the given ranges filled (random bytes unless given). */
+export async function sparseFile(path: string, sizeBytes: number, ranges: { at: number; data?: Buffer; length?: number }[] = []): Promise<void> {
+  const fh = await open(path, 'w');
+  try {
+    await fh.truncate(sizeBytes);
+    for (const { at, data, length } of ranges) {
+      const bytes = data ?? randomBytes(length ?? 0);
+      await fh.write(bytes, 0, bytes.length, at);
+    }
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Bytes the filesystem allocated to a file: what holes do not cost. */
+export async function allocatedBytes(path: string): Promise<number> {
+  return (await stat(path)).blocks * 512;
+}
+
+export async function sameContent(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([readFile(a), readFile(b)]);
+  return x.equals(y);
+}
+
+export async function readRange(path: string, at: number, length: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    await fh.read(buffer, 0, length, at);
+    return buffer;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** One framed record, as the protocol puts it on the wire. */
+export function record(offset: number, data: Buffer): Buffer {
+  const header = Buffer.alloc(12);
+  header.writeBigUInt64BE(BigInt(offset), 0);
+  header.writeUInt32BE(data.length, 8);
+  return Buffer.concat([header, data]);
+}
+
+export interface Answer {
+  status: number;
+  body: { durableThrough?: number; error?: string };
+}
+
+/** A raw PUT, body sent in the given pieces, on a fresh connection. */
+export function put(url: string, headers: Record<string, string>, pieces: Buffer[]): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'PUT', agent: false, headers });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : {} }));
+    });
+    for (const piece of pieces) req.write(piece);
+    req.end();
+  });
+}

@@ -1,0 +1,308 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { CodedError, ErrorCode, MigrationSubjects, RunMigrationRequest, WorkerSubjects } from '@volume/contracts';
+import { extractHost, ProgressTracker, RateEstimator } from '@volume/domain';
+import { APP_CONFIG, LOGGER, NatsService } from '@volume/platform';
+import { endMigrationWithError, VolumeEntity, VolumeMigrationEntity } from '@volume/persistence';
+import { FileDriver, GIB } from '../backend/file-driver';
+import { copyVolumeData, CopySink, localSink, remoteSink } from '../copy/copy-engine';
+import { ByteThrottle } from '../copy/throttle';
+// A type-only import: decorator metadata would otherwise reference a value that does not exist.
+import type { WorkerConfig } from '../config';
+import { VolumeService, volumeName } from '../volume/volume.service';
+import { ProgressRegistry } from './progress-registry';
+
+/** Why a copy stopped early: the worker is stopping (resume later) or the migration was cancelled. */
+const SHUTDOWN = 'worker shutting down';
+const PERSIST_EVERY_MS = 1_000;
+
+/**
+ * Runs the migrations whose source is this host, as Cinder's volume manager `migrate_volume` does:
+ * driver-assisted (a move between two pools of this host) or host-assisted (a copy to a destination
+ * volume, local or over the worker-to-worker stream, then the rows swap). A failure leaves the
+ * source untouched and readable; a restart resumes from the last durable checkpoint.
+ */
+@Injectable()
+export class MigrationRunner {
+  private readonly throttle: ByteThrottle;
+  private readonly running = new Map<string, AbortController>();
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly nats: NatsService,
+    private readonly driver: FileDriver,
+    private readonly volumes: VolumeService,
+    private readonly registry: ProgressRegistry,
+    @Inject(APP_CONFIG) private readonly cfg: WorkerConfig,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {
+    this.throttle = new ByteThrottle(cfg.VOLUME_COPY_BPS_LIMIT);
+  }
+
+  /** Starts (or resumes) a migration in the background; the caller only waits for acceptance. */
+  start(req: RunMigrationRequest, log: Logger = this.log): void {
+    if (this.running.has(req.migrationId)) return;
+    const abort = new AbortController();
+    this.running.set(req.migrationId, abort);
+    const work = this.run(req, abort.signal, log.child({ migrationId: req.migrationId, volumeId: req.volumeId }))
+      .catch((err) => log.error({ err, migrationId: req.migrationId }, 'migration runner failed'))
+      .finally(() => {
+        this.running.delete(req.migrationId);
+        this.registry.forget(req.volumeId);
+      });
+    this.nats.track(work);
+  }
+
+  /** Stops every copy at its next block; their checkpoints stay, so they resume after restart. */
+  stopAll(): void {
+    for (const abort of this.running.values()) abort.abort(new Error(SHUTDOWN));
+  }
+
+  private async run(req: RunMigrationRequest, signal: AbortSignal, log: Logger): Promise<void> {
+    const migration = await this.ds.getRepository(VolumeMigrationEntity).findOneBy({ id: req.migrationId });
+    if (!migration || migration.status === 'success' || migration.status === 'error') {
+      log.warn('migration is not under way any more; nothing to run');
+      return;
+    }
+    const started = await this.ds.transaction(async (em) => {
+      const [, affected]: [unknown, number] = await em.query(
+        `UPDATE volumes SET migration_status = 'migrating', updated_at = now()
+          WHERE id = $1 AND migration_status IN ('starting', 'migrating')`,
+        [req.volumeId],
+      );
+      if (affected) {
+        await em.query(`UPDATE volume_migrations SET status = 'migrating', updated_at = now() WHERE id = $1`, [req.migrationId]);
+      }
+      return affected > 0;
+    });
+    if (!started) {
+      log.warn('volume is not waiting for this migration; it ends in error');
+      await this.fail(req, migration, 'volume left the migration before it started', log);
+      return;
+    }
+    try {
+      if (req.mode === 'driver-assisted') await this.driverMove(req, log);
+      else await this.hostCopy(req, migration, signal, log);
+    } catch (err) {
+      if (signal.aborted && (signal.reason as Error)?.message === SHUTDOWN) {
+        log.info('migration paused for shutdown; it resumes from its checkpoint when this host restarts');
+        return;
+      }
+      log.error({ err }, 'migration failed; the source stays as it was');
+      await this.fail(req, migration, (err as Error).message ?? String(err), log);
+    }
+  }
+
+  /** Same host, no forced copy: the driver moves the file between pools (Cinder: driver.migrate_volume). */
+  private async driverMove(req: RunMigrationRequest, log: Logger): Promise<void> {
+    this.registry.trackDriverMove(req.volumeId);
+    const volume = await this.ds.getRepository(VolumeEntity).findOneByOrFail({ id: req.volumeId });
+    const destPool = extractHost(req.destPoolHost, 'pool') as string;
+    const path = await this.driver.move(this.volumes.poolOf(volume), destPool, volumeName(volume));
+    await this.ds.transaction(async (em) => {
+      await em.query(
+        `UPDATE volumes SET host = $2, provider_location = $3, migration_status = 'success', migration_progress = NULL,
+                status = CASE WHEN status = 'maintenance' THEN COALESCE(previous_status, 'available') ELSE status END,
+                updated_at = now()
+          WHERE id = $1`,
+        [req.volumeId, req.destPoolHost, path],
+      );
+      await em.query(
+        `UPDATE volume_migrations SET status = 'success', finished_at = now(), updated_at = now() WHERE id = $1`,
+        [req.migrationId],
+      );
+    });
+    log.info({ to: req.destPoolHost }, 'driver-assisted migration done');
+  }
+
+  private async hostCopy(req: RunMigrationRequest, migration: VolumeMigrationEntity, signal: AbortSignal, log: Logger): Promise<void> {
+    if (!req.destVolumeId) throw new Error('host-assisted migration without a destination volume');
+    const source = await this.ds.getRepository(VolumeEntity).findOneByOrFail({ id: req.volumeId });
+    const sizeBytes = source.size * GIB;
+    const destWorker = extractHost(req.destPoolHost, 'host') as string;
+    await this.ensureDestination(req, destWorker, source.size);
+
+    const sourcePath = this.driver.devicePath(this.volumes.poolOf(source), volumeName(source));
+    const sink = await this.openSink(req, destWorker, sizeBytes);
+    const startOffset = Math.min(migration.bytesDone, sizeBytes);
+    // What an admin already saw (persisted before a restart) must not go backwards on resume.
+    const shown = /^\d+$/.test(source.migrationProgress ?? '') ? Math.floor((Number(source.migrationProgress) / 100) * sizeBytes) : 0;
+    const tracker = new ProgressTracker(sizeBytes, Math.max(startOffset, Math.min(shown, sizeBytes - 1)));
+    const rate = new RateEstimator();
+    this.registry.trackCopy(req.volumeId, tracker, rate);
+    let checkpoint = startOffset;
+    let lastPersist = 0;
+    const cancelled = new AbortController();
+    const persist = async (force = false) => {
+      if (!force && Date.now() - lastPersist < PERSIST_EVERY_MS) return;
+      lastPersist = Date.now();
+      const stillMigrating = await this.persistProgress(req, tracker.percent, checkpoint);
+      // An admin reset the volume (os-reset_status): stop copying and clean up.
+      if (!stillMigrating) cancelled.abort(new Error('the volume is no longer migrating (reset by an admin)'));
+    };
+    log.info({ sourcePath, destWorker, startOffset, sizeBytes }, startOffset ? 'resuming copy from checkpoint' : 'copy started');
+    const combined = AbortSignal.any([signal, cancelled.signal]);
+    try {
+      await copyVolumeData({
+        sourcePath,
+        sizeBytes,
+        startOffset,
+        sink,
+        throttle: this.throttle,
+        signal: combined,
+        onProgress: (processed) => {
+          tracker.update(processed);
+          rate.record(processed);
+          void persist().catch((err) => log.warn({ err }, 'persisting progress failed'));
+        },
+        onCheckpoint: (durable) => {
+          checkpoint = durable;
+        },
+      });
+    } catch (err) {
+      if (signal.aborted) await this.persistProgress(req, tracker.percent, checkpoint).catch(() => undefined);
+      throw combined.aborted && !signal.aborted ? (cancelled.signal.reason as Error) : err;
+    } finally {
+      await sink.close().catch(() => undefined);
+    }
+    tracker.complete();
+    await persist(true);
+    if (destWorker !== this.cfg.VOLUME_HOST) {
+      await this.nats.call(MigrationSubjects.closeTarget, { migrationId: req.migrationId }, { host: destWorker }).catch(() => undefined);
+    }
+    await this.complete(req, log);
+  }
+
+  /** The destination volume exists and is available (Cinder waits up to migration_create_volume_timeout_secs). */
+  private async ensureDestination(req: RunMigrationRequest, destWorker: string, sizeGb: number): Promise<void> {
+    const reply = await this.nats.call(
+      WorkerSubjects.createVolume,
+      { volumeId: req.destVolumeId as string, poolHost: req.destPoolHost, sizeGb },
+      { host: destWorker, timeoutMs: this.cfg.MIGRATION_CREATE_TIMEOUT_S * 1000 },
+    );
+    if (reply.status !== 'available') throw new Error(`failed to create the destination volume on ${req.destPoolHost}`);
+  }
+
+  private async openSink(req: RunMigrationRequest, destWorker: string, sizeBytes: number): Promise<CopySink> {
+    const destVolume = await this.ds.getRepository(VolumeEntity).findOneByOrFail({ id: req.destVolumeId as string });
+    if (destWorker === this.cfg.VOLUME_HOST) {
+      return localSink(this.driver.devicePath(this.volumes.poolOf(destVolume), volumeName(destVolume)));
+    }
+    const secret = randomBytes(32).toString('hex');
+    const { url } = await this.nats.call(
+      MigrationSubjects.openTarget,
+      { migrationId: req.migrationId, destVolumeId: destVolume.id, sizeBytes, secret },
+      { host: destWorker },
+    );
+    return remoteSink(url, secret);
+  }
+
+  /** Returns false when the volume is no longer `migrating` (nothing was written then). */
+  private async persistProgress(req: RunMigrationRequest, percent: string, bytesDone: number): Promise<boolean> {
+    return this.ds.transaction(async (em) => {
+      const [, affected]: [unknown, number] = await em.query(
+        `UPDATE volumes SET migration_progress = $2 WHERE id = $1 AND migration_status = 'migrating'`,
+        [req.volumeId, percent],
+      );
+      if (affected) {
+        await em.query(`UPDATE volume_migrations SET bytes_done = $2, updated_at = now() WHERE id = $1`, [req.migrationId, bytesDone]);
+      }
+      return affected > 0;
+    });
+  }
+
+  /**
+   * Cinder's finish_volume_migration, in one transaction: the volume keeps its id and takes the new
+   * data (host, `name_id` = the destination's data name); the destination row takes the old data
+   * and becomes `deleting`. Only then is the old data removed: the new copy is already durable.
+   */
+  private async complete(req: RunMigrationRequest, log: Logger): Promise<void> {
+    const oldDataRow = await this.ds.transaction(async (em) => {
+      const repo = em.getRepository(VolumeEntity);
+      const src = await repo.createQueryBuilder('v').setLock('pessimistic_write').where('v.id = :id', { id: req.volumeId }).getOneOrFail();
+      const dst = await repo.createQueryBuilder('v').setLock('pessimistic_write').where('v.id = :id', { id: req.destVolumeId }).getOneOrFail();
+      if (src.migrationStatus !== 'migrating') throw new CodedError(ErrorCode.InvalidVolume, 'the volume is no longer migrating');
+      const now = new Date();
+      await repo.update(
+        { id: src.id },
+        {
+          host: dst.host,
+          nameId: volumeName(dst),
+          providerLocation: dst.providerLocation,
+          availabilityZone: dst.availabilityZone,
+          serviceUuid: dst.serviceUuid,
+          sharedTargets: dst.sharedTargets,
+          migrationStatus: 'success',
+          migrationProgress: null,
+          status: src.status === 'maintenance' ? (src.previousStatus ?? 'available') : src.status,
+          updatedAt: now,
+        },
+      );
+      await repo.update(
+        { id: dst.id },
+        {
+          host: src.host,
+          nameId: volumeName(src),
+          providerLocation: src.providerLocation,
+          status: 'deleting',
+          migrationStatus: 'deleting',
+          displayDescription: `migration src for ${src.id}`,
+          updatedAt: now,
+        },
+      );
+      await em.query(
+        `UPDATE volume_migrations SET status = 'success', bytes_done = bytes_total, finished_at = now(), updated_at = now() WHERE id = $1`,
+        [req.migrationId],
+      );
+      return dst.id;
+    });
+    log.info({ to: req.destPoolHost }, 'migration done; removing the old data');
+    await this.volumes.delete(oldDataRow, log).catch((err) =>
+      log.error({ err, volumeId: oldDataRow }, 'removing the old data failed; the row stays deleting and is retried at restart'),
+    );
+  }
+
+  /** The source stays as it was; the destination (row and data) goes away. */
+  private async fail(req: RunMigrationRequest, migration: VolumeMigrationEntity, error: string, log: Logger): Promise<void> {
+    const destVolumeId = req.destVolumeId ?? migration.destVolumeId;
+    if (destVolumeId) {
+      const destWorker = extractHost(req.destPoolHost, 'host') as string;
+      if (destWorker !== this.cfg.VOLUME_HOST) {
+        await this.nats.call(MigrationSubjects.closeTarget, { migrationId: req.migrationId }, { host: destWorker }).catch(() => undefined);
+      }
+      const [, marked]: [unknown, number] = await this.ds.query(
+        `UPDATE volumes SET status = 'deleting', updated_at = now() WHERE id = $1 AND migration_status = $2`,
+        [destVolumeId, `target:${req.volumeId}`],
+      );
+      if (marked) {
+        await this.nats
+          .call(WorkerSubjects.deleteVolume, { volumeId: destVolumeId }, { host: destWorker })
+          .catch((err) => log.warn({ err, destVolumeId }, 'destination cleanup deferred to its host restart'));
+      }
+    }
+    await this.ds.transaction((em) => endMigrationWithError(em, { migrationId: req.migrationId, volumeId: req.volumeId, error }));
+  }
+
+  /** What a crash or stop left under way with this host as source: resume it (or end it). */
+  async resumeInterrupted(): Promise<void> {
+    const rows = await this.ds
+      .getRepository(VolumeMigrationEntity)
+      .createQueryBuilder('m')
+      .where(`m.status IN ('starting', 'migrating')`)
+      .andWhere('m.mode IS NOT NULL')
+      .andWhere('m.source_host LIKE :prefix', { prefix: `${this.cfg.VOLUME_HOST}@%` })
+      .getMany();
+    for (const m of rows) {
+      this.log.info({ migrationId: m.id, volumeId: m.volumeId, bytesDone: m.bytesDone }, 'resuming an interrupted migration');
+      this.start({
+        migrationId: m.id,
+        volumeId: m.volumeId,
+        destPoolHost: m.destHost,
+        mode: m.mode as 'driver-assisted' | 'host-assisted',
+        destVolumeId: m.destVolumeId,
+      });
+    }
+  }
+}

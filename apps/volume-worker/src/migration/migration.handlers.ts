@@ -1,0 +1,60 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { CodedError, ErrorCode, MigrationSubjects } from '@volume/contracts';
+import { APP_CONFIG, NatsService } from '@volume/platform';
+import { VolumeEntity } from '@volume/persistence';
+import { MigrationDataServer } from '../copy/data-server';
+import { FileDriver } from '../backend/file-driver';
+// A type-only import: decorator metadata would otherwise reference a value that does not exist.
+import type { WorkerConfig } from '../config';
+import { VolumeService, volumeName } from '../volume/volume.service';
+import { MigrationRunner } from './migration-runner.service';
+import { ProgressRegistry } from './progress-registry';
+
+/** The migration subjects of this host: run (as source), open/close target (as destination), progress. */
+@Injectable()
+export class MigrationHandlers {
+  constructor(
+    private readonly nats: NatsService,
+    private readonly ds: DataSource,
+    private readonly runner: MigrationRunner,
+    private readonly registry: ProgressRegistry,
+    private readonly dataServer: MigrationDataServer,
+    private readonly driver: FileDriver,
+    private readonly volumes: VolumeService,
+    @Inject(APP_CONFIG) private readonly cfg: WorkerConfig,
+  ) {}
+
+  serve(): void {
+    const host = this.cfg.VOLUME_HOST;
+    this.nats.serve(
+      MigrationSubjects.run,
+      (req, { log }) => {
+        this.runner.start(req, log);
+        return { accepted: true as const };
+      },
+      { host },
+    );
+    this.nats.serve(MigrationSubjects.progress, ({ volumeId }) => this.registry.report(volumeId), { host });
+    this.nats.serve(
+      MigrationSubjects.openTarget,
+      async (req) => {
+        const dest = await this.ds.getRepository(VolumeEntity).findOneBy({ id: req.destVolumeId });
+        if (!dest || dest.status !== 'available' || !dest.migrationStatus?.startsWith('target:')) {
+          throw new CodedError(ErrorCode.InvalidVolume, `Volume ${req.destVolumeId} is not an available migration destination`);
+        }
+        const path = this.driver.devicePath(this.volumes.poolOf(dest), volumeName(dest));
+        return this.dataServer.register({ migrationId: req.migrationId, path, sizeBytes: req.sizeBytes, secret: req.secret });
+      },
+      { host },
+    );
+    this.nats.serve(
+      MigrationSubjects.closeTarget,
+      ({ migrationId }) => {
+        this.dataServer.unregister(migrationId);
+        return { closed: true };
+      },
+      { host },
+    );
+  }
+}
