@@ -101,7 +101,16 @@ export async function copyVolumeData(opts: CopyVolumeOptions): Promise<CopyResul
     let offset = start;
     do {
       const to = Math.min(offset + segmentBytes, sizeBytes);
-      reportDurable(await sink.writeSegment(segmentRecords({ from: offset, to, blocks: reader, throttle, signal: stopSignal, result, onProgress: opts.onProgress }), stopSignal));
+      const records = segmentRecords({
+        from: offset,
+        to,
+        blocks: reader,
+        throttle,
+        signal: stopSignal,
+        result,
+        onProgress: opts.onProgress,
+      });
+      reportDurable(await sink.writeSegment(records, stopSignal));
       offset = to;
     } while (offset < sizeBytes);
 

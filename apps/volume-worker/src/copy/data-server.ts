@@ -275,7 +275,8 @@ function receiveBody(req: IncomingMessage, file: DurableFile, sizeBytes: number)
       writing = true;
       while (queue.length > 0 && !failure) {
         const next = queue.shift() as Batch;
-        if (!ended) req.resume();
+        // The waiting batch is now the one in flight: the next may accumulate.
+        if (queue.length === 0 && !ended) req.resume();
         try {
           await file.write(next.position, next.chunks);
           file.advance(next.position + next.bytes);

@@ -7,7 +7,7 @@ export interface DurableFileOptions {
   now?: () => number;
 }
 
-export const DEFAULT_SYNC_INTERVAL_MS = 1_000;
+const DEFAULT_SYNC_INTERVAL_MS = 1_000;
 
 /**
  * A copy's destination file, opened once, written at positions, and made durable in the

@@ -4,14 +4,16 @@
  * is a mark: everything before its offset has been sent, the rest of the range being holes.
  */
 
-export const RECORD_HEADER_BYTES = 12;
+const RECORD_HEADER_BYTES = 12;
 
 /** A u32 length: the largest record a sender may frame. */
 const MAX_RECORD_BYTES = 0xffff_ffff;
 
 export function encodeRecordHeader(offset: number, length: number): Buffer {
   if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`record offset ${offset} is not a byte offset`);
-  if (!Number.isInteger(length) || length < 0 || length > MAX_RECORD_BYTES) throw new RangeError(`record length ${length} does not fit in a u32`);
+  if (!Number.isInteger(length) || length < 0 || length > MAX_RECORD_BYTES) {
+    throw new RangeError(`record length ${length} does not fit in a u32`);
+  }
   const header = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
   header.writeBigUInt64BE(BigInt(offset), 0);
   header.writeUInt32BE(length, 8);

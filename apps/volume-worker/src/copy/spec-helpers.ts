@@ -11,7 +11,11 @@ export function tempDir(prefix: string): Promise<string> {
 }
 
 /** A sparse file of `sizeBytes` with the given ranges filled (random bytes unless given). */
-export async function sparseFile(path: string, sizeBytes: number, ranges: { at: number; data?: Buffer; length?: number }[] = []): Promise<void> {
+export async function sparseFile(
+  path: string,
+  sizeBytes: number,
+  ranges: { at: number; data?: Buffer; length?: number }[] = [],
+): Promise<void> {
   const fh = await open(path, 'w');
   try {
     await fh.truncate(sizeBytes);
