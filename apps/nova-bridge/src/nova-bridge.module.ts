@@ -1,7 +1,9 @@
 import { BeforeApplicationShutdown, DynamicModule, Inject, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { APP_IDENTITY, AppIdentity, LOGGER, NatsService, PlatformModule, serveHealth, ServiceHeartbeat } from '@volume/platform';
+import { APP_IDENTITY, LOGGER, NatsService, PlatformModule, serveHealth, ServiceHeartbeat } from '@volume/platform';
+// A type-only import: decorator metadata would otherwise reference a value that does not exist.
+import type { AppIdentity } from '@volume/platform';
 import { NOVA_BRIDGE_APP, NovaBridgeConfig } from './config';
 
 const NOVA_BRIDGE_CONFIG = Symbol('NOVA_BRIDGE_CONFIG');

@@ -1,7 +1,9 @@
 import { BeforeApplicationShutdown, DynamicModule, Inject, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { APP_IDENTITY, AppIdentity, LOGGER, NatsService, PlatformModule, serveHealth, ServiceHeartbeat } from '@volume/platform';
+import { APP_IDENTITY, LOGGER, NatsService, PlatformModule, serveHealth, ServiceHeartbeat } from '@volume/platform';
+// A type-only import: decorator metadata would otherwise reference a value that does not exist.
+import type { AppIdentity } from '@volume/platform';
 import { SCHEDULER_APP, SchedulerConfig } from './config';
 import { MigrationPlacementService } from './placement/migration-placement.service';
 import { PlacementService } from './placement/placement.service';
