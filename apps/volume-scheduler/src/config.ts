@@ -9,6 +9,7 @@ export const schedulerConfigSchema = {
   SCHEDULER_AVAILABILITY_ZONE: env.string('Zone this scheduler reports in os-services', 'nova'),
   CAPACITY_WEIGHT_MULTIPLIER: env.string('CapacityWeigher multiplier: positive spreads, negative stacks (Cinder capacity_weight_multiplier)', '1.0'),
   SERVICE_DOWN_TIME_S: env.int('Pools of a worker whose heartbeat is older than this are not placed on', 60, 1),
+  MIGRATION_STALL_TIMEOUT_S: env.int('A migration whose runner reports nothing for this long ends in error (no volume stays migrating forever)', 900, 5),
   STALE_CREATE_S: env.int('At start, unplaced volumes still creating after this many seconds go to error', 120, 1),
 };
 

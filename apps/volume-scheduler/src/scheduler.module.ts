@@ -6,6 +6,7 @@ import { APP_IDENTITY, LOGGER, NatsService, PlatformModule, serveHealth, Service
 import type { AppIdentity } from '@volume/platform';
 import { SCHEDULER_APP, SchedulerConfig } from './config';
 import { MigrationPlacementService } from './placement/migration-placement.service';
+import { MigrationWatchdog } from './placement/migration-watchdog.service';
 import { PlacementService } from './placement/placement.service';
 import { SchedulerHandlers } from './scheduler.handlers';
 import { PoolStatsStore } from './stats/pool-stats.store';
@@ -19,6 +20,7 @@ export class SchedulerModule implements OnApplicationBootstrap, BeforeApplicatio
   constructor(
     private readonly handlers: SchedulerHandlers,
     private readonly placement: PlacementService,
+    private readonly watchdog: MigrationWatchdog,
     private readonly nats: NatsService,
     private readonly ds: DataSource,
     @Inject(APP_IDENTITY) private readonly identity: AppIdentity,
@@ -30,7 +32,7 @@ export class SchedulerModule implements OnApplicationBootstrap, BeforeApplicatio
     return {
       module: SchedulerModule,
       imports: [PlatformModule.forRoot({ identity: { app: SCHEDULER_APP, host: config.SCHEDULER_HOST }, config, logger })],
-      providers: [{ provide: SCHEDULER_CONFIG, useValue: config }, PlacementService, MigrationPlacementService, PoolStatsStore, SchedulerHandlers],
+      providers: [{ provide: SCHEDULER_CONFIG, useValue: config }, PlacementService, MigrationPlacementService, MigrationWatchdog, PoolStatsStore, SchedulerHandlers],
     };
   }
 
@@ -51,9 +53,11 @@ export class SchedulerModule implements OnApplicationBootstrap, BeforeApplicatio
       this.log,
     );
     await this.heartbeat.start();
+    this.watchdog.start();
   }
 
   beforeApplicationShutdown(): void {
     this.heartbeat?.stop();
+    this.watchdog.stop();
   }
 }

@@ -30,14 +30,18 @@ export class PlacementService {
 
   /** Pools whose worker is up, with allocated capacity summed from the volumes placed on them. */
   async livePools(em: EntityManager, lock: boolean): Promise<PoolStats[]> {
+    if (lock) {
+      // Lock first, in a statement of its own: under READ COMMITTED the next statement then takes a
+      // fresh snapshot, so the sums below include what the transaction we waited for placed.
+      await em.query(`SELECT name FROM pools ORDER BY name FOR UPDATE`);
+    }
     const rows: PoolRow[] = await em.query(
       `SELECT p.name, p.availability_zone, p.total_capacity_gb, p.free_capacity_gb, p.capabilities,
               COALESCE((SELECT SUM(v.size) FROM volumes v WHERE v.host = p.name), 0) AS allocated
          FROM pools p
          JOIN services s ON s.host = split_part(p.name, '#', 1) AND s."binary" = 'cinder-volume'
         WHERE s.updated_at > now() - make_interval(secs => $1) AND NOT s.disabled
-        ORDER BY p.name
-        ${lock ? 'FOR UPDATE OF p' : ''}`,
+        ORDER BY p.name`,
       [this.config.SERVICE_DOWN_TIME_S],
     );
     return rows.map((r) => {
