@@ -25,11 +25,15 @@ import { showsMigrationProgress } from './volume.view-builder';
 import { VolumesService } from './volumes.service';
 
 const GIB = 1024 ** 3;
+/** How long one live answer serves the GETs of a volume: fresh to the eye, cheap for the worker. */
+const PROGRESS_TTL_MS = 250;
 const IDLE_MIGRATION = AVAILABLE_MIGRATION_STATUSES.filter((s): s is string => s !== null);
 
 /** The admin's volume actions of Cinder's admin_actions extension: migrate and reset-status. */
 @Injectable()
 export class VolumeAdminActionsService implements OnModuleInit {
+  private readonly progressCache = new Map<string, { at: number; value: Promise<string | null> }>();
+
   constructor(
     private readonly ds: DataSource,
     private readonly actions: VolumeActionsService,
@@ -167,12 +171,28 @@ export class VolumeAdminActionsService implements OnModuleInit {
    */
   async migrationProgress(ctx: AuthedContext, volume: VolumeEntity): Promise<string | null> {
     if (!showsMigrationProgress(ctx, volume) || !volume.host) return null;
-    try {
-      const live = await this.workers.migrationProgress(volume.host, volume.id, this.config.MIGRATION_PROGRESS_TIMEOUT_MS, ctx.requestId);
-      if (live.progress) return live.progress;
-    } catch (err) {
-      this.log.debug({ err, volumeId: volume.id }, 'live migration progress unavailable; using the persisted value');
+    return (await this.liveProgress(volume.host, volume.id, ctx.requestId)) ?? volume.migrationProgress;
+  }
+
+  /**
+   * Many admins (or one polling hard) must not slow the copy they watch: concurrent and closely
+   * following GETs of one volume share a single request to the worker for PROGRESS_TTL_MS.
+   */
+  private liveProgress(host: string, volumeId: string, requestId: string): Promise<string | null> {
+    const now = Date.now();
+    const cached = this.progressCache.get(volumeId);
+    if (cached && now - cached.at < PROGRESS_TTL_MS) return cached.value;
+    const value = this.workers
+      .migrationProgress(host, volumeId, this.config.MIGRATION_PROGRESS_TIMEOUT_MS, requestId)
+      .then((live) => live.progress)
+      .catch((err) => {
+        this.log.debug({ err, volumeId }, 'live migration progress unavailable; using the persisted value');
+        return null;
+      });
+    this.progressCache.set(volumeId, { at: now, value });
+    if (this.progressCache.size > 10_000) {
+      for (const [id, entry] of this.progressCache) if (now - entry.at >= PROGRESS_TTL_MS) this.progressCache.delete(id);
     }
-    return volume.migrationProgress;
+    return value;
   }
 }
