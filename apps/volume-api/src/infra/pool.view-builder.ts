@@ -1,4 +1,4 @@
-import { CapabilityValue, poolCapabilities, PoolStats } from '@volume/domain';
+import { CapabilityValue, poolCapabilities, PoolStats, poolStatsOf } from '@volume/domain';
 import { PoolEntity } from '@volume/persistence';
 import { formatTimestamp } from '../http/links';
 
@@ -20,23 +20,8 @@ export interface ReportedPool {
  * does not report provisioned capacity).
  */
 export function reportedPool(row: PoolEntity, allocatedGb: number): ReportedPool {
-  const c = row.capabilities;
   return {
-    stats: {
-      host: row.name,
-      availabilityZone: row.availabilityZone,
-      totalCapacityGb: row.totalCapacityGb,
-      freeCapacityGb: row.freeCapacityGb,
-      allocatedCapacityGb: allocatedGb,
-      provisionedCapacityGb: allocatedGb,
-      reservedPercentage: Number(c.reservedPercentage ?? 0),
-      maxOverSubscriptionRatio: Number(c.maxOverSubscriptionRatio ?? 20),
-      thinProvisioningSupport: Boolean(c.thinProvisioningSupport),
-      thickProvisioningSupport: Boolean(c.thickProvisioningSupport),
-      volumeBackendName: String(c.volumeBackendName ?? ''),
-      storageProtocol: String(c.storageProtocol ?? ''),
-      driverVersion: String(c.driverVersion ?? ''),
-    },
+    stats: poolStatsOf(row, allocatedGb),
     reportedAt: row.updatedAt,
   };
 }

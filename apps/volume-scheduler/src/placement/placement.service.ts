@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
 import { CodedError, ErrorCode, WorkerSubjects } from '@volume/contracts';
-import { extractHost, place, PoolStats } from '@volume/domain';
+import { extractHost, place, PoolStats, poolStatsOf } from '@volume/domain';
 import { APP_CONFIG, LOGGER, NatsService } from '@volume/platform';
 import { SchedulerConfig } from '../config';
 
@@ -44,26 +44,18 @@ export class PlacementService {
         ORDER BY p.name`,
       [this.config.SERVICE_DOWN_TIME_S],
     );
-    return rows.map((r) => {
-      const c = r.capabilities;
-      const allocated = Number(r.allocated);
-      return {
-        host: r.name,
-        availabilityZone: r.availability_zone,
-        totalCapacityGb: r.total_capacity_gb,
-        freeCapacityGb: r.free_capacity_gb,
-        allocatedCapacityGb: allocated,
-        // Sparse files: what is provisioned is what was allocated to volumes.
-        provisionedCapacityGb: allocated,
-        reservedPercentage: Number(c.reservedPercentage ?? 0),
-        maxOverSubscriptionRatio: Number(c.maxOverSubscriptionRatio ?? 20),
-        thinProvisioningSupport: Boolean(c.thinProvisioningSupport),
-        thickProvisioningSupport: Boolean(c.thickProvisioningSupport),
-        volumeBackendName: String(c.volumeBackendName ?? ''),
-        storageProtocol: String(c.storageProtocol ?? ''),
-        driverVersion: String(c.driverVersion ?? ''),
-      };
-    });
+    return rows.map((r) =>
+      poolStatsOf(
+        {
+          name: r.name,
+          availabilityZone: r.availability_zone,
+          totalCapacityGb: r.total_capacity_gb,
+          freeCapacityGb: r.free_capacity_gb,
+          capabilities: r.capabilities,
+        },
+        Number(r.allocated),
+      ),
+    );
   }
 
   /** Chooses a pool and records it on the volume; returns the pool, or null when the volume is not ours to place. */

@@ -63,3 +63,35 @@ export interface WeighedPool {
   pool: PoolStats;
   weight: number;
 }
+
+/** A pool as stored from its worker's last report (the `pools` row, capabilities as reported). */
+export interface StoredPool {
+  name: string;
+  availabilityZone: string;
+  totalCapacityGb: number;
+  freeCapacityGb: number;
+  capabilities: Record<string, unknown>;
+}
+
+/**
+ * The placement view of a stored pool. Volumes are sparse files, so what is provisioned is what was
+ * allocated to them; `allocatedGb` is summed from the volumes placed on the pool.
+ */
+export function poolStatsOf(pool: StoredPool, allocatedGb: number): PoolStats {
+  const c = pool.capabilities;
+  return {
+    host: pool.name,
+    availabilityZone: pool.availabilityZone,
+    totalCapacityGb: pool.totalCapacityGb,
+    freeCapacityGb: pool.freeCapacityGb,
+    allocatedCapacityGb: allocatedGb,
+    provisionedCapacityGb: allocatedGb,
+    reservedPercentage: Number(c.reservedPercentage ?? 0),
+    maxOverSubscriptionRatio: Number(c.maxOverSubscriptionRatio ?? 20),
+    thinProvisioningSupport: Boolean(c.thinProvisioningSupport),
+    thickProvisioningSupport: Boolean(c.thickProvisioningSupport),
+    volumeBackendName: String(c.volumeBackendName ?? ''),
+    storageProtocol: String(c.storageProtocol ?? ''),
+    driverVersion: String(c.driverVersion ?? ''),
+  };
+}
