@@ -1,15 +1,20 @@
 'use strict';
 // The migration copy engine alone, without NATS, PostgreSQL or the apps: `copyVolumeData` with a
-// `remoteSink` in this process streaming to a `MigrationDataServer` in a child process (as between
-// two workers), against `dd bs=4M conv=fsync` of the same file. It runs the TypeScript sources
-// (apps/volume-worker/src/copy) through @swc-node/register, so a change there is measured at once,
-// no build needed. Used to find where the time of bench 1 goes (see BENCHMARKS.md, Notes).
+// `remoteSink` in this process streaming (one copy stream) to a `MigrationDataServer` in a child
+// process (as between two workers), against `dd bs=4M conv=fsync` of the same file. It runs the
+// TypeScript sources (apps/volume-worker/src/copy) through @swc-node/register, so a change there is
+// measured at once, no build needed. Used to find where the time of bench 1 goes (see
+// BENCHMARKS.md, Notes). Each copy also prints the CPU seconds (user+system) of the sender (this
+// process) and of the receiver (the child), counted from just before the copy to its end.
 //
-//   node tools/bench/copy-engine.js [--size-gib 2] [--rounds 3] [--sync-ms 1000,off] [--settle-s 0] [--dest-dir DIR]
+//   node tools/bench/copy-engine.js [--size-gib 2] [--rounds 3] [--sync-ms 1000,off] [--bulk-reads on,off]
+//                                   [--settle-s 0] [--dest-dir DIR]
 //
 // --sync-ms: the receiver's background fdatasync interval(s) to compare (`off` = never during the
-// copy, only the final sync). Page cache dropped before every run when /proc/sys/vm/drop_caches is
-// writable. Its files live in .data/copy-engine-<ts> (or --dest-dir) and are removed at the end.
+// copy, only the final sync). --bulk-reads: the receiver reads the stream into reused 1 MiB buffers
+// (`on`, the default) or with Node's own 64 KiB reads (`off`). Page cache dropped before every run
+// when /proc/sys/vm/drop_caches is writable. Its files live in .data/copy-engine-<ts> (or
+// --dest-dir) and are removed at the end.
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -25,14 +30,22 @@ const SECRET = crypto.randomBytes(16).toString('hex');
 
 // Child: the receiving worker's data server.
 if (process.argv[2] === '--receiver') {
-  const [dest, size, syncMs] = process.argv.slice(3);
+  const [dest, size, syncMs, bulk] = process.argv.slice(3);
   (async () => {
-    const server = new MigrationDataServer({ host: '127.0.0.1', port: 0, syncIntervalMs: Number(syncMs) });
+    const server = new MigrationDataServer({ host: '127.0.0.1', port: 0, syncIntervalMs: Number(syncMs), bulkReads: bulk !== 'off' });
     await server.start();
     const { url } = server.register({ migrationId: 'bench', path: dest, sizeBytes: Number(size), secret: process.env.COPY_ENGINE_SECRET });
     process.send({ url });
-    process.once('message', async () => {
+    let cpu0 = process.cpuUsage();
+    process.on('message', async (m) => {
+      if (m === 'mark') {
+        cpu0 = process.cpuUsage();
+        process.send('marked');
+        return;
+      }
+      const cpu = process.cpuUsage(cpu0);
       await server.stop();
+      process.send({ cpu: (cpu.user + cpu.system) / 1e6 });
       process.exit(0);
     });
   })();
@@ -49,12 +62,14 @@ function arg(name, fallback) {
 const sizeBytes = Number(arg('size-gib', '2')) * 1024 ** 3;
 const rounds = Number(arg('rounds', '3'));
 const syncSettings = arg('sync-ms', '1000,off').split(',');
+const bulkSettings = arg('bulk-reads', 'on').split(',');
 const settleMs = Number(arg('settle-s', '0')) * 1000;
 const dir = arg('dest-dir', path.join(repoRoot, '.data', `copy-engine-${Date.now()}`));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 let cold = false;
 let lastFinalSync = 0;
+let lastCpu = '';
 function dropCaches() {
   try {
     execFileSync('sync');
@@ -72,11 +87,11 @@ function freshSparse(file) {
   fs.closeSync(fd);
 }
 
-async function remoteCopy(source, syncMs) {
+async function remoteCopy(source, syncMs, bulk) {
   const dest = path.join(dir, 'dest.img');
   freshSparse(dest);
   const interval = syncMs === 'off' ? 2 ** 31 - 1 : Number(syncMs);
-  const child = fork(__filename, ['--receiver', dest, String(sizeBytes), String(interval)], {
+  const child = fork(__filename, ['--receiver', dest, String(sizeBytes), String(interval), bulk], {
     env: { ...process.env, COPY_ENGINE_SECRET: SECRET },
   });
   try {
@@ -86,6 +101,9 @@ async function remoteCopy(source, syncMs) {
     });
     await settle();
     if (cold) dropCaches();
+    child.send('mark');
+    await new Promise((resolve) => child.once('message', resolve));
+    const cpu0 = process.cpuUsage();
     const inner = remoteSink(url, SECRET);
     // Times the final request (`?sync=1`: the receiver's fdatasync of what is not yet durable) apart.
     let syncStart = 0;
@@ -105,10 +123,14 @@ async function remoteCopy(source, syncMs) {
     }
     const end = performance.now();
     lastFinalSync = (end - syncStart) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    child.send('stop');
+    const { cpu: receiverCpu } = await new Promise((resolve) => child.once('message', resolve));
+    lastCpu = `cpu s: sender ${((cpu.user + cpu.system) / 1e6).toFixed(2)}, receiver ${receiverCpu.toFixed(2)}`;
     return (end - t0) / 1000;
   } finally {
-    child.send('stop');
-    await new Promise((resolve) => child.once('exit', resolve));
+    if (child.connected) child.send('stop');
+    await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve()));
     fs.rmSync(dest, { force: true });
   }
 }
@@ -149,13 +171,14 @@ async function main() {
     // Unmeasured: the first disk-heavy run after writing the source is always slow.
     await dd(source);
     const times = { dd: [] };
-    for (const s of syncSettings) times[`remote sync=${s}`] = [];
+    const kinds = syncSettings.flatMap((s) => bulkSettings.map((b) => ({ s, b, name: `remote sync=${s} bulk=${b}` })));
+    for (const k of kinds) times[k.name] = [];
     for (let r = 1; r <= rounds; r++) {
       const line = [];
-      for (const s of syncSettings) {
-        const t = await remoteCopy(source, s);
-        times[`remote sync=${s}`].push(t);
-        line.push(`remote sync=${s} ${t.toFixed(2)} s (final sync ${lastFinalSync.toFixed(2)} s)`);
+      for (const k of kinds) {
+        const t = await remoteCopy(source, k.s, k.b);
+        times[k.name].push(t);
+        line.push(`${k.name} ${t.toFixed(2)} s (final sync ${lastFinalSync.toFixed(2)} s; ${lastCpu})`);
       }
       const t = await dd(source);
       times.dd.push(t);
@@ -165,7 +188,7 @@ async function main() {
     const base = median(times.dd);
     for (const [name, xs] of Object.entries(times)) {
       const m = median(xs);
-      console.log(`  ${name.padEnd(22)} median ${m.toFixed(2)} s  ${(sizeBytes / 1e6 / m).toFixed(0).padStart(5)} MB/s  x${(m / base).toFixed(2)} dd`);
+      console.log(`  ${name.padEnd(30)} median ${m.toFixed(2)} s  ${(sizeBytes / 1e6 / m).toFixed(0).padStart(5)} MB/s  x${(m / base).toFixed(2)} dd`);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -32,6 +32,7 @@ describe('nova-bridge (real PostgreSQL and NATS)', () => {
       NATS_SUBJECT_PREFIX: prefix,
       LOG_LEVEL: 'silent',
       NOVA_BRIDGE_HOST: 'bridge-1',
+      COMPUTE_API_PORT: '0',
     });
     const rows = await ds.query(`SELECT host, "binary" FROM services`);
     expect(rows).toEqual([{ host: 'bridge-1', binary: 'nova-bridge' }]);

@@ -1,20 +1,25 @@
 import { BeforeApplicationShutdown, DynamicModule, Inject, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import { ComputeSubjects } from '@volume/contracts';
 import { APP_IDENTITY, LOGGER, NatsService, PlatformModule, serveHealth, ServiceHeartbeat } from '@volume/platform';
 // A type-only import: decorator metadata would otherwise reference a value that does not exist.
 import type { AppIdentity } from '@volume/platform';
+import { ComputeAdapter } from './compute-adapter';
 import { NOVA_BRIDGE_APP, NovaBridgeConfig } from './config';
+import { LocalComputeAdapter } from './local/local-adapter';
+import { NovaComputeAdapter } from './nova/nova-adapter';
 
 const NOVA_BRIDGE_CONFIG = Symbol('NOVA_BRIDGE_CONFIG');
 
 /**
- * The only app that speaks to compute. Today it registers itself and answers health; swap volume
- * and swap progress arrive with the attached-volume work.
+ * The only app that speaks to compute: it swaps the attachments of migrating in-use volumes and
+ * reports the swaps' progress, through the adapter its configuration names (`local` or `nova`).
  */
 @Module({})
 export class NovaBridgeModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private heartbeat?: ServiceHeartbeat;
+  private adapter?: ComputeAdapter;
 
   constructor(
     private readonly nats: NatsService,
@@ -32,7 +37,19 @@ export class NovaBridgeModule implements OnApplicationBootstrap, BeforeApplicati
     };
   }
 
+  /** The adapter in use (for tests and tools that need its details, e.g. the local compute API's URL). */
+  get computeAdapter(): ComputeAdapter | undefined {
+    return this.adapter;
+  }
+
   async onApplicationBootstrap(): Promise<void> {
+    const deps = { ds: this.ds, nats: this.nats, config: this.config, log: this.log };
+    const adapter: ComputeAdapter = this.config.NOVA_ADAPTER === 'nova' ? new NovaComputeAdapter(deps) : new LocalComputeAdapter(deps);
+    await adapter.start();
+    this.adapter = adapter;
+    this.nats.serve(ComputeSubjects.swapVolume, (req, meta) => adapter.swapVolume(req, meta.requestId));
+    this.nats.serve(ComputeSubjects.swapProgress, (req) => adapter.swapProgress(req));
+    this.nats.serve(ComputeSubjects.cancelSwap, (req) => adapter.cancelSwap(req));
     serveHealth(this.identity, this.nats, this.ds);
     await this.nats.connection.flush();
     this.heartbeat = new ServiceHeartbeat(
@@ -47,10 +64,11 @@ export class NovaBridgeModule implements OnApplicationBootstrap, BeforeApplicati
       this.log,
     );
     await this.heartbeat.start();
-    this.log.info({ adapter: this.config.NOVA_ADAPTER }, 'nova-bridge ready');
+    this.log.info({ adapter: adapter.name }, 'nova-bridge ready');
   }
 
-  beforeApplicationShutdown(): void {
+  async beforeApplicationShutdown(): Promise<void> {
     this.heartbeat?.stop();
+    await this.adapter?.stop();
   }
 }

@@ -5,6 +5,7 @@ import { PlatformModule } from '@volume/platform';
 import { API_CONFIG } from './api-config.token';
 import { AttachmentsController } from './attachments/attachments.controller';
 import { AttachmentsService } from './attachments/attachments.service';
+import { ComputeClient } from './clients/compute.client';
 import { SchedulerClient } from './clients/scheduler.client';
 import { WorkerClient } from './clients/worker.client';
 import { ApiConfig } from './config';
@@ -17,7 +18,9 @@ import { TypeExtraSpecsController } from './types/type-extra-specs.controller';
 import { TypesController } from './types/types.controller';
 import { VolumeTypesService } from './types/volume-types.service';
 import { VolumeActionsService } from './volumes/volume-actions.service';
+import { MigrationCompletionService } from './volumes/migration-completion.service';
 import { VolumeAdminActionsService } from './volumes/volume-admin-actions.service';
+import { VolumeDetachingService } from './volumes/volume-detaching.service';
 import { VolumesController } from './volumes/volumes.controller';
 import { VolumesService } from './volumes/volumes.service';
 
@@ -42,9 +45,12 @@ export class ApiModule {
         { provide: API_CONFIG, useValue: config },
         SchedulerClient,
         WorkerClient,
+        ComputeClient,
         VolumesService,
         VolumeActionsService,
         VolumeAdminActionsService,
+        MigrationCompletionService,
+        VolumeDetachingService,
         AttachmentsService,
         VolumeTypesService,
         PoolsService,

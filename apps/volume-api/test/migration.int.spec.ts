@@ -151,24 +151,6 @@ describe('volume migration with live migration_progress (real apps, PostgreSQL, 
     expect(after.body.volume).toMatchObject({ status: 'available', migration_status: null, 'os-vol-host-attr:host': here });
   });
 
-  it('when the volume is in use, then migrate is refused (for now) with a message that says so', async () => {
-    const id = await stack.createVolume({ size: 1 });
-    const att = await stack.request('POST', `/v3/${PROJECT}/attachments`, {
-      headers: ADMIN,
-      version: '3.44',
-      body: { attachment: { volume_uuid: id, instance_uuid: INSTANCE, connector: { host: 'test' } } },
-    });
-    await stack.request('POST', `/v3/${PROJECT}/attachments/${att.body.attachment.id}/action`, { headers: ADMIN, version: '3.44', body: { 'os-complete': null } });
-    const shown = await stack.request('GET', `${V}/${id}`, { headers: ADMIN, version: '3.72' });
-    expect(shown.body.volume.status).toBe('in-use');
-    const dest = (shown.body.volume['os-vol-host-attr:host'] as string).startsWith('host-a') ? 'host-b@file' : 'host-a@file';
-    const res = await migrate(stack, id, dest);
-    expect(res.status).toBe(400);
-    expect(res.body.badRequest.message).toMatch(/attached \(in-use\) volume is not supported yet/);
-    const after = await stack.request('GET', `${V}/${id}`, { headers: ADMIN, version: '3.72' });
-    expect(after.body.volume).toMatchObject({ status: 'in-use', migration_status: null });
-  });
-
   it('when two migrate calls race, then exactly one wins', async () => {
     const id = await stack.createVolume({ size: 1 });
     const shown = await stack.request('GET', `${V}/${id}`, { headers: ADMIN, version: '3.72' });

@@ -9,6 +9,7 @@ import pino from 'pino';
 import { HealthSubjects, healthTarget } from '@volume/contracts';
 import { NatsService } from '@volume/platform';
 import { ApiApp, createApiApp } from '@volume/api-app';
+import { createNovaBridgeApp } from '@volume/nova-bridge-app';
 import { createSchedulerApp } from '@volume/scheduler-app';
 import { createTestDatabase, testNatsUrl, TestDatabase } from '@volume/testing';
 import { createWorkerApp } from '@volume/worker-app';
@@ -25,6 +26,11 @@ export interface StackOptions {
   workerEnv?: Record<string, string>;
   /** Workers to run as separate OS processes (from the TypeScript sources), so a test can SIGKILL them. */
   processWorkers?: string[];
+  /**
+   * Also run nova-bridge with its local compute host (NOVA_ADAPTER=local): the API then listens on
+   * a real port (the compute host calls it over HTTP, as Nova does) and the compute API on another.
+   */
+  novaBridge?: boolean | Record<string, string>;
 }
 
 const REPO = join(__dirname, '../../..');
@@ -94,6 +100,11 @@ export class TestStack {
     readonly env: Record<string, string>,
   ) {}
 
+  /** nova-bridge, when started with `novaBridge`. */
+  novaBridge?: INestApplicationContext;
+  /** Where the API listens when nova-bridge runs (http://127.0.0.1:<port>). */
+  apiUrl?: string;
+
   /** The environment a worker of this stack runs with. */
   workerEnv(host: string, extra: Record<string, string> = {}): Record<string, string> {
     return { ...this.env, VOLUME_HOST: host, VOLUME_DATA_DIR: join(this.dataDir, host), VOLUME_POOL_CAPACITY_GB: '100', ...extra };
@@ -125,6 +136,19 @@ export class TestStack {
       }
     }
     await stack.waitFor(async () => (await stack.sql(`SELECT count(*)::int AS n FROM pools`))[0].n === 4, 'pool reports');
+    if (opts.novaBridge) {
+      await api.app.listen(0, '127.0.0.1');
+      const address = api.app.getHttpServer().address() as { port: number };
+      stack.apiUrl = `http://127.0.0.1:${address.port}`;
+      stack.novaBridge = await createNovaBridgeApp({
+        ...env,
+        NOVA_BRIDGE_HOST: 'compute-1',
+        NOVA_ADAPTER: 'local',
+        VOLUME_API_URL: stack.apiUrl,
+        COMPUTE_API_PORT: '0',
+        ...(typeof opts.novaBridge === 'object' ? opts.novaBridge : {}),
+      });
+    }
     return stack;
   }
 
@@ -195,6 +219,7 @@ export class TestStack {
   }
 
   async stop(): Promise<void> {
+    await this.novaBridge?.close();
     await this.api.app.close();
     for (const w of this.workers.values()) await w.close();
     for (const p of this.processes.values()) await p.stop();

@@ -28,6 +28,16 @@ export const ErrorCode = {
   Unavailable: 'RPC.UNAVAILABLE',
   /** Backend (driver) failure on a worker. */
   BackendFailure: 'BACKEND.FAILURE',
+  /** The compute side (Nova, or the local compute host) refused a request: Nova's 400. */
+  ComputeBadRequest: 'NOVA.BAD_REQUEST',
+  /** Nova's 403 (the bridge's service user lacks the role). */
+  ComputeForbidden: 'NOVA.FORBIDDEN',
+  /** Nova's 404: no such server, or the volume is not attached to it. */
+  ComputeNotFound: 'NOVA.NOT_FOUND',
+  /** Nova's 409: the server is busy (another swap), or the volume is not migrating. */
+  ComputeConflict: 'NOVA.CONFLICT',
+  /** Nova answered 5xx, or could not be reached. */
+  ComputeUnavailable: 'NOVA.UNAVAILABLE',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,3 +1,4 @@
+export * from './compute.contracts';
 export * from './errors';
 export * from './migration.contracts';
 export * from './health.contracts';

@@ -14,7 +14,11 @@ export interface ScheduleMigrationRequest {
   forceHostCopy: boolean;
 }
 
-export type MigrationModeName = 'driver-assisted' | 'host-assisted';
+/**
+ * `compute-swap`: an in-use volume whose destination exists and whose attachments the compute side
+ * (nova-bridge) is swapping; the migration ends with `os-migrate_volume_completion`.
+ */
+export type MigrationModeName = 'driver-assisted' | 'host-assisted' | 'compute-swap';
 
 export interface RunMigrationRequest {
   migrationId: string;
@@ -58,10 +62,23 @@ export interface MigrationProgressReply {
   etaSeconds?: number | null;
 }
 
+/** Cinder's `migrate_volume_completion` RPC to the source volume's host (a synchronous call). */
+export interface MigrationCompletionRequest {
+  volumeId: string;
+  newVolumeId: string;
+  /** The compute side failed: drop the destination, end in `error`, restore the status. */
+  error: boolean;
+}
+export interface MigrationCompletionReply {
+  /** The id that now names the data the guest uses: always the original volume id. */
+  saveVolumeId: string;
+}
+
 export const MigrationSubjects = {
   schedule: defineCall<ScheduleMigrationRequest, Accepted>('scheduler.migrate_volume.v1', 5_000, 'volume-scheduler'),
   run: defineCall<RunMigrationRequest, Accepted>('volume.{host}.migrate_volume.v1', 5_000),
   openTarget: defineCall<OpenMigrationTargetRequest, OpenMigrationTargetReply>('volume.{host}.open_migration_target.v1', 10_000),
+  completion: defineCall<MigrationCompletionRequest, MigrationCompletionReply>('volume.{host}.migrate_volume_completion.v1', 60_000),
   closeTarget: defineCall<CloseMigrationTargetRequest, { closed: boolean }>('volume.{host}.close_migration_target.v1', 5_000),
   /** Asked on every admin GET of a migrating volume at 3.72: it must answer fast or be skipped. */
   progress: defineCall<MigrationProgressRequest, MigrationProgressReply>('volume.{host}.get_migration_progress.v1', 200),

@@ -1,4 +1,7 @@
 import { DataSource } from 'typeorm';
+import { ComputeDeviceEntity } from './entities/compute-device.entity';
+import { ComputeServerEntity } from './entities/compute-server.entity';
+import { ComputeSwapEntity } from './entities/compute-swap.entity';
 import { PoolEntity } from './entities/pool.entity';
 import { ServiceEntity } from './entities/service.entity';
 import { VolumeAttachmentEntity } from './entities/volume-attachment.entity';
@@ -8,6 +11,7 @@ import { VolumeEntity } from './entities/volume.entity';
 import { VolumeTypeEntity, VolumeTypeExtraSpecEntity } from './entities/volume-type.entity';
 import { InitialSchema1764043200000 } from './migrations/1764043200000-initial-schema';
 import { VolumeMigrations1764050400000 } from './migrations/1764050400000-volume-migrations';
+import { ComputeHost1764136800000 } from './migrations/1764136800000-compute-host';
 
 /** Listed as classes, not globs: the apps are bundled into one file each. */
 export const ENTITIES = [
@@ -19,10 +23,13 @@ export const ENTITIES = [
   ServiceEntity,
   PoolEntity,
   VolumeMigrationEntity,
+  ComputeServerEntity,
+  ComputeDeviceEntity,
+  ComputeSwapEntity,
 ];
 
 /** One history, applied in order; each one reversible. */
-export const MIGRATIONS = [InitialSchema1764043200000, VolumeMigrations1764050400000];
+export const MIGRATIONS = [InitialSchema1764043200000, VolumeMigrations1764050400000, ComputeHost1764136800000];
 
 export interface DataSourceSettings {
   url: string;

@@ -44,7 +44,7 @@ export class AttachmentsService {
 
   async list(caller: Caller, opts: { allTenants: boolean; volumeId?: string; instanceId?: string; status?: string }) {
     const qb = this.ds.getRepository(VolumeAttachmentEntity).createQueryBuilder('a').where('1=1');
-    if (!(caller.isAdmin && opts.allTenants)) qb.andWhere('a.project_id = :p', { p: caller.projectId });
+    if (!((caller.isAdmin || caller.isService) && opts.allTenants)) qb.andWhere('a.project_id = :p', { p: caller.projectId });
     if (opts.volumeId) {
       if (!UUID.test(opts.volumeId)) return [];
       qb.andWhere('a.volume_id = :v', { v: opts.volumeId });
@@ -68,7 +68,8 @@ export class AttachmentsService {
         .set({ status: 'reserved', updatedAt: new Date() })
         .where('id = :id', { id: volume.id })
         .andWhere(volume.multiattach ? `status IN ('available', 'in-use', 'reserved')` : `status = 'available'`)
-        .andWhere(`(migration_status IS NULL OR migration_status IN ('deleting', 'error', 'success'))`)
+        // A migration's destination (target:<id>) may be reserved: the compute side attaches it to swap.
+        .andWhere(`(migration_status IS NULL OR migration_status IN ('deleting', 'error', 'success') OR migration_status LIKE 'target:%')`)
         .execute();
       if (!reserved.affected) {
         const statuses = volume.multiattach ? 'available or in-use or downloading' : 'available or downloading';
@@ -134,15 +135,25 @@ export class AttachmentsService {
     });
   }
 
-  /** Removes the attachment; returns the volume's remaining attachments, as Cinder does. */
+  /**
+   * Removes the attachment; returns the volume's remaining attachments, as Cinder does. The last one
+   * of a migrating volume leaves its status alone (Cinder's db volume_detached hides the detach
+   * while a migration runs): the compute side deletes the old attachment mid-swap, and the volume
+   * must still read in-use until the completion swaps the rows.
+   */
   async delete(caller: Caller, id: string): Promise<VolumeAttachmentEntity[]> {
     const a = await this.get(caller, id);
     return this.ds.transaction(async (em) => {
-      await em.query(`SELECT id FROM volumes WHERE id = $1 FOR UPDATE`, [a.volumeId]);
+      const [locked]: { status: string; migration_status: string | null }[] = await em.query(
+        `SELECT status, migration_status FROM volumes WHERE id = $1 FOR UPDATE`,
+        [a.volumeId],
+      );
       await em.getRepository(VolumeAttachmentEntity).delete({ id });
       const remaining = await em.getRepository(VolumeAttachmentEntity).find({ where: { volumeId: a.volumeId } });
       const anyAttached = remaining.some((r) => r.attachStatus === 'attached');
-      const status = remaining.length === 0 ? 'available' : anyAttached ? 'in-use' : 'reserved';
+      const migrating = Boolean(locked?.migration_status) && !['success', 'error'].includes(locked.migration_status as string);
+      let status = remaining.length === 0 ? 'available' : anyAttached ? 'in-use' : 'reserved';
+      if (remaining.length === 0 && migrating) status = locked.status;
       await em.getRepository(VolumeEntity).update(
         { id: a.volumeId },
         { status, attachStatus: anyAttached ? 'attached' : 'detached', updatedAt: new Date() },

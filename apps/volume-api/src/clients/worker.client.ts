@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import {
   DeleteVolumeReply,
   InitializeConnectionReply,
+  MigrationCompletionReply,
+  MigrationCompletionRequest,
   MigrationProgressReply,
   MigrationSubjects,
   WorkerSubjects,
@@ -35,6 +37,14 @@ export class WorkerClient {
       { volumeId, connector },
       { host: WorkerClient.target(volumeHost), requestId },
     );
+  }
+
+  /**
+   * call (Cinder's migrate_volume_completion is one too): the source host swaps the rows, or drops
+   * the destination on error, before the API answers the compute side.
+   */
+  migrationCompletion(volumeHost: string, request: MigrationCompletionRequest, requestId?: string): Promise<MigrationCompletionReply> {
+    return this.nats.call(MigrationSubjects.completion, request, { host: WorkerClient.target(volumeHost), requestId });
   }
 
   /** call with a short budget: GET volume must never wait on a slow or restarting worker. */

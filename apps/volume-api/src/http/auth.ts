@@ -5,6 +5,11 @@ export interface Caller {
   projectId: string;
   roles: string[];
   isAdmin: boolean;
+  /**
+   * A service user (Nova acting for a server of any project, with Keystone's `service` role):
+   * completes migrations and sees migration states like an admin, nothing else of the admin's.
+   */
+  isService: boolean;
 }
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -28,6 +33,7 @@ const UNAUTHORIZED =
  * noauth, as Cinder's NoAuthMiddleware reads the token (`user:project`, project defaults to user),
  * except that only the user `admin` or an `admin` role is admin (Nova's noauth2 convention), so
  * that member views can be seen without Keystone. Cinder's noauth makes every caller admin.
+ * Likewise the user `nova` or a `service` role is the service user nova-bridge calls as.
  */
 export function noauthCaller(headers: Headers): Caller {
   const token = header(headers, 'x-auth-token');
@@ -36,7 +42,13 @@ export function noauthCaller(headers: Headers): Caller {
   const userId = idx < 0 ? token : token.slice(0, idx);
   const projectId = (idx < 0 ? '' : token.slice(idx + 1)) || userId;
   const roles = rolesOf(headers);
-  return { userId, projectId, roles, isAdmin: userId === 'admin' || roles.includes('admin') };
+  return {
+    userId,
+    projectId,
+    roles,
+    isAdmin: userId === 'admin' || roles.includes('admin'),
+    isService: userId === 'nova' || roles.includes('service'),
+  };
 }
 
 /** Headers set by keystonemiddleware after it validated the token (Cinder's keystone pipeline). */
@@ -45,7 +57,7 @@ export function keystoneCaller(headers: Headers): Caller {
   const projectId = header(headers, 'x-project-id') ?? header(headers, 'x-tenant-id') ?? '';
   if (!userId) throw new CodedError(ErrorCode.Unauthorized, UNAUTHORIZED);
   const roles = rolesOf(headers);
-  return { userId, projectId, roles, isAdmin: roles.includes('admin') };
+  return { userId, projectId, roles, isAdmin: roles.includes('admin'), isService: roles.includes('service') };
 }
 
 export function callerFor(strategy: 'noauth' | 'keystone', headers: Headers): Caller {

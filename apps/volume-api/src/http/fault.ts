@@ -32,6 +32,13 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.Timeout]: 503,
   [ErrorCode.Unavailable]: 503,
   [ErrorCode.BackendFailure]: 500,
+  // The compute side's refusals reach an HTTP client only through a worker's reply; Nova's own
+  // statuses say the most, except its 403, which is about nova-bridge's credentials, not the caller's.
+  [ErrorCode.ComputeBadRequest]: 400,
+  [ErrorCode.ComputeForbidden]: 500,
+  [ErrorCode.ComputeNotFound]: 404,
+  [ErrorCode.ComputeConflict]: 409,
+  [ErrorCode.ComputeUnavailable]: 503,
   [ErrorCode.Internal]: 500,
 };
 

@@ -16,13 +16,39 @@ export const AdminPolicy = {
   forceDelete: 'volume_extension:volume_admin_actions:force_delete',
 } as const;
 
-export function requireAdmin(caller: Caller, policy: string): void {
-  if (!caller.isAdmin) {
-    throw new CodedError(ErrorCode.Forbidden, `Policy doesn't allow ${policy} to be performed.`);
-  }
+/** Rules an admin or the service user (Nova) passes: Cinder's `rule:admin_api` plus the service role. */
+export const ServicePolicy = {
+  migrateVolumeCompletion: 'volume_extension:volume_admin_actions:migrate_volume_completion',
+} as const;
+
+/** Rules the volume's own project, admins and the service user pass (Cinder's project-member rules). */
+export const OwnerPolicy = {
+  beginDetaching: 'volume_extension:volume_actions:begin_detaching',
+  rollDetaching: 'volume_extension:volume_actions:roll_detaching',
+} as const;
+
+function forbidden(policy: string): CodedError {
+  return new CodedError(ErrorCode.Forbidden, `Policy doesn't allow ${policy} to be performed.`);
 }
 
-/** Members see their own project's resources; admins see every project's. */
+export function requireAdmin(caller: Caller, policy: string): void {
+  if (!caller.isAdmin) throw forbidden(policy);
+}
+
+export function requireAdminOrService(caller: Caller, policy: string): void {
+  if (!caller.isAdmin && !caller.isService) throw forbidden(policy);
+}
+
+export function requireOwnerAdminOrService(caller: Caller, projectId: string, policy: string): void {
+  if (!canSeeProject(caller, projectId)) throw forbidden(policy);
+}
+
+/** Members see their own project's resources; admins and the service user see every project's. */
 export function canSeeProject(caller: Caller, projectId: string): boolean {
-  return caller.isAdmin || caller.projectId === projectId;
+  return caller.isAdmin || caller.isService || caller.projectId === projectId;
+}
+
+/** Migration states (migration_status, os-vol-mig-status-attr:*): admins and the service user. */
+export function seesMigrationStatus(caller: Caller | undefined): boolean {
+  return (caller?.isAdmin ?? false) || (caller?.isService ?? false);
 }

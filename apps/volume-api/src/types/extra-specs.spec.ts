@@ -31,11 +31,11 @@ describe('extra specs a caller may read', () => {
   const specs = { 'RESKEY:availability_zones': 'az1', replication_enabled: '<is> False', volume_backend_name: 'file' };
 
   it('when the caller is an admin, then all of them', () => {
-    expect(visibleExtraSpecs({ userId: 'a', projectId: 'p', roles: ['admin'], isAdmin: true }, specs)).toEqual(specs);
+    expect(visibleExtraSpecs({ userId: 'a', projectId: 'p', roles: ['admin'], isAdmin: true, isService: false }, specs)).toEqual(specs);
   });
 
   it('when the caller is a member, then only the user-visible ones', () => {
-    expect(visibleExtraSpecs({ userId: 'u', projectId: 'p', roles: [], isAdmin: false }, specs)).toEqual({
+    expect(visibleExtraSpecs({ userId: 'u', projectId: 'p', roles: [], isAdmin: false, isService: false }, specs)).toEqual({
       'RESKEY:availability_zones': 'az1',
       replication_enabled: '<is> False',
     });

@@ -14,8 +14,8 @@ import { DEFAULT_VOLUME_TYPE, VolumeTypesService } from './volume-types.service'
 // The services against a freshly migrated PostgreSQL database: the queries, constraints and the
 // database clock are what these tests are about.
 
-const admin: Caller = { userId: 'admin', projectId: 'p-admin', roles: ['admin'], isAdmin: true };
-const member: Caller = { userId: 'u1', projectId: 'p1', roles: ['member'], isAdmin: false };
+const admin: Caller = { userId: 'admin', projectId: 'p-admin', roles: ['admin'], isAdmin: true, isService: false };
+const member: Caller = { userId: 'u1', projectId: 'p1', roles: ['member'], isAdmin: false, isService: false };
 const config = loadApiConfig({ SERVICE_DOWN_TIME_S: '60' });
 
 let db: TestDatabase;

@@ -2,8 +2,8 @@ import { Caller } from '../http/auth';
 import { LoadedVolumeType } from './extra-specs';
 import { volumeTypeView } from './volume-type.view-builder';
 
-const admin: Caller = { userId: 'admin', projectId: 'p1', roles: ['admin'], isAdmin: true };
-const member: Caller = { userId: 'u1', projectId: 'p1', roles: ['member'], isAdmin: false };
+const admin: Caller = { userId: 'admin', projectId: 'p1', roles: ['admin'], isAdmin: true, isService: false };
+const member: Caller = { userId: 'u1', projectId: 'p1', roles: ['member'], isAdmin: false, isService: false };
 
 function gold(): LoadedVolumeType {
   return {

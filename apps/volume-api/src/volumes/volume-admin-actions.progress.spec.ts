@@ -2,6 +2,7 @@ import pino from 'pino';
 import { DataSource } from 'typeorm';
 import { ApiVersion, MIGRATION_PROGRESS } from '@volume/microversion';
 import { VolumeEntity } from '@volume/persistence';
+import { ComputeClient } from '../clients/compute.client';
 import { SchedulerClient } from '../clients/scheduler.client';
 import { WorkerClient } from '../clients/worker.client';
 import { ApiConfig } from '../config';
@@ -14,31 +15,48 @@ const ctx: AuthedContext = {
   requestId: 'req-1',
   version: ApiVersion.parse(MIGRATION_PROGRESS),
   baseUrl: 'http://api',
-  caller: { userId: 'admin', projectId: 'p', roles: [], isAdmin: true },
+  caller: { userId: 'admin', projectId: 'p', roles: [], isAdmin: true, isService: false },
 };
 
-function migrating(id: string, persisted: string | null): VolumeEntity {
-  return Object.assign(new VolumeEntity(), { id, host: 'host-a@file#pool1', migrationStatus: 'migrating', migrationProgress: persisted });
+function migrating(id: string, persisted: string | null, previousStatus = 'available'): VolumeEntity {
+  return Object.assign(new VolumeEntity(), {
+    id,
+    host: 'host-a@file#pool1',
+    status: previousStatus,
+    previousStatus,
+    migrationStatus: 'migrating',
+    migrationProgress: persisted,
+  });
 }
 
-function service(progress: (volumeId: string) => Promise<{ progress: string | null }>) {
+type Source = (volumeId: string) => Promise<{ progress: string | null }>;
+
+function service(progress: Source, swapProgress: Source = async () => ({ progress: null })) {
   const calls: string[] = [];
+  const computeCalls: string[] = [];
   const workers = {
     migrationProgress: (_host: string, volumeId: string) => {
       calls.push(volumeId);
       return progress(volumeId);
     },
   } as unknown as WorkerClient;
+  const compute = {
+    swapProgress: (volumeId: string) => {
+      computeCalls.push(volumeId);
+      return swapProgress(volumeId);
+    },
+  } as unknown as ComputeClient;
   const svc = new VolumeAdminActionsService(
     {} as DataSource,
     new VolumeActionsService(),
     {} as VolumesService,
     {} as SchedulerClient,
     workers,
+    compute,
     { MIGRATION_PROGRESS_TIMEOUT_MS: 200 } as ApiConfig,
     pino({ level: 'silent' }),
   );
-  return { svc, calls };
+  return { svc, calls, computeCalls };
 }
 
 describe('live migration progress for GET volume', () => {
@@ -65,7 +83,7 @@ describe('live migration progress for GET volume', () => {
 
   it('when the caller is not an admin, then the worker is not asked and nothing is shown', async () => {
     const { svc, calls } = service(async () => ({ progress: '42' }));
-    const member = { ...ctx, caller: { ...ctx.caller, isAdmin: false } };
+    const member = { ...ctx, caller: { ...ctx.caller, isAdmin: false, isService: false } };
     expect(await svc.migrationProgress(member, migrating('v1', '10'))).toBeNull();
     expect(calls).toEqual([]);
   });

@@ -15,6 +15,7 @@ import {
 import { LOGGER } from '@volume/platform';
 import { endMigrationWithError, VolumeAttachmentEntity, VolumeEntity, VolumeMigrationEntity } from '@volume/persistence';
 import { API_CONFIG } from '../api-config.token';
+import { ComputeClient } from '../clients/compute.client';
 import { SchedulerClient } from '../clients/scheduler.client';
 import { WorkerClient } from '../clients/worker.client';
 import { ApiConfig } from '../config';
@@ -27,12 +28,16 @@ import { VolumesService } from './volumes.service';
 const GIB = 1024 ** 3;
 /** How long one live answer serves the GETs of a volume: fresh to the eye, cheap for the worker. */
 const PROGRESS_TTL_MS = 250;
+/** How long a live answer outranks a lower persisted value (which trails it by up to a second). */
+const RECENT_LIVE_MS = 5_000;
+const PERCENT = /^\d+$/;
 const IDLE_MIGRATION = AVAILABLE_MIGRATION_STATUSES.filter((s): s is string => s !== null);
 
 /** The admin's volume actions of Cinder's admin_actions extension: migrate and reset-status. */
 @Injectable()
 export class VolumeAdminActionsService implements OnModuleInit {
   private readonly progressCache = new Map<string, { at: number; value: Promise<string | null> }>();
+  private readonly recentLive = new Map<string, { at: number; value: string }>();
 
   constructor(
     private readonly ds: DataSource,
@@ -40,6 +45,7 @@ export class VolumeAdminActionsService implements OnModuleInit {
     private readonly volumes: VolumesService,
     private readonly scheduler: SchedulerClient,
     private readonly workers: WorkerClient,
+    private readonly compute: ComputeClient,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
@@ -58,6 +64,8 @@ export class VolumeAdminActionsService implements OnModuleInit {
   /**
    * Cinder's order: find the volume (404), policy (403), body (400), destination service (400),
    * then one conditional UPDATE that decides between racing requests; the scheduler takes it from there.
+   * An in-use volume keeps its status (lock_volume only locks an available one): the guest goes on
+   * using it while the compute side swaps it (docs/attached-volume-migration.md).
    */
   async migrate(ctx: AuthedContext, volumeId: string, args: unknown): Promise<void> {
     const volume = await this.volumes.get(ctx.caller, volumeId);
@@ -67,13 +75,6 @@ export class VolumeAdminActionsService implements OnModuleInit {
     const target = migrationRequestTarget(params, version);
     const destHost = 'host' in target ? target.host : target.cluster;
     await this.requireVolumeService(destHost, 'cluster' in target);
-    if (volume.status === 'in-use') {
-      throw new CodedError(
-        ErrorCode.InvalidVolume,
-        'Invalid volume: Migrating an attached (in-use) volume is not supported yet; detach it first.',
-      );
-    }
-
     const migrationId = randomUUID();
     await this.ds.transaction(async (em) => {
       const [, affected]: [unknown, number] = await em.query(
@@ -166,33 +167,64 @@ export class VolumeAdminActionsService implements OnModuleInit {
   }
 
   /**
-   * The progress source of 3.72: the worker running the copy, asked with a short budget; when it
-   * does not answer, the value it last persisted.
+   * The progress source of 3.72: for an in-use volume the compute side swapping it (nova-bridge), else
+   * the worker running the copy, asked with a short budget; when it does not answer (or answers
+   * null), the value last persisted.
    */
   async migrationProgress(ctx: AuthedContext, volume: VolumeEntity): Promise<string | null> {
-    if (!showsMigrationProgress(ctx, volume) || !volume.host) return null;
-    return (await this.liveProgress(volume.host, volume.id, ctx.requestId)) ?? volume.migrationProgress;
+    if (!showsMigrationProgress(ctx, volume)) return null;
+    const budget = this.config.MIGRATION_PROGRESS_TIMEOUT_MS;
+    const host = volume.host;
+    let live: Promise<string | null> | null = null;
+    if (volume.previousStatus === 'in-use') {
+      live = this.shared(volume.id, () => this.compute.swapProgress(volume.id, budget, ctx.requestId));
+    } else if (host) {
+      live = this.shared(volume.id, () => this.workers.migrationProgress(host, volume.id, budget, ctx.requestId));
+    }
+    const answered = await live;
+    if (answered) {
+      this.recentLive.set(volume.id, { at: Date.now(), value: answered });
+      prune(this.recentLive, RECENT_LIVE_MS);
+      return answered;
+    }
+    return this.notBelowRecent(volume.id, volume.migrationProgress);
+  }
+
+  /**
+   * The persisted percent trails the live one by up to a second: when a live answer is missed, the
+   * field must not go below what this API showed moments ago (progress never goes backwards).
+   */
+  private notBelowRecent(volumeId: string, persisted: string | null): string | null {
+    const recent = this.recentLive.get(volumeId);
+    if (!recent || Date.now() - recent.at > RECENT_LIVE_MS) return persisted;
+    if (persisted === null) return recent.value;
+    if (PERCENT.test(persisted) && PERCENT.test(recent.value)) return String(Math.max(Number(persisted), Number(recent.value)));
+    return persisted;
   }
 
   /**
    * Many admins (or one polling hard) must not slow the copy they watch: concurrent and closely
-   * following GETs of one volume share a single request to the worker for PROGRESS_TTL_MS.
+   * following GETs of one volume share a single request for PROGRESS_TTL_MS.
    */
-  private liveProgress(host: string, volumeId: string, requestId: string): Promise<string | null> {
+  private shared(volumeId: string, ask: () => Promise<{ progress: string | null }>): Promise<string | null> {
     const now = Date.now();
     const cached = this.progressCache.get(volumeId);
     if (cached && now - cached.at < PROGRESS_TTL_MS) return cached.value;
-    const value = this.workers
-      .migrationProgress(host, volumeId, this.config.MIGRATION_PROGRESS_TIMEOUT_MS, requestId)
+    const value = ask()
       .then((live) => live.progress)
       .catch((err) => {
         this.log.debug({ err, volumeId }, 'live migration progress unavailable; using the persisted value');
         return null;
       });
     this.progressCache.set(volumeId, { at: now, value });
-    if (this.progressCache.size > 10_000) {
-      for (const [id, entry] of this.progressCache) if (now - entry.at >= PROGRESS_TTL_MS) this.progressCache.delete(id);
-    }
+    prune(this.progressCache, PROGRESS_TTL_MS);
     return value;
   }
+}
+
+/** Keeps a per-volume map small: past 10 000 entries, the expired ones go. */
+function prune(map: Map<string, { at: number }>, ttlMs: number): void {
+  if (map.size <= 10_000) return;
+  const now = Date.now();
+  for (const [id, entry] of map) if (now - entry.at >= ttlMs) map.delete(id);
 }

@@ -3,13 +3,13 @@ import { VolumeEntity } from '@volume/persistence';
 import { RequestContext } from '../http/request-context';
 import { showsMigrationProgress, volumeDetail, volumeSummary } from './volume.view-builder';
 
-function ctx(version: string, isAdmin: boolean): RequestContext {
+function ctx(version: string, isAdmin: boolean, isService = false): RequestContext {
   return {
     requestId: 'req-1',
     version: ApiVersion.parse(version),
     baseUrl: 'http://api:8776',
     urlProjectId: 'p1',
-    caller: { userId: isAdmin ? 'admin' : 'demo', projectId: 'p1', roles: [], isAdmin },
+    caller: { userId: isAdmin ? 'admin' : isService ? 'nova' : 'demo', projectId: 'p1', roles: [], isAdmin, isService },
   };
 }
 
@@ -113,5 +113,60 @@ describe('admin-only keys of the volume view', () => {
       { rel: 'bookmark', href: 'http://api:8776/p1/volumes/0077a3ce-fc9d-424e-beed-79ce31f65fad' },
     ]);
     expect(view.created_at).toBe('2026-11-25T02:37:12.157000');
+  });
+});
+
+describe('the service role (Nova) in the volume view: version x role', () => {
+  const MIGRATION_KEYS = ['migration_status', 'os-vol-mig-status-attr:migstat', 'os-vol-mig-status-attr:name_id'];
+  const ADMIN_ONLY_KEYS = ['os-vol-host-attr:host', 'provider_id', 'cluster_name', 'migration_progress'];
+  type Role = 'admin' | 'service' | 'member';
+  const callerOf = (role: Role, version: string) => ctx(version, role === 'admin', role === 'service');
+  const matrix: [string, Role, string[], string[]][] = [
+    [MIGRATION_PROGRESS, 'admin', [...MIGRATION_KEYS, ...ADMIN_ONLY_KEYS], []],
+    [MIGRATION_PROGRESS, 'service', MIGRATION_KEYS, ADMIN_ONLY_KEYS],
+    [MIGRATION_PROGRESS, 'member', [], [...MIGRATION_KEYS, ...ADMIN_ONLY_KEYS]],
+    [PRIOR, 'service', MIGRATION_KEYS, ADMIN_ONLY_KEYS],
+    ['3.0', 'service', MIGRATION_KEYS, ADMIN_ONLY_KEYS],
+  ];
+
+  it.each(matrix)('at %s, a %s sees %j and not %j', (version, role, present, absent) => {
+    const v = Object.assign(volume('migrating'), { nameId: '5d7e1c4a-2b3f-4a6d-9e8f-0a1b2c3d4e5f' });
+    const view = volumeDetail(callerOf(role, version), v, { withExtensions: true, migrationProgress: '42' });
+    for (const key of present) expect(view).toHaveProperty(key);
+    for (const key of absent) expect(view).not.toHaveProperty(key);
+  });
+
+  it('when the service user reads a migrating volume, then it gets its migration states and the name_id', () => {
+    const v = Object.assign(volume('migrating'), { nameId: '5d7e1c4a-2b3f-4a6d-9e8f-0a1b2c3d4e5f' });
+    const view = volumeDetail(ctx(MIGRATION_PROGRESS, false, true), v, { withExtensions: true, migrationProgress: '42' });
+    expect(view).toMatchObject({
+      migration_status: 'migrating',
+      'os-vol-mig-status-attr:migstat': 'migrating',
+      'os-vol-mig-status-attr:name_id': '5d7e1c4a-2b3f-4a6d-9e8f-0a1b2c3d4e5f',
+    });
+  });
+
+  it('when the service user reads a migrating volume at 3.72, then migration_progress is not shown nor asked for', () => {
+    expect(showsMigrationProgress(ctx(MIGRATION_PROGRESS, false, true), volume('migrating'))).toBe(false);
+  });
+
+  it('when the service user reads an attached volume, then the attachment host stays hidden', () => {
+    const v = Object.assign(volume(null), {
+      attachments: [
+        {
+          id: 'a1',
+          volumeId: '0077a3ce-fc9d-424e-beed-79ce31f65fad',
+          instanceUuid: 'i1',
+          attachedHost: 'compute-1',
+          mountpoint: '/dev/vdb',
+          attachStatus: 'attached',
+          attachTime: null,
+        },
+      ],
+    });
+    const view = volumeDetail(ctx(MIGRATION_PROGRESS, false, true), v, { withExtensions: true });
+    expect((view.attachments as Record<string, unknown>[])[0].host_name).toBeNull();
+    const admin = volumeDetail(ctx(MIGRATION_PROGRESS, true), v, { withExtensions: true });
+    expect((admin.attachments as Record<string, unknown>[])[0].host_name).toBe('compute-1');
   });
 });

@@ -11,6 +11,7 @@ import {
   VOLUME_TYPE_ID_IN_VOLUME_DETAIL,
 } from '@volume/microversion';
 import { formatTimestamp, resourceLinks } from '../http/links';
+import { seesMigrationStatus } from '../http/policy';
 import { RequestContext } from '../http/request-context';
 
 /** Cinder's FIXED_KEY_ID: a placeholder key id that is never shown. */
@@ -34,9 +35,15 @@ export function showsMigrationProgress(ctx: RequestContext, v: Pick<VolumeEntity
   return (ctx.caller?.isAdmin ?? false) && ctx.version.gte(MIGRATION_PROGRESS) && v.migrationStatus === 'migrating';
 }
 
-/** The `volume` object of Cinder's v3 detail view, key for key, per microversion and role (§2.2-2.3). */
+/**
+ * The `volume` object of Cinder's v3 detail view, key for key, per microversion and role (§2.2-2.3).
+ * The service user (Nova) sees the migration states an admin sees, as Nova reads them to tell a
+ * Cinder migration from a plain swap; where the data lives (host, provider, cluster) and the
+ * 3.72 progress stay the admin's.
+ */
 export function volumeDetail(ctx: RequestContext, v: VolumeEntity, opts: VolumeViewOptions): Record<string, unknown> {
   const isAdmin = ctx.caller?.isAdmin ?? false;
+  const seesMigration = seesMigrationStatus(ctx.caller);
   const at = (mv: string) => ctx.version.gte(mv);
   const view: Record<string, unknown> = {
     id: v.id,
@@ -60,7 +67,7 @@ export function volumeDetail(ctx: RequestContext, v: VolumeEntity, opts: VolumeV
     multiattach: v.multiattach,
     attachments: (v.attachments ?? []).filter((a) => a.attachStatus === 'attached').map((a) => attachmentSummary(a, isAdmin)),
   };
-  if (isAdmin) view.migration_status = v.migrationStatus;
+  if (seesMigration) view.migration_status = v.migrationStatus;
   if (at(GROUP_VOLUME)) view.group_id = v.groupId;
   if (at(VOLUME_DETAIL_PROVIDER_ID) && isAdmin) view.provider_id = v.providerId;
   if (at(VOLUME_SHARED_TARGETS_AND_SERVICE_FIELDS)) {
@@ -73,11 +80,11 @@ export function volumeDetail(ctx: RequestContext, v: VolumeEntity, opts: VolumeV
   if (at(USE_QUOTA)) view.consumes_quota = v.useQuota;
   if (opts.withExtensions) {
     view['os-vol-tenant-attr:tenant_id'] = v.projectId;
-    if (isAdmin) {
+    if (seesMigration) {
       view['os-vol-mig-status-attr:migstat'] = v.migrationStatus;
       view['os-vol-mig-status-attr:name_id'] = v.nameId;
-      view['os-vol-host-attr:host'] = v.host;
     }
+    if (isAdmin) view['os-vol-host-attr:host'] = v.host;
   }
   if (opts.migrationProgress && showsMigrationProgress(ctx, v)) view.migration_progress = opts.migrationProgress;
   return view;

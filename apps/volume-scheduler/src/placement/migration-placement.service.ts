@@ -7,6 +7,7 @@ import { extractHost, migrationTargetStatus, place } from '@volume/domain';
 import { APP_CONFIG, LOGGER, NatsService } from '@volume/platform';
 import { endMigrationWithError } from '@volume/persistence';
 import { SchedulerConfig } from '../config';
+import { migrationMode } from './migration-mode';
 import { PlacementService } from './placement.service';
 
 interface Reserved {
@@ -20,7 +21,8 @@ interface Reserved {
  * Checks a migration's destination as Cinder's `backend_passes_filters` does (capacity included)
  * and reserves it in the same transaction that locks the pools: a host-assisted migration gets its
  * destination row (`migration_status = target:<id>`) here, so that concurrent creates and
- * migrations never overfill the pool. Then the source host's worker runs the migration.
+ * migrations never overfill the pool; an attached volume always gets one (never driver-assisted).
+ * Then the source host's worker runs the migration.
  */
 @Injectable()
 export class MigrationPlacementService {
@@ -65,7 +67,8 @@ export class MigrationPlacementService {
   private async reserve(req: ScheduleMigrationRequest): Promise<Reserved> {
     return this.ds.transaction(async (em) => {
       const [vol] = await em.query(
-        `SELECT id, size, host, project_id, user_id, volume_type_id, display_name, display_description, migration_status
+        `SELECT id, size, host, project_id, user_id, volume_type_id, display_name, display_description, migration_status,
+                status, previous_status
            FROM volumes WHERE id = $1 FOR UPDATE`,
         [req.volumeId],
       );
@@ -93,8 +96,13 @@ export class MigrationPlacementService {
         throw new CodedError(ErrorCode.NoValidBackend, `No valid backend was found. Cannot place volume ${req.volumeId} on ${req.destHost}${why ? ` (${why})` : ''}`);
       }
       const destPoolHost = best.pool.host;
-      const sameWorker = extractHost(destPoolHost, 'host') === extractHost(vol.host, 'host');
-      const mode: MigrationModeName = sameWorker && !req.forceHostCopy ? 'driver-assisted' : 'host-assisted';
+      const mode: MigrationModeName = migrationMode({
+        sourceHost: vol.host,
+        destPoolHost,
+        forceHostCopy: req.forceHostCopy,
+        status: vol.status,
+        previousStatus: vol.previous_status,
+      });
       let destVolumeId: string | null = null;
       if (mode === 'host-assisted') {
         destVolumeId = randomUUID();

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
-import { DataSource } from 'typeorm';
-import { WorkerSubjects } from '@volume/contracts';
-import { extractHost } from '@volume/domain';
+import { DataSource, EntityManager } from 'typeorm';
+import { CancelSwapReply, ComputeSubjects, isCodedError, WorkerSubjects } from '@volume/contracts';
+import { extractHost, migrationTargetStatus } from '@volume/domain';
 import { APP_CONFIG, LOGGER, NatsService } from '@volume/platform';
 import { endMigrationWithError } from '@volume/persistence';
 import { SchedulerConfig } from '../config';
@@ -13,6 +13,7 @@ interface StalledRow {
   dest_volume_id: string | null;
   dest_host: string;
   status: string;
+  mode: string | null;
 }
 
 /**
@@ -20,6 +21,12 @@ interface StalledRow {
  * is gone and does not come back, or nobody took it) ends in `error` after a bound. The source data
  * is never touched here; the destination, if any, is removed. A host that returns later finds the
  * migration ended and does not resume it.
+ *
+ * A `compute-swap` migration is the compute side's: the guest may already be writing to the
+ * destination, so it ends only when nova-bridge says the swap is cancelled or unknown. Otherwise it
+ * stays, and its `updated_at` is touched so that it is looked at again one full bound later (not
+ * on every sweep): after its pivot the compute side will complete it; without a cancel (a real
+ * Nova) only an admin can end it, with os-reset_status.
  */
 @Injectable()
 export class MigrationWatchdog {
@@ -44,33 +51,83 @@ export class MigrationWatchdog {
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Ends every migration silent for longer than the bound; returns their ids. */
+  /** Ends every migration silent for longer than the bound (swaps: when the compute side lets it); returns their ids. */
   async sweep(): Promise<string[]> {
     // Replicas may sweep together: SKIP LOCKED gives each stalled row to one of them.
-    return this.ds.transaction(async (em) => {
+    const { ended, swaps } = await this.ds.transaction(async (em) => {
       const rows: StalledRow[] = await em.query(
-        `SELECT id, volume_id, dest_volume_id, dest_host, status FROM volume_migrations
+        `SELECT id, volume_id, dest_volume_id, dest_host, status, mode FROM volume_migrations
           WHERE status IN ('starting', 'migrating') AND updated_at < now() - make_interval(secs => $1)
           FOR UPDATE SKIP LOCKED`,
         [this.config.MIGRATION_STALL_TIMEOUT_S],
       );
-      for (const row of rows) {
+      const swaps = rows.filter((r) => r.mode === 'compute-swap');
+      // Claimed (no other replica sees them stalled) and released before nova-bridge is asked: a
+      // cancel rolls back through a completion that updates these very rows.
+      if (swaps.length) await em.query(`UPDATE volume_migrations SET updated_at = now() WHERE id = ANY($1)`, [swaps.map((r) => r.id)]);
+      const plain = rows.filter((r) => r.mode !== 'compute-swap');
+      for (const row of plain) {
         const error = `no progress for ${this.config.MIGRATION_STALL_TIMEOUT_S} s (status ${row.status}); the source host stopped reporting`;
         this.log.error({ migrationId: row.id, volumeId: row.volume_id }, `migration stalled: ${error}`);
-        if (row.dest_volume_id) {
-          await em.query(`UPDATE volumes SET status = 'deleting', updated_at = now() WHERE id = $1 AND migration_status = $2`, [
-            row.dest_volume_id,
-            `target:${row.volume_id}`,
-          ]);
-          const destWorker = extractHost(row.dest_host, 'host') as string;
-          // The destination's host removes it now, or at its next start (its reconcile finishes `deleting`).
-          this.nats.track(
-            this.nats.call(WorkerSubjects.deleteVolume, { volumeId: row.dest_volume_id }, { host: destWorker }).catch(() => undefined),
-          );
-        }
-        await endMigrationWithError(em, { migrationId: row.id, volumeId: row.volume_id, error });
+        await this.endInError(em, row, error);
       }
-      return rows.map((r) => r.id);
+      return { ended: plain, swaps };
     });
+    ended.forEach((row) => this.removeDestination(row));
+    const settled = await Promise.all(swaps.map((row) => this.settleSwap(row)));
+    return [...ended, ...swaps.filter((_, i) => settled[i])].map((r) => r.id);
+  }
+
+  /** Asks nova-bridge to cancel a silent swap; true when the migration ended here. */
+  private async settleSwap(row: StalledRow): Promise<boolean> {
+    const log = this.log.child({ migrationId: row.id, volumeId: row.volume_id });
+    const silent = `no progress for ${this.config.MIGRATION_STALL_TIMEOUT_S} s`;
+    let reply: CancelSwapReply | null = null;
+    try {
+      reply = await this.nats.call(ComputeSubjects.cancelSwap, { volumeId: row.volume_id, reason: `the migration made ${silent}` });
+    } catch (err) {
+      log.warn({ err: isCodedError(err) ? err.message : err }, 'nova-bridge did not answer the cancel');
+    }
+    if (reply?.outcome === 'cancelled' || reply?.outcome === 'not-found') {
+      const error = `compute swap made ${silent}; swap ${reply.outcome} by the compute side`;
+      log.error(`migration stalled: ${error}`);
+      const ended = await this.ds.transaction(async (em) => {
+        // The compute side's own completion may have ended it meanwhile (a cancel rolls back with one).
+        const [live] = await em.query(`SELECT 1 FROM volume_migrations WHERE id = $1 AND status IN ('starting', 'migrating') FOR UPDATE`, [row.id]);
+        if (!live) return false;
+        await this.endInError(em, row, error);
+        return true;
+      });
+      if (ended) this.removeDestination(row);
+      return ended;
+    }
+    if (reply?.outcome === 'past-pivot') {
+      log.warn({ phase: reply.phase }, `compute swap made ${silent} but is past its pivot; the compute side completes it`);
+      return false;
+    }
+    log.error(
+      { outcome: reply?.outcome ?? 'no answer' },
+      `compute swap made ${silent} and the compute side cannot cancel it; an admin can end the migration with ` +
+        `os-reset_status (migration_status error) once the guest is known to run on the source volume`,
+    );
+    return false;
+  }
+
+  /** The volume keeps its data; the destination's row goes `deleting` (removeDestination once committed). */
+  private async endInError(em: EntityManager, row: StalledRow, error: string): Promise<void> {
+    if (row.dest_volume_id) {
+      await em.query(`UPDATE volumes SET status = 'deleting', updated_at = now() WHERE id = $1 AND migration_status = $2`, [
+        row.dest_volume_id,
+        migrationTargetStatus(row.volume_id),
+      ]);
+    }
+    await endMigrationWithError(em, { migrationId: row.id, volumeId: row.volume_id, error });
+  }
+
+  /** After the commit, so that its host finds the row `deleting`; or at its next start (its reconcile). */
+  private removeDestination(row: StalledRow): void {
+    if (!row.dest_volume_id) return;
+    const destWorker = extractHost(row.dest_host, 'host') as string;
+    this.nats.track(this.nats.call(WorkerSubjects.deleteVolume, { volumeId: row.dest_volume_id }, { host: destWorker }).catch(() => undefined));
   }
 }

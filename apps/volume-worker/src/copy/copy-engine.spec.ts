@@ -180,6 +180,27 @@ describe('copyVolumeData', () => {
     expect(await allocatedBytes(dest)).toBe(0);
   });
 
+  it('rejects with the reason the data server gives when it refuses a record mid-stream', async () => {
+    const { url } = server.register({ migrationId: 'm-5', path: dest, sizeBytes: 8 * MIB, secret: SECRET });
+    sink = remoteSink(url, SECRET);
+    await expect(copyVolumeData({ sourcePath: source, sizeBytes: SIZE, sink })).rejects.toThrow(
+      /refused the data: 400: record \[\d+, \+\d+\) lies beyond the target's 8388608 bytes/,
+    );
+  });
+
+  it('sends a whole copy on one connection to the data server', async () => {
+    let connections = 0;
+    const count = () => connections++;
+    (server as unknown as { server: import('node:http').Server }).server.on('connection', count);
+    try {
+      await copyVolumeData({ sourcePath: source, sizeBytes: SIZE, segmentBytes: BLOCK, sink: remote() });
+    } finally {
+      (server as unknown as { server: import('node:http').Server }).server.off('connection', count);
+    }
+    expect(connections).toBe(1);
+    expect(await sameContent(source, dest)).toBe(true);
+  });
+
   it('rejects with the network error when the destination worker is unreachable', async () => {
     const gone = new MigrationDataServer({ host: '127.0.0.1', port: 0 });
     await gone.start();

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { rm } from 'node:fs/promises';
+import { FileHandle, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MigrationDataServer } from './data-server';
-import { allocatedBytes, MIB, put, readRange, record, sparseFile, tempDir } from './spec-helpers';
+import { allocatedBytes, Answer, finishMark, MIB, openStream, put, RawStream, readRange, record, sparseFile, tempDir } from './spec-helpers';
 
 const SECRET = 's3cret-for-this-migration';
 const SIZE = 8 * MIB;
@@ -136,5 +136,143 @@ describe('MigrationDataServer', () => {
     await server.stop();
     await expect(put(url, auth(), [])).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     expect(() => server.register({ migrationId: 'm-3', path: dest, sizeBytes: SIZE, secret: SECRET })).toThrow(/not started/);
+  });
+
+  describe('copy stream', () => {
+    const stream = async (headers = auth(), protocol?: string): Promise<RawStream> => {
+      const opened = await openStream(url, headers, protocol);
+      if (!('socket' in opened)) throw new Error(`refused: ${JSON.stringify(opened)}`);
+      return opened;
+    };
+    const refusal = async (headers: Record<string, string>, protocol?: string, at = url): Promise<Answer> => {
+      const opened = await openStream(at, headers, protocol);
+      if ('socket' in opened) {
+        opened.socket.destroy();
+        throw new Error('the stream was accepted');
+      }
+      return opened;
+    };
+    const waitFor = async (check: () => boolean, what: string) => {
+      for (let i = 0; i < 1000 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+      if (!check()) throw new Error(`timed out waiting for ${what}`);
+    };
+
+    it('writes the records of a whole copy on one connection, leaves holes, and answers the finish mark once durable', async () => {
+      const a = randomBytes(4096);
+      const b = randomBytes(10_000);
+      const s = await stream();
+      const body = Buffer.concat([record(0, a), record(2 * MIB, Buffer.alloc(0)), record(3 * MIB, b), record(4 * MIB, Buffer.alloc(0)), finishMark(SIZE)]);
+      // Split at awkward places: inside a header, inside a payload, inside the finish mark.
+      for (const at of [[0, 5], [5, 3000], [3000, 4150], [4150, body.length - 4], [body.length - 4, body.length]]) {
+        s.socket.write(body.subarray(at[0], at[1]));
+      }
+      await waitFor(() => s.answers.some((x) => x.finished), 'the finish answer');
+      expect(s.answers.at(-1)).toEqual({ durableThrough: SIZE, finished: true });
+      s.socket.end();
+      await s.ended;
+      expect((await readRange(dest, 0, 4096)).equals(a)).toBe(true);
+      expect((await readRange(dest, 3 * MIB, 10_000)).equals(b)).toBe(true);
+      expect((await readRange(dest, 4096, 4096)).equals(Buffer.alloc(4096))).toBe(true);
+      expect(await allocatedBytes(dest)).toBeLessThan(64 * 1024);
+    });
+
+    it.each([
+      ['reused 1 MiB buffers', true],
+      ["Node's own 64 KiB reads", false],
+    ])('writes many small scattered records arriving at once, reading into %s', async (_how, bulkReads) => {
+      await server.stop();
+      server = new MigrationDataServer({ host: '127.0.0.1', port: 0, bulkReads });
+      await server.start();
+      ({ url } = server.register({ migrationId: 'm-1', path: dest, sizeBytes: SIZE, secret: SECRET }));
+      // More separate batches in one read than the receiver has batch buffers.
+      const pieces = Array.from({ length: 1000 }, (_, i) => ({ at: i * 1024, data: randomBytes(100 + (i % 7)) }));
+      const s = await stream();
+      s.socket.write(Buffer.concat([...pieces.map((p) => record(p.at, p.data)), record(2 * MIB, randomBytes(3 * MIB)), finishMark(SIZE)]));
+      await waitFor(() => s.answers.some((x) => x.finished), 'the finish answer');
+      s.socket.end();
+      await s.ended;
+      for (const p of pieces) expect((await readRange(dest, p.at, p.data.length)).equals(p.data)).toBe(true);
+      expect((await readRange(dest, 1024 + 101, 900)).equals(Buffer.alloc(900))).toBe(true);
+    });
+
+    it('reports a durable offset only once the fdatasync covering it has returned', async () => {
+      await server.stop();
+      server = new MigrationDataServer({ host: '127.0.0.1', port: 0, syncIntervalMs: 0 });
+      await server.start();
+      ({ url } = server.register({ migrationId: 'm-1', path: dest, sizeBytes: SIZE, secret: SECRET }));
+      const probe: FileHandle = await open(dest, 'r');
+      const proto = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
+      await probe.close();
+      const held: (() => void)[] = [];
+      const real = proto.datasync;
+      const spy = jest.spyOn(proto, 'datasync').mockImplementation(function (this: FileHandle) {
+        return new Promise<void>((resolve, reject) => held.push(() => real.call(this).then(resolve, reject)));
+      });
+      try {
+        const s = await stream();
+        s.socket.write(Buffer.concat([record(0, randomBytes(MIB)), record(2 * MIB, Buffer.alloc(0))]));
+        await waitFor(() => held.length > 0, 'a background fdatasync');
+        await new Promise((r) => setTimeout(r, 100));
+        expect(s.answers).toEqual([]); // written, fdatasync under way: nothing vouched for yet
+        held.shift()?.();
+        await waitFor(() => s.answers.length > 0, 'a durable offset');
+        // What had been handed in when that fdatasync started: the first record, or up to the mark.
+        expect([MIB, 2 * MIB]).toContain(s.answers[0].durableThrough);
+        s.socket.write(finishMark(SIZE));
+        await new Promise((r) => setTimeout(r, 100));
+        expect(s.answers.some((x) => x.finished)).toBe(false);
+        while (!s.answers.some((x) => x.finished)) {
+          held.shift()?.();
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        expect(s.answers.at(-1)).toEqual({ durableThrough: SIZE, finished: true });
+        const offsets = s.answers.map((x) => x.durableThrough as number);
+        expect(offsets).toEqual([...offsets].sort((x, y) => x - y));
+        s.socket.end();
+        await s.ended;
+      } finally {
+        spy.mockRestore();
+        for (const release of held) release();
+      }
+    });
+
+    it.each([
+      ['a missing bearer token', {}, undefined, 401],
+      ['a wrong secret', auth('not-the-secret'), undefined, 403],
+      ['another upgrade protocol', auth(), 'websocket', 400],
+    ])('refuses %s with a plain HTTP answer, and writes nothing', async (_what, headers, protocol, status) => {
+      const answer = await refusal(headers, protocol);
+      expect(answer.status).toBe(status);
+      expect(answer.body.error).toEqual(expect.any(String));
+      await put(`${url}?sync=1`, auth(), []);
+      expect(await allocatedBytes(dest)).toBe(0);
+    });
+
+    it('refuses an unknown migration with 404', async () => {
+      expect((await refusal(auth(), undefined, url.replace('m-1', 'm-2'))).status).toBe(404);
+    });
+
+    it.each([
+      ['records out of order', [record(MIB, randomBytes(10)), record(0, randomBytes(10))], /precedes/],
+      ['a record beyond the target', [record(SIZE - 100, randomBytes(4096))], /beyond/],
+      ['a finish mark short of the size', [record(0, randomBytes(10)), finishMark(MIB)], /not at the target's size/],
+      ['bytes after the finish mark', [finishMark(SIZE), record(0, randomBytes(10))], /follow the finish mark/],
+    ])('answers 400 to %s and ends the connection', async (_what, pieces, message) => {
+      const s = await stream();
+      s.socket.write(Buffer.concat(pieces));
+      const answers = await s.ended;
+      expect(answers.at(-1)).toEqual({ status: 400, error: expect.stringMatching(message) });
+      expect(answers.some((x) => x.finished)).toBe(false);
+    });
+
+    it('drops a stream under way when its target is unregistered', async () => {
+      const s = await stream();
+      s.socket.write(record(0, randomBytes(MIB)).subarray(0, MIB / 2));
+      await new Promise((r) => setTimeout(r, 50));
+      await server.unregister('m-1');
+      const answers = await s.ended;
+      expect(answers.some((x) => x.finished)).toBe(false);
+      expect((await refusal(auth())).status).toBe(404);
+    });
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The receiving end of the worker-to-worker migration data stream. NATS only carries control
- * messages (open/close target); the data flows over plain HTTP/1.1 between the two workers.
+ * messages (open/close target); the data flows over plain HTTP/1.1 between the two workers: a copy
+ * stream (below; what `remoteSink` sends) or, as senders before it did, one PUT per segment.
  *
- * Protocol:
+ * Segment protocol:
  *
  * - `PUT /migrations/<migrationId>/segments[?sync=1]`, header `authorization: Bearer <secret>`
  *   (the per-migration secret the destination registered). A sender should add
@@ -23,13 +24,31 @@
  * Flow control is TCP's: the body is parsed as it arrives and written with one write in flight
  * while the next batch accumulates; reading stops until that write is done, so at most ~2 batches
  * (2 x 4 MiB) per request are in memory whatever the segment size.
+ *
+ * Copy stream (what `remoteSink` uses: one connection for a whole copy, no request per segment,
+ * no chunked encoding, no HTTP parsing of the data):
+ *
+ * - The same URL, method, secret and refusals (as plain HTTP answers), with the headers
+ *   `connection: upgrade` and `upgrade: volume-copy-stream/1` and no body. The server authorises,
+ *   then answers `101 Switching Protocols`; from then on the connection is a raw byte stream.
+ * - Sender to server: records in the framing above, ascending across the whole copy, then the
+ *   finish mark: a header `[u64 size][u32 0xffffffff]` (no payload) at the target's size, after
+ *   which nothing may follow. Marks (records of length 0) may come at any point.
+ * - Server to sender, one JSON object per line: `{"durableThrough": n}` whenever a background
+ *   fdatasync has moved the durable offset on (never before the fdatasync has returned); after the
+ *   finish mark, once everything is written, sized and fdatasync'd, `{"durableThrough": size,
+ *   "finished": true}`. On an error, `{"error": "...", "status": 400|500}`, then the server ends
+ *   the connection. The sender ends the connection after the finish answer; a stream that ends
+ *   without its finish mark (a sender that stopped) leaves what was written, not durable.
+ * - Flow control as above: the server stops reading while a write batch waits for the one in flight.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { createServer, IncomingMessage, Server, ServerResponse, STATUS_CODES } from 'node:http';
+import { AddressInfo, Socket } from 'node:net';
 import { Logger } from 'pino';
 import { DurableFile } from './durable-file';
-import { FramingError, RecordParser } from './segment-records';
+import { COPY_STREAM_PROTOCOL, FramingError, RecordParser } from './segment-records';
+import { receiveStream } from './stream-receiver';
 
 export interface MigrationDataServerOptions {
   /** Listen address. */
@@ -42,6 +61,8 @@ export interface MigrationDataServerOptions {
   syncIntervalMs?: number;
   /** A connection silent this long is dropped (default 120 s): its sender is gone. */
   idleTimeoutMs?: number;
+  /** Copy streams read into reused 1 MiB buffers (default true; false: Node's 64 KiB reads, see stream-receiver.ts). */
+  bulkReads?: boolean;
   log?: Logger;
 }
 
@@ -57,7 +78,8 @@ interface Target {
   spec: MigrationTarget;
   secretDigest: Buffer;
   file: Promise<DurableFile> | null;
-  active: Set<IncomingMessage>;
+  /** Requests and copy streams under way: dropped when the target goes. */
+  active: Set<{ destroy(): void }>;
   handlers: Set<Promise<void>>;
 }
 
@@ -88,6 +110,7 @@ export class MigrationDataServer {
     this.server = createServer({ requestTimeout: 0 });
     this.server.on('request', (req, res) => this.serve(req, res, false));
     this.server.on('checkContinue', (req, res) => this.serve(req, res, true));
+    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.serveStream(req, socket, head));
     // A throttled segment may take minutes: only silence ends a connection, not a slow body.
     this.server.timeout = opts.idleTimeoutMs ?? 120_000;
     // Longer than a sender's pause between segments, so that it does not reuse a closing socket.
@@ -174,6 +197,57 @@ export class MigrationDataServer {
       .catch((err) => this.refuse(req, res, err))
       .finally(() => {
         target.active.delete(req);
+        target.handlers.delete(handler);
+      });
+    target.handlers.add(handler);
+  }
+
+  /** A copy stream: authorised like a segment request, then the raw stream (see the protocol above). */
+  private serveStream(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    let target: Target;
+    try {
+      ({ target } = this.authorise(req));
+      if ((req.headers.upgrade ?? '').toLowerCase() !== COPY_STREAM_PROTOCOL) {
+        throw new HttpError(400, `the only upgrade offered is ${COPY_STREAM_PROTOCOL}`);
+      }
+      if (head.length > 0) throw new HttpError(400, 'a copy stream starts after the 101 answer');
+    } catch (err) {
+      const status = err instanceof HttpError ? err.status : 500;
+      this.opts.log?.warn({ err, url: req.url, status }, 'migration copy stream refused');
+      const json = JSON.stringify({ error: (err as Error).message ?? String(err) });
+      const extra = status === 401 ? 'www-authenticate: Bearer\r\n' : '';
+      socket.end(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json\r\n` +
+          `content-length: ${Buffer.byteLength(json)}\r\n${extra}connection: close\r\n\r\n${json}`,
+      );
+      socket.on('error', () => undefined);
+      return;
+    }
+    socket.setNoDelay(true);
+    target.active.add(socket);
+    let stream = socket;
+    const handler = receiveStream(socket, this.fileOf(target), target.spec.sizeBytes, {
+      bulkReads: this.opts.bulkReads,
+      hello: `HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: ${COPY_STREAM_PROTOCOL}\r\n\r\n`,
+      onSocket: (adopted) => {
+        target.active.delete(socket);
+        target.active.add(adopted);
+        stream = adopted;
+        adopted.setTimeout(this.opts.idleTimeoutMs ?? 120_000, () => adopted.destroy());
+      },
+    })
+      .catch((err) => {
+        const socket = stream;
+        const status = err instanceof FramingError ? 400 : 500;
+        this.opts.log?.[status >= 500 ? 'error' : 'warn']({ err, url: req.url, status }, 'migration copy stream refused');
+        if (!socket.destroyed && socket.writable) {
+          socket.end(`${JSON.stringify({ error: (err as Error).message ?? String(err), status })}\n`);
+          // Whatever the sender still had in flight is not read: the connection goes soon.
+          setTimeout(() => socket.destroy(), 5_000).unref();
+        } else socket.destroy();
+      })
+      .finally(() => {
+        target.active.delete(stream);
         target.handlers.delete(handler);
       });
     target.handlers.add(handler);

@@ -27,6 +27,7 @@ export class DurableFile {
   /** After a failed fdatasync the kernel may have dropped the dirty pages: nothing more is trusted. */
   private failure: unknown = null;
   private closing: Promise<void> | null = null;
+  private readonly durableListeners = new Set<(durableThrough: number) => void>();
   private readonly syncIntervalMs: number;
   private readonly now: () => number;
 
@@ -46,6 +47,17 @@ export class DurableFile {
 
   get durableThrough(): number {
     return this.durable;
+  }
+
+  /** Calls `listener` whenever a completed fdatasync moves the durable offset on; returns the unsubscribe. */
+  onDurable(listener: (durableThrough: number) => void): () => void {
+    this.durableListeners.add(listener);
+    return () => this.durableListeners.delete(listener);
+  }
+
+  /** Bytes handed in so far (written, or holes vouched for): what the next fdatasync will make durable. */
+  get writtenThrough(): number {
+    return this.written;
   }
 
   /**
@@ -102,7 +114,10 @@ export class DurableFile {
     this.lastSyncAt = this.now();
     const syncing = this.fh.datasync().then(
       () => {
-        if (this.failure === null && through > this.durable) this.durable = through;
+        if (this.failure === null && through > this.durable) {
+          this.durable = through;
+          for (const listener of this.durableListeners) listener(through);
+        }
       },
       (err: unknown) => {
         this.failure ??= err;

@@ -78,3 +78,56 @@ export function put(url: string, headers: Record<string, string>, pieces: Buffer
     req.end();
   });
 }
+
+/** The finish mark of a copy stream at `offset`. */
+export function finishMark(offset: number): Buffer {
+  const header = Buffer.alloc(12);
+  header.writeBigUInt64BE(BigInt(offset), 0);
+  header.writeUInt32BE(0xffff_ffff, 8);
+  return header;
+}
+
+export interface RawStream {
+  socket: import('node:net').Socket;
+  /** The JSON lines the server has sent so far. */
+  answers: Record<string, unknown>[];
+  /** Resolves with the answers once the server has ended the connection. */
+  ended: Promise<Record<string, unknown>[]>;
+}
+
+/**
+ * Opens a copy stream by hand: resolves with the socket after the 101, or with the refusal
+ * (status and JSON body) when the server answers otherwise.
+ */
+export function openStream(
+  url: string,
+  headers: Record<string, string>,
+  protocol = 'volume-copy-stream/1',
+): Promise<RawStream | Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'PUT', agent: false, headers: { ...headers, connection: 'upgrade', upgrade: protocol } });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : {} }));
+    });
+    req.on('upgrade', (_res, socket) => {
+      const answers: Record<string, unknown>[] = [];
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => {
+        text += chunk;
+        for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n')) {
+          answers.push(JSON.parse(text.slice(0, nl)) as Record<string, unknown>);
+          text = text.slice(nl + 1);
+        }
+      });
+      socket.on('error', () => undefined);
+      const ended = new Promise<Record<string, unknown>[]>((done) => socket.on('close', () => done(answers)));
+      resolve({ socket, answers, ended });
+    });
+    req.end();
+  });
+}

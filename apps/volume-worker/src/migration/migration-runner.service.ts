@@ -2,27 +2,41 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { CodedError, ErrorCode, MigrationSubjects, RunMigrationRequest, WorkerSubjects } from '@volume/contracts';
-import { extractHost, ProgressTracker, RateEstimator } from '@volume/domain';
+import {
+  CodedError,
+  ComputeSubjects,
+  ErrorCode,
+  isCodedError,
+  MigrationCompletionReply,
+  MigrationCompletionRequest,
+  MigrationModeName,
+  MigrationSubjects,
+  RunMigrationRequest,
+  WorkerSubjects,
+} from '@volume/contracts';
+import { extractHost, migrationTargetStatus, ProgressTracker, RateEstimator } from '@volume/domain';
 import { APP_CONFIG, LOGGER, NatsService } from '@volume/platform';
-import { endMigrationWithError, VolumeEntity, VolumeMigrationEntity } from '@volume/persistence';
+import { endMigrationWithError, VolumeAttachmentEntity, VolumeEntity, VolumeMigrationEntity } from '@volume/persistence';
 import { FileDriver, GIB } from '../backend/file-driver';
 import { copyVolumeData, CopySink, localSink, remoteSink } from '../copy/copy-engine';
 import { ByteThrottle } from '../copy/throttle';
 // A type-only import: decorator metadata would otherwise reference a value that does not exist.
 import type { WorkerConfig } from '../config';
 import { VolumeService, volumeName } from '../volume/volume.service';
+import { finishVolumeMigration } from './finish-volume-migration';
 import { ProgressRegistry } from './progress-registry';
 
 /** Why a copy stopped early: the worker is stopping (resume later) or the migration was cancelled. */
 const SHUTDOWN = 'worker shutting down';
 const PERSIST_EVERY_MS = 1_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Runs the migrations whose source is this host, as Cinder's volume manager `migrate_volume` does:
  * driver-assisted (a move between two pools of this host) or host-assisted (a copy to a destination
- * volume, local or over the worker-to-worker stream, then the rows swap). A failure leaves the
- * source untouched and readable; a restart resumes from the last durable checkpoint.
+ * volume, local or over the worker-to-worker stream, then the rows swap). An attached volume is
+ * handed to the compute side instead (`compute-swap`), which ends it with a completion served here.
+ * A failure leaves the source untouched and readable; a restart resumes from the last durable checkpoint.
  */
 @Injectable()
 export class MigrationRunner {
@@ -64,6 +78,10 @@ export class MigrationRunner {
     const migration = await this.ds.getRepository(VolumeMigrationEntity).findOneBy({ id: req.migrationId });
     if (!migration || migration.status === 'success' || migration.status === 'error') {
       log.warn('migration is not under way any more; nothing to run');
+      return;
+    }
+    if (migration.mode === 'compute-swap') {
+      log.info('the compute side owns this migration; its completion ends it');
       return;
     }
     const started = await this.ds.transaction(async (em) => {
@@ -123,6 +141,7 @@ export class MigrationRunner {
     const sizeBytes = source.size * GIB;
     const destWorker = extractHost(req.destPoolHost, 'host') as string;
     await this.ensureDestination(req, destWorker, source.size);
+    if (await this.handOverToCompute(req, log)) return;
 
     const sourcePath = this.driver.devicePath(this.volumes.poolOf(source), volumeName(source));
     const sink = await this.openSink(req, destWorker, sizeBytes);
@@ -185,6 +204,42 @@ export class MigrationRunner {
     if (reply.status !== 'available') throw new Error(`failed to create the destination volume on ${req.destPoolHost}`);
   }
 
+  /**
+   * Cinder: "Nova must be involved when migrating an attached volume". The compute side mirrors
+   * each attachment onto the destination while the guest runs and ends the migration with
+   * os-migrate_volume_completion; this host copies nothing. Returns false when nothing is attached.
+   * Any refusal throws, so the run's failure path removes the destination.
+   */
+  private async handOverToCompute(req: RunMigrationRequest, log: Logger): Promise<boolean> {
+    const attachments = await this.ds.getRepository(VolumeAttachmentEntity).find({
+      where: { volumeId: req.volumeId, attachStatus: 'attached' },
+      order: { createdAt: 'ASC' },
+    });
+    if (attachments.length === 0) return false;
+    // Marked before the first swap, not after the last: once the compute side may be mirroring onto
+    // the destination, neither a restart of this host (a copy over it) nor the watchdog's plain path
+    // (deleting it under the guest) may touch it without asking the compute side first.
+    await this.ds.query(`UPDATE volume_migrations SET mode = 'compute-swap', updated_at = now() WHERE id = $1`, [req.migrationId]);
+    for (const att of attachments) {
+      if (!att.instanceUuid) throw new Error(`attachment ${att.id} is attached to a host, not a server: only a compute service can move it`);
+      try {
+        await this.nats.call(ComputeSubjects.swapVolume, {
+          migrationId: req.migrationId,
+          serverId: att.instanceUuid,
+          attachmentId: att.id,
+          oldVolumeId: req.volumeId,
+          newVolumeId: req.destVolumeId as string,
+        });
+      } catch (err) {
+        const why = isCodedError(err) ? `${err.code}: ${err.message}` : (err as Error).message;
+        throw new Error(`the compute side refused to swap attachment ${att.id} of server ${att.instanceUuid}: ${why}`);
+      }
+      log.info({ attachmentId: att.id, serverId: att.instanceUuid }, 'compute side accepted the swap');
+    }
+    log.info({ to: req.destPoolHost }, 'attached volume handed to the compute side; its completion ends the migration');
+    return true;
+  }
+
   private async openSink(req: RunMigrationRequest, destWorker: string, sizeBytes: number): Promise<CopySink> {
     const destVolume = await this.ds.getRepository(VolumeEntity).findOneByOrFail({ id: req.destVolumeId as string });
     if (destWorker === this.cfg.VOLUME_HOST) {
@@ -213,54 +268,76 @@ export class MigrationRunner {
     });
   }
 
-  /**
-   * Cinder's finish_volume_migration, in one transaction: the volume keeps its id and takes the new
-   * data (host, `name_id` = the destination's data name); the destination row takes the old data
-   * and becomes `deleting`. Only then is the old data removed: the new copy is already durable.
-   */
+  /** The copy is durable at the destination: the rows swap, then the old data goes. */
   private async complete(req: RunMigrationRequest, log: Logger): Promise<void> {
-    const oldDataRow = await this.ds.transaction(async (em) => {
-      const repo = em.getRepository(VolumeEntity);
-      const src = await repo.createQueryBuilder('v').setLock('pessimistic_write').where('v.id = :id', { id: req.volumeId }).getOneOrFail();
-      const dst = await repo.createQueryBuilder('v').setLock('pessimistic_write').where('v.id = :id', { id: req.destVolumeId }).getOneOrFail();
-      if (src.migrationStatus !== 'migrating') throw new CodedError(ErrorCode.InvalidVolume, 'the volume is no longer migrating');
-      const now = new Date();
-      await repo.update(
-        { id: src.id },
-        {
-          host: dst.host,
-          nameId: volumeName(dst),
-          providerLocation: dst.providerLocation,
-          availabilityZone: dst.availabilityZone,
-          serviceUuid: dst.serviceUuid,
-          sharedTargets: dst.sharedTargets,
-          migrationStatus: 'success',
-          migrationProgress: null,
-          status: src.status === 'maintenance' ? (src.previousStatus ?? 'available') : src.status,
-          updatedAt: now,
-        },
-      );
-      await repo.update(
-        { id: dst.id },
-        {
-          host: src.host,
-          nameId: volumeName(src),
-          providerLocation: src.providerLocation,
-          status: 'deleting',
-          migrationStatus: 'deleting',
-          displayDescription: `migration src for ${src.id}`,
-          updatedAt: now,
-        },
-      );
-      await em.query(
-        `UPDATE volume_migrations SET status = 'success', bytes_done = bytes_total, finished_at = now(), updated_at = now() WHERE id = $1`,
-        [req.migrationId],
-      );
-      return dst.id;
-    });
+    const oldDataRow = await this.ds.transaction((em) => finishVolumeMigration(em, req.volumeId, req.destVolumeId as string));
     log.info({ to: req.destPoolHost }, 'migration done; removing the old data');
-    await this.volumes.delete(oldDataRow, log).catch((err) =>
-      log.error({ err, volumeId: oldDataRow }, 'removing the old data failed; the row stays deleting and is retried at restart'),
+    await this.removeOldData(oldDataRow, log);
+  }
+
+  /**
+   * Cinder's manager `migrate_volume_completion`, which the compute side calls (through the API)
+   * once its swap ended. With `error` the guest stayed on the source: the destination goes and the
+   * migration ends in error. Without, the rows swap as after a copy and the old data goes. A repeat
+   * after success answers the same and changes nothing; nothing undoes a finished migration.
+   */
+  async completion(req: MigrationCompletionRequest, log: Logger = this.log): Promise<MigrationCompletionReply> {
+    for (const id of [req.volumeId, req.newVolumeId]) {
+      // What Cinder's volume_get answers for an id that is no uuid, before PostgreSQL would refuse it.
+      if (!UUID.test(id ?? '')) throw new CodedError(ErrorCode.NotFound, `Volume ${id} could not be found.`);
+    }
+    const answer = { saveVolumeId: req.volumeId };
+    if (await this.succeeded(req.volumeId, req.newVolumeId)) return answer;
+    const [migration]: { id: string; mode: string | null }[] = await this.ds.query(
+      `SELECT id, mode FROM volume_migrations WHERE volume_id = $1 AND dest_volume_id = $2 ORDER BY started_at DESC LIMIT 1`,
+      [req.volumeId, req.newVolumeId],
+    );
+    if (req.error) {
+      await this.abandon(req, migration?.id ?? null, log);
+      return answer;
+    }
+    // The rows must never swap under a copy still writing the destination.
+    if (migration && migration.mode !== 'compute-swap') {
+      throw new CodedError(ErrorCode.InvalidVolume, `Invalid volume: Volume ${req.volumeId} is being copied by its host, not swapped by a compute service.`);
+    }
+    let oldDataRow: string;
+    try {
+      oldDataRow = await this.ds.transaction((em) => finishVolumeMigration(em, req.volumeId, req.newVolumeId));
+    } catch (err) {
+      // A concurrent repeat swapped the rows first.
+      if (isCodedError(err) && (await this.succeeded(req.volumeId, req.newVolumeId))) return answer;
+      throw err;
+    }
+    log.info({ volumeId: req.volumeId, newVolumeId: req.newVolumeId }, 'compute swap completed; removing the old data');
+    await this.removeOldData(oldDataRow, log);
+    return answer;
+  }
+
+  private async succeeded(volumeId: string, newVolumeId: string): Promise<boolean> {
+    const rows: unknown[] = await this.ds.query(
+      `SELECT 1 FROM volume_migrations WHERE volume_id = $1 AND dest_volume_id = $2 AND status = 'success'`,
+      [volumeId, newVolumeId],
+    );
+    return rows.length > 0;
+  }
+
+  /** Completion with error (Cinder: delete the new volume, `migration_status = error`, status back). */
+  private async abandon(req: MigrationCompletionRequest, migrationId: string | null, log: Logger): Promise<void> {
+    const [dest]: { host: string | null }[] = await this.ds.query(`SELECT host FROM volumes WHERE id = $1`, [req.newVolumeId]);
+    if (dest?.host) await this.removeDestination(req.volumeId, req.newVolumeId, extractHost(dest.host, 'host') as string, log);
+    await this.ds.transaction((em) =>
+      endMigrationWithError(em, {
+        migrationId,
+        volumeId: req.volumeId,
+        error: 'the compute side could not swap the volume (os-migrate_volume_completion with error)',
+      }),
+    );
+    log.warn({ volumeId: req.volumeId, newVolumeId: req.newVolumeId }, 'compute swap failed; the destination is removed and the source stays');
+  }
+
+  private async removeOldData(rowId: string, log: Logger): Promise<void> {
+    await this.volumes.delete(rowId, log).catch((err) =>
+      log.error({ err, volumeId: rowId }, 'removing the old data failed; the row stays deleting and is retried at restart'),
     );
   }
 
@@ -272,17 +349,22 @@ export class MigrationRunner {
       if (destWorker !== this.cfg.VOLUME_HOST) {
         await this.nats.call(MigrationSubjects.closeTarget, { migrationId: req.migrationId }, { host: destWorker }).catch(() => undefined);
       }
-      const [, marked]: [unknown, number] = await this.ds.query(
-        `UPDATE volumes SET status = 'deleting', updated_at = now() WHERE id = $1 AND migration_status = $2`,
-        [destVolumeId, `target:${req.volumeId}`],
-      );
-      if (marked) {
-        await this.nats
-          .call(WorkerSubjects.deleteVolume, { volumeId: destVolumeId }, { host: destWorker })
-          .catch((err) => log.warn({ err, destVolumeId }, 'destination cleanup deferred to its host restart'));
-      }
+      await this.removeDestination(req.volumeId, destVolumeId, destWorker, log);
     }
     await this.ds.transaction((em) => endMigrationWithError(em, { migrationId: req.migrationId, volumeId: req.volumeId, error }));
+  }
+
+  /** Only a row that is still this volume's destination: never one the rows' swap gave the data to. */
+  private async removeDestination(volumeId: string, destVolumeId: string, destWorker: string, log: Logger): Promise<void> {
+    const [, marked]: [unknown, number] = await this.ds.query(
+      `UPDATE volumes SET status = 'deleting', updated_at = now() WHERE id = $1 AND migration_status = $2`,
+      [destVolumeId, migrationTargetStatus(volumeId)],
+    );
+    if (marked) {
+      await this.nats
+        .call(WorkerSubjects.deleteVolume, { volumeId: destVolumeId }, { host: destWorker })
+        .catch((err) => log.warn({ err, destVolumeId }, 'destination cleanup deferred to its host restart'));
+    }
   }
 
   /** What a crash or stop left under way with this host as source: resume it (or end it). */
@@ -291,7 +373,8 @@ export class MigrationRunner {
       .getRepository(VolumeMigrationEntity)
       .createQueryBuilder('m')
       .where(`m.status IN ('starting', 'migrating')`)
-      .andWhere('m.mode IS NOT NULL')
+      // A compute-swap belongs to nova-bridge: its completion (or the watchdog) ends it, never a re-run here.
+      .andWhere(`m.mode IS NOT NULL AND m.mode <> 'compute-swap'`)
       .andWhere('m.source_host LIKE :prefix', { prefix: `${this.cfg.VOLUME_HOST}@%` })
       .getMany();
     for (const m of rows) {
@@ -300,7 +383,7 @@ export class MigrationRunner {
         migrationId: m.id,
         volumeId: m.volumeId,
         destPoolHost: m.destHost,
-        mode: m.mode as 'driver-assisted' | 'host-assisted',
+        mode: m.mode as MigrationModeName,
         destVolumeId: m.destVolumeId,
       });
     }

@@ -11,7 +11,7 @@ import { VolumeService, volumeName } from '../volume/volume.service';
 import { MigrationRunner } from './migration-runner.service';
 import { ProgressRegistry } from './progress-registry';
 
-/** The migration subjects of this host: run (as source), open/close target (as destination), progress. */
+/** The migration subjects of this host: run and completion (as source), open/close target (as destination), progress. */
 @Injectable()
 export class MigrationHandlers {
   constructor(
@@ -35,6 +35,7 @@ export class MigrationHandlers {
       },
       { host },
     );
+    this.nats.serve(MigrationSubjects.completion, (req, { log }) => this.runner.completion(req, log), { host });
     this.nats.serve(MigrationSubjects.progress, ({ volumeId }) => this.registry.report(volumeId), { host });
     this.nats.serve(
       MigrationSubjects.openTarget,

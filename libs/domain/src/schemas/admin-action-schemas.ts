@@ -1,5 +1,5 @@
 import type { JsonSchema } from '../validation/json-schema';
-import { boolean, nameAllowZeroMinLength } from './parameter-types';
+import { boolean, nameAllowZeroMinLength, uuid } from './parameter-types';
 
 // Cinder's cinder/api/schemas/admin_actions.py for the volume admin actions we serve.
 
@@ -56,5 +56,23 @@ export const resetStatusSchema: JsonSchema = {
     },
   },
   required: ['os-reset_status'],
+  additionalProperties: false,
+};
+
+/** os-migrate_volume_completion (same schema at every version): `error` is not converted to a bool */
+export const migrateVolumeCompletionSchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    'os-migrate_volume_completion': {
+      type: 'object',
+      properties: {
+        new_volume: uuid,
+        error: { type: ['string', 'null', 'boolean'] },
+      },
+      required: ['new_volume'],
+      additionalProperties: false,
+    },
+  },
+  required: ['os-migrate_volume_completion'],
   additionalProperties: false,
 };

@@ -1,9 +1,10 @@
 import { CodedError, ErrorCode } from '@volume/contracts';
+import { pyTruthy } from '../python/strings';
 import { getBoolParam } from '../python/strutils';
 import type { ResetStatusUpdate } from '../volume-status';
 import { isAtLeast, VOLUME_MIGRATE_CLUSTER } from '../versions';
 import { validate } from '../validation/validator';
-import { resetStatusSchema } from './admin-action-schemas';
+import { migrateVolumeCompletionSchema, resetStatusSchema } from './admin-action-schemas';
 import { type Body, member } from './body';
 import { schemaFor } from './schema-for';
 
@@ -67,4 +68,53 @@ export function parseResetStatus(body: unknown): ResetStatusUpdate {
   if (attachStatus !== undefined) update.attachStatus = attachStatus;
   if (migrationStatus !== undefined) update.migrationStatus = migrationStatus === 'none' ? null : migrationStatus;
   return update;
+}
+
+export interface MigrateVolumeCompletionParams {
+  newVolumeId: string;
+  /** The compute side's verdict, as Python's truthiness reads Cinder's unconverted value. */
+  error: boolean;
+}
+
+/**
+ * The body of os-migrate_volume_completion (same schema at every version).
+ *
+ * Cinder hands `error` to the volume manager without a bool conversion and tests it with `if error:`,
+ * so every non-empty string counts as an error, the string "false" and "False" included; only
+ * false, null, "" and a missing key mean success. We keep that: Nova always sends a JSON boolean.
+ * @throws CodedError(BadRequest) with Cinder's schema error text.
+ */
+export function parseMigrateVolumeCompletion(body: unknown): MigrateVolumeCompletionParams {
+  validate(migrateVolumeCompletionSchema, body);
+  const params = member(body as Body, 'os-migrate_volume_completion');
+  return { newVolumeId: params.new_volume as string, error: pyTruthy(params.error) };
+}
+
+export interface CompletionVolume {
+  id: string;
+  migrationStatus: string | null;
+}
+
+/**
+ * `plain-swap`: neither volume migrates (Nova swapped volumes on its own), so only the attachments
+ * move; `migration`: the source host finishes the migration.
+ */
+export type MigrationCompletionKind = 'plain-swap' | 'migration';
+
+/**
+ * Cinder's volume API checks of migrate_volume_completion, in its order.
+ * @throws CodedError(InvalidVolume) "Invalid volume: Source volume not mid-migration.",
+ *   "Invalid volume: Destination volume not mid-migration." or
+ *   "Invalid volume: Destination has migration_status <s>, expected target:<id>."
+ */
+export function checkMigrationCompletion(volume: CompletionVolume, newVolume: CompletionVolume): MigrationCompletionKind {
+  if (!pyTruthy(volume.migrationStatus) && !pyTruthy(newVolume.migrationStatus)) return 'plain-swap';
+  const invalid = (reason: string) => new CodedError(ErrorCode.InvalidVolume, `Invalid volume: ${reason}`);
+  if (!pyTruthy(volume.migrationStatus)) throw invalid('Source volume not mid-migration.');
+  if (!pyTruthy(newVolume.migrationStatus)) throw invalid('Destination volume not mid-migration.');
+  const expected = `target:${volume.id}`;
+  if (newVolume.migrationStatus !== expected) {
+    throw invalid(`Destination has migration_status ${newVolume.migrationStatus}, expected ${expected}.`);
+  }
+  return 'migration';
 }

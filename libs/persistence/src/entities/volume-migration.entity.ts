@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-export type MigrationMode = 'driver-assisted' | 'host-assisted';
+export type MigrationMode = 'driver-assisted' | 'host-assisted' | 'compute-swap';
 /** `starting` (API) → `migrating` (worker copies) → `completing` (rows swap) → `success`, or `error`. */
 export type MigrationRunStatus = 'starting' | 'migrating' | 'completing' | 'success' | 'error';
 

@@ -1,0 +1,150 @@
+import Fastify, { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import { Logger } from 'pino';
+import { ComputeDeviceEntity, ComputeServerEntity } from '@volume/persistence';
+import { ComputeFault } from './compute-fault';
+import { ComputeCaller, LocalServers } from './servers';
+
+/** The largest guest read or write in one request. */
+export const MAX_IO_BYTES = 16 * 1024 * 1024;
+
+type SwapStatus = (caller: ComputeCaller, serverId: string, volumeId: string) => Promise<Record<string, unknown>>;
+type Params = { id: string; dev: string; volumeId: string };
+
+/** noauth as Nova's noauth2: `X-Auth-Token: user:project` (project defaults to user); `admin` sees every project. */
+export function computeCaller(headers: FastifyRequest['headers']): ComputeCaller {
+  const raw = headers['x-auth-token'];
+  const token = Array.isArray(raw) ? raw[0] : raw;
+  if (!token) throw new ComputeFault(401, 'Authentication required: send X-Auth-Token: <user>:<project>.');
+  const idx = token.indexOf(':');
+  const userId = idx < 0 ? token : token.slice(0, idx);
+  const projectId = (idx < 0 ? '' : token.slice(idx + 1)) || userId;
+  const roles = String(headers['x-roles'] ?? '')
+    .split(',')
+    .map((r) => r.trim().toLowerCase());
+  return { userId, projectId, isAdmin: userId === 'admin' || roles.includes('admin') };
+}
+
+/** A non-negative integer query parameter (`required` or defaulting to undefined). */
+function intParam(query: unknown, name: string, required: boolean): number | undefined {
+  const value = (query as Record<string, string | undefined>)[name];
+  if (value === undefined || value === '') {
+    if (required) throw ComputeFault.badRequest(`Query parameter ${name} is required.`);
+    return undefined;
+  }
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw ComputeFault.badRequest(`Invalid input for query parameter ${name}. Value: ${value}. is not a non-negative integer`);
+  }
+  return Number(value);
+}
+
+function checkRange(offset: number, length: number, size: number): void {
+  if (length > MAX_IO_BYTES) throw ComputeFault.badRequest(`length ${length} is above the limit of ${MAX_IO_BYTES} bytes.`);
+  if (offset + length > size) throw ComputeFault.badRequest(`offset ${offset} + length ${length} is beyond the device's ${size} bytes.`);
+}
+
+function serverView(server: ComputeServerEntity, devices: ComputeDeviceEntity[]) {
+  return {
+    id: server.id,
+    name: server.name,
+    status: 'ACTIVE',
+    tenant_id: server.projectId,
+    user_id: server.userId,
+    created: server.createdAt.toISOString(),
+    updated: server.updatedAt.toISOString(),
+    'os-extended-volumes:volumes_attached': devices.map((d) => ({ id: d.volumeId, delete_on_termination: false })),
+    devices: devices.map((d) => ({
+      device: `/dev/${d.name}`,
+      volumeId: d.volumeId,
+      attachmentId: d.attachmentId,
+      path: d.path,
+      sizeBytes: d.sizeBytes,
+    })),
+  };
+}
+
+function attachmentView(d: ComputeDeviceEntity) {
+  return { id: d.volumeId, serverId: d.serverId, volumeId: d.volumeId, device: `/dev/${d.name}` };
+}
+
+/** The compute API of the local compute host (the table in docs/attached-volume-migration.md). */
+export function buildComputeApi(servers: LocalServers, swapStatus: SwapStatus, log: Logger): FastifyInstance {
+  const app = Fastify({ loggerInstance: log.child({ component: 'compute-api' }) as FastifyBaseLogger, bodyLimit: MAX_IO_BYTES });
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    if (err instanceof ComputeFault) return reply.code(err.status).send(err.body);
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const fault = new ComputeFault(status === 413 || status === 415 ? status : 400, err.message);
+      return reply.code(fault.status).send(fault.body);
+    }
+    req.log.error({ err }, 'compute API request failed');
+    return reply.code(500).send(new ComputeFault(500, 'Unexpected API Error. Please report this at the compute host.').body);
+  });
+  app.setNotFoundHandler((_req, reply) => {
+    const fault = ComputeFault.notFound('The resource could not be found.');
+    return reply.code(404).send(fault.body);
+  });
+
+  app.post('/v2.1/servers', async (req, reply) => {
+    const caller = computeCaller(req.headers);
+    const name = (req.body as { server?: { name?: unknown } } | undefined)?.server?.name;
+    if (typeof name !== 'string' || !name.trim() || name.length > 255) {
+      throw ComputeFault.badRequest("Invalid input for field/attribute name. Value: a string of 1 to 255 characters is required.");
+    }
+    const server = await servers.createServer(caller, name);
+    return reply.code(202).send({ server: serverView(server, []) });
+  });
+
+  app.get<{ Params: Params }>('/v2.1/servers/:id', async (req) => {
+    const { server, devices } = await servers.server(computeCaller(req.headers), req.params.id);
+    return { server: serverView(server, devices) };
+  });
+
+  app.post<{ Params: Params }>('/v2.1/servers/:id/os-volume_attachments', async (req) => {
+    const volumeId = (req.body as { volumeAttachment?: { volumeId?: unknown } } | undefined)?.volumeAttachment?.volumeId;
+    if (typeof volumeId !== 'string') throw ComputeFault.badRequest("Invalid input for field/attribute volumeAttachment. 'volumeId' is a required property");
+    const device = await servers.attach(computeCaller(req.headers), req.params.id, volumeId);
+    return { volumeAttachment: attachmentView(device) };
+  });
+
+  app.get<{ Params: Params }>('/v2.1/servers/:id/os-volume_attachments', async (req) => {
+    const { devices } = await servers.server(computeCaller(req.headers), req.params.id);
+    return { volumeAttachments: devices.map(attachmentView) };
+  });
+
+  app.delete<{ Params: Params }>('/v2.1/servers/:id/os-volume_attachments/:volumeId', async (req, reply) => {
+    await servers.detach(computeCaller(req.headers), req.params.id, req.params.volumeId);
+    return reply.code(202).send();
+  });
+
+  app.get<{ Params: Params }>('/v2.1/servers/:id/os-volume_attachments/:volumeId/swap', async (req) => {
+    return { swap: await swapStatus(computeCaller(req.headers), req.params.id, req.params.volumeId) };
+  });
+
+  app.get<{ Params: Params }>('/v2.1/servers/:id/devices/:dev/data', async (req, reply) => {
+    const offset = intParam(req.query, 'offset', false) ?? 0;
+    const length = intParam(req.query, 'length', true) as number;
+    const { guest } = await servers.guest(computeCaller(req.headers), req.params.id, req.params.dev);
+    checkRange(offset, length, guest.sizeBytes);
+    const data = await guest.read(offset, length);
+    return reply.type('application/octet-stream').send(data);
+  });
+
+  app.put<{ Params: Params }>('/v2.1/servers/:id/devices/:dev/data', async (req, reply) => {
+    const offset = intParam(req.query, 'offset', false) ?? 0;
+    if (!Buffer.isBuffer(req.body)) throw new ComputeFault(415, 'A guest write takes a body of Content-Type application/octet-stream.');
+    const { guest } = await servers.guest(computeCaller(req.headers), req.params.id, req.params.dev);
+    checkRange(offset, req.body.length, guest.sizeBytes);
+    if (req.body.length) await guest.write(offset, req.body);
+    return reply.code(204).send();
+  });
+
+  app.post<{ Params: Params }>('/v2.1/servers/:id/devices/:dev/flush', async (req, reply) => {
+    const { guest } = await servers.guest(computeCaller(req.headers), req.params.id, req.params.dev);
+    await guest.flush();
+    return reply.code(204).send();
+  });
+
+  return app;
+}

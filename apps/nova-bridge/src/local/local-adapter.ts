@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import { AddressInfo } from 'node:net';
+import { FastifyInstance } from 'fastify';
+import {
+  CancelSwapReply,
+  CancelSwapRequest,
+  CodedError,
+  ErrorCode,
+  SwapProgressReply,
+  SwapProgressRequest,
+  SwapVolumeReply,
+  SwapVolumeRequest,
+} from '@volume/contracts';
+import { ComputeDeviceEntity, ComputeServerEntity, ComputeSwapEntity } from '@volume/persistence';
+import { ComputeAdapter, ComputeAdapterDeps } from '../compute-adapter';
+import { buildComputeApi } from './compute-api';
+import { ComputeFault } from './compute-fault';
+import { OpenGuest, openGuestDevice } from './guest';
+import { ACTIVE_SWAP, ComputeCaller, LocalServers, UUID } from './servers';
+import { FINISHED } from './swap-progress';
+import { progressReply, SwapContext, SwapRun } from './swap-run';
+import { ApiVolume, VolumeApiClient, VolumeApiError } from './volume-api.client';
+
+/** volume-api's answer as Nova would have answered the swap request. */
+function novaError(err: unknown, what: string, notFound: ErrorCode = ErrorCode.ComputeNotFound): Error {
+  if (!(err instanceof VolumeApiError)) return err as Error;
+  const byStatus: Record<number, ErrorCode> = {
+    400: ErrorCode.ComputeBadRequest,
+    403: ErrorCode.ComputeForbidden,
+    404: notFound,
+    409: ErrorCode.ComputeConflict,
+  };
+  return new CodedError(byStatus[err.status] ?? ErrorCode.ComputeUnavailable, `${what}: ${err.message}`);
+}
+
+/**
+ * The built-in compute host (`NOVA_ADAPTER=local`): persisted servers whose guests do their disk
+ * I/O through its HTTP API, so that it can swap a device to a migrating volume's destination while
+ * the guest writes, acting on volume-api exactly as Nova does.
+ */
+export class LocalComputeAdapter implements ComputeAdapter {
+  readonly name = 'local' as const;
+  /** Where the compute API listens, once started (`http://host:port`). */
+  apiUrl?: string;
+  readonly servers: LocalServers;
+  private readonly volumeApi: VolumeApiClient;
+  private readonly ctx: SwapContext;
+  /** Swaps this process drives, by swap id. */
+  private readonly runs = new Map<string, SwapRun>();
+  private app?: FastifyInstance;
+
+  constructor(
+    private readonly deps: ComputeAdapterDeps,
+    openGuest: OpenGuest = openGuestDevice,
+  ) {
+    const { config, ds, log } = deps;
+    this.volumeApi = new VolumeApiClient(config.VOLUME_API_URL, config.VOLUME_API_USER);
+    this.servers = new LocalServers(ds, this.volumeApi, config.NOVA_BRIDGE_HOST, openGuest, log);
+    this.ctx = {
+      ds,
+      volumeApi: this.volumeApi,
+      host: config.NOVA_BRIDGE_HOST,
+      log,
+      stallTimeoutMs: config.SWAP_STALL_TIMEOUT_S * 1000,
+      copyBytesPerSecond: config.SWAP_COPY_BPS_LIMIT,
+    };
+  }
+
+  async start(): Promise<void> {
+    await this.servers.openAll();
+    await this.recoverSwaps();
+    const { COMPUTE_API_BIND: host, COMPUTE_API_PORT: port } = this.deps.config;
+    this.app = buildComputeApi(this.servers, (caller, serverId, volumeId) => this.swapStatus(caller, serverId, volumeId), this.deps.log);
+    await this.app.listen({ host, port });
+    const address = this.app.server.address() as AddressInfo;
+    this.apiUrl = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+    this.deps.log.info({ url: this.apiUrl }, 'local compute API listening');
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.runs.values()].map((run) => run.stop()));
+    await this.app?.close();
+    await this.servers.closeAll();
+  }
+
+  async swapVolume(req: SwapVolumeRequest): Promise<SwapVolumeReply> {
+    const { ds } = this.deps;
+    const server = UUID.test(req.serverId) ? await ds.getRepository(ComputeServerEntity).findOne({ where: { id: req.serverId } }) : null;
+    if (!server) throw new CodedError(ErrorCode.ComputeNotFound, `Instance ${req.serverId} could not be found.`);
+    return this.servers.withLock(server.id, async () => {
+      const device = UUID.test(req.oldVolumeId)
+        ? await ds.getRepository(ComputeDeviceEntity).findOne({ where: { serverId: server.id, volumeId: req.oldVolumeId } })
+        : null;
+      if (!device) throw new CodedError(ErrorCode.ComputeNotFound, `No volume Block Device Mapping with id ${req.oldVolumeId}.`);
+      const project = server.projectId;
+      const oldVolume = await this.volumeApi.getVolume(project, req.oldVolumeId).catch((err) => {
+        throw novaError(err, `Volume ${req.oldVolumeId}`);
+      });
+      if (!oldVolume.migration_status) {
+        throw new CodedError(ErrorCode.ComputeConflict, `volume ${req.oldVolumeId} is not migrating; this API should only be called by Cinder`);
+      }
+      // The new volume is in the request body: Nova answers 400 when it does not exist.
+      const newVolume = await this.volumeApi.getVolume(project, req.newVolumeId).catch((err) => {
+        throw novaError(err, `Volume ${req.newVolumeId}`, ErrorCode.ComputeBadRequest);
+      });
+      this.checkSwappable(oldVolume, newVolume);
+      const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM compute_swaps WHERE server_id = $1 AND ${ACTIVE_SWAP}`, [server.id]);
+      if (n > 0) throw new CodedError(ErrorCode.ComputeConflict, `Cannot 'swap_volume' instance ${server.id} while it is swapping another volume.`);
+
+      await this.volumeApi.beginDetaching(project, req.oldVolumeId).catch((err) => {
+        throw novaError(err, `Volume ${req.oldVolumeId}`);
+      });
+      let newAttachmentId: string | undefined;
+      let row: ComputeSwapEntity;
+      try {
+        newAttachmentId = (await this.volumeApi.createAttachment(project, req.newVolumeId, server.id)).id;
+        const now = new Date();
+        row = {
+          id: randomUUID(),
+          serverId: server.id,
+          deviceId: device.id,
+          migrationId: req.migrationId,
+          oldVolumeId: req.oldVolumeId,
+          newVolumeId: req.newVolumeId,
+          oldAttachmentId: device.attachmentId,
+          newAttachmentId,
+          sourcePath: device.path,
+          targetPath: null,
+          phase: 'accepted',
+          progress: null,
+          cur: null,
+          end: null,
+          error: null,
+          createdAt: now,
+          updatedAt: now,
+          finishedAt: null,
+        };
+        await ds.getRepository(ComputeSwapEntity).insert(row);
+      } catch (err) {
+        // Nothing runs yet: undo what volume-api holds, as Nova's API does when its cast fails.
+        if (newAttachmentId) await this.volumeApi.deleteAttachment(project, newAttachmentId).catch(() => undefined);
+        await this.volumeApi.rollDetaching(project, req.oldVolumeId).catch(() => undefined);
+        throw novaError(err, `Volume ${req.newVolumeId}`, ErrorCode.ComputeBadRequest);
+      }
+      this.deps.log.info({ swapId: row.id, serverId: server.id, oldVolumeId: req.oldVolumeId, newVolumeId: req.newVolumeId }, 'swapping volume');
+      this.track(new SwapRun(this.ctx, row, project, device.name, this.servers.guests.get(device.id))).start();
+      return { accepted: true };
+    });
+  }
+
+  async swapProgress(req: SwapProgressRequest): Promise<SwapProgressReply> {
+    const run = this.runFor(req.volumeId);
+    if (run) return run.progress();
+    const row = await this.latestSwap(req.volumeId);
+    if (!row) return { progress: null, phase: null, cur: null, end: null, updatedAt: null, source: 'local' };
+    return progressReply(row);
+  }
+
+  async cancelSwap(req: CancelSwapRequest): Promise<CancelSwapReply> {
+    const run = this.runFor(req.volumeId);
+    if (run) {
+      this.deps.log.warn({ volumeId: req.volumeId, reason: req.reason }, 'swap cancel requested');
+      return run.cancel(req.reason);
+    }
+    const row = await this.latestSwap(req.volumeId);
+    if (!row) return { outcome: 'not-found', phase: null };
+    if (row.phase === 'failed' || row.phase === 'cancelled') return { outcome: 'cancelled', phase: row.phase };
+    return { outcome: 'past-pivot', phase: row.phase };
+  }
+
+  private checkSwappable(oldVolume: ApiVolume, newVolume: ApiVolume): void {
+    if (newVolume.attachments?.length || newVolume.status === 'in-use') {
+      throw new CodedError(ErrorCode.ComputeBadRequest, `Invalid volume: volume ${newVolume.id} is already attached`);
+    }
+    if (newVolume.size < oldVolume.size) {
+      throw new CodedError(
+        ErrorCode.ComputeBadRequest,
+        `Invalid volume: The new volume ${newVolume.id} (${newVolume.size} GiB) is smaller than volume ${oldVolume.id} (${oldVolume.size} GiB)`,
+      );
+    }
+  }
+
+  /** For people: `GET /servers/{id}/os-volume_attachments/{volumeId}/swap`. */
+  private async swapStatus(caller: ComputeCaller, serverId: string, volumeId: string): Promise<Record<string, unknown>> {
+    const { server } = await this.servers.server(caller, serverId);
+    const row = await this.latestSwap(volumeId, server.id);
+    if (!row) throw ComputeFault.notFound(`No swap of volume ${volumeId} on instance ${server.id}.`);
+    const live = this.runs.get(row.id);
+    const reply = live ? live.progress() : progressReply(row);
+    const current = live ? live.row : row;
+    return {
+      id: row.id,
+      serverId: row.serverId,
+      oldVolumeId: row.oldVolumeId,
+      newVolumeId: row.newVolumeId,
+      migrationId: row.migrationId,
+      phase: reply.phase,
+      progress: reply.progress,
+      cur: reply.cur,
+      end: reply.end,
+      updatedAt: reply.updatedAt,
+      error: current.error,
+    };
+  }
+
+  private runFor(oldVolumeId: string): SwapRun | undefined {
+    for (const run of this.runs.values()) if (run.row.oldVolumeId === oldVolumeId && !FINISHED.has(run.phase)) return run;
+    return undefined;
+  }
+
+  private async latestSwap(oldVolumeId: string, serverId?: string): Promise<ComputeSwapEntity | null> {
+    if (!UUID.test(oldVolumeId)) return null;
+    return this.deps.ds.getRepository(ComputeSwapEntity).findOne({
+      where: serverId ? { oldVolumeId, serverId } : { oldVolumeId },
+      order: { createdAt: 'DESC' },
+    });
+  }
+
+  private track(run: SwapRun): SwapRun {
+    this.runs.set(run.row.id, run);
+    void run.settled.then(() => run.done).then(() => this.runs.delete(run.row.id));
+    return run;
+  }
+
+  /** Swaps a previous process left: before the pivot they roll back, after it they finish. */
+  private async recoverSwaps(): Promise<void> {
+    const { ds, log } = this.deps;
+    const rows: ComputeSwapEntity[] = await ds
+      .getRepository(ComputeSwapEntity)
+      .createQueryBuilder('s')
+      .where(`s.${ACTIVE_SWAP}`)
+      .getMany();
+    for (const row of rows) {
+      const device = await ds.getRepository(ComputeDeviceEntity).findOne({ where: { id: row.deviceId } });
+      const server = await ds.getRepository(ComputeServerEntity).findOne({ where: { id: row.serverId } });
+      if (!device || !server) continue;
+      // The device switch and the phase change share one transaction; the path is the commit point.
+      if (row.targetPath && device.path === row.targetPath) row.phase = 'completing';
+      log.warn({ swapId: row.id, phase: row.phase }, row.phase === 'completing' ? 'finishing a swap past its pivot' : 'rolling back a swap interrupted before its pivot');
+      this.track(new SwapRun(this.ctx, row, server.projectId, device.name)).recover();
+    }
+  }
+}

@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { ComputeDeviceEntity, ComputeServerEntity, ComputeSwapEntity } from '@volume/persistence';
+import { ComputeFault } from './compute-fault';
+import { Guest, OpenGuest } from './guest';
+import { VolumeApiClient, VolumeApiError } from './volume-api.client';
+
+const GIB = 1024 ** 3;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Unfinished swaps, as SQL. */
+export const ACTIVE_SWAP = `phase NOT IN ('completed', 'failed', 'cancelled')`;
+
+/** Who calls the compute API (noauth, as Nova's noauth2: `X-Auth-Token: user:project`). */
+export interface ComputeCaller {
+  userId: string;
+  projectId: string;
+  isAdmin: boolean;
+}
+
+export interface ServerWithDevices {
+  server: ComputeServerEntity;
+  devices: ComputeDeviceEntity[];
+}
+
+/** `vdb`, `vdc`, ... `vdz`: the first name no device of the server has (vda is the root disk). */
+export function nextDeviceName(taken: Iterable<string>): string {
+  const used = new Set(taken);
+  for (let c = 'b'.charCodeAt(0); c <= 'z'.charCodeAt(0); c++) {
+    const name = `vd${String.fromCharCode(c)}`;
+    if (!used.has(name)) return name;
+  }
+  throw ComputeFault.badRequest('No free device name left on this server.');
+}
+
+/** The connector this host presents (os-brick's shape; the file backend reads host and mountpoint). */
+export function connectorFor(host: string, deviceName: string): Record<string, unknown> {
+  return {
+    host,
+    mountpoint: `/dev/${deviceName}`,
+    initiator: `iqn.2004-10.org.local-compute:${host}`,
+    ip: '127.0.0.1',
+    platform: 'x86_64',
+    os_type: 'linux',
+    multipath: false,
+    do_local_attach: false,
+  };
+}
+
+/** A volume-api refusal while attaching or detaching, as Nova reports it. */
+function attachFault(err: unknown, volumeId: string): Error {
+  if (!(err instanceof VolumeApiError)) return err as Error;
+  if (err.status === 404) return ComputeFault.notFound(`Volume ${volumeId} could not be found.`);
+  if (err.status === 400 || err.status === 409) return new ComputeFault(err.status, err.message);
+  return new ComputeFault(503, `The volume service failed: ${err.message}`);
+}
+
+/**
+ * The local compute host's servers and their devices (persisted), and the open guest disks. Attach
+ * and detach act on volume-api as Nova does; one server's changes run one at a time.
+ */
+export class LocalServers {
+  /** Open guest disks by device id. */
+  readonly guests = new Map<string, Guest>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly volumeApi: VolumeApiClient,
+    private readonly host: string,
+    private readonly openGuest: OpenGuest,
+    private readonly log: Logger,
+  ) {}
+
+  /** Runs `fn` after every earlier call for the same server settled (Nova's per-instance lock). */
+  async withLock<T>(serverId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(serverId) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.locks.set(serverId, tail);
+    void tail.then(() => {
+      if (this.locks.get(serverId) === tail) this.locks.delete(serverId);
+    });
+    return run;
+  }
+
+  async openAll(): Promise<void> {
+    for (const d of await this.ds.getRepository(ComputeDeviceEntity).find()) {
+      try {
+        this.guests.set(d.id, await this.openGuest(d.path, d.sizeBytes));
+      } catch (err) {
+        this.log.error({ err, deviceId: d.id, path: d.path }, 'cannot open a guest disk; its I/O fails until the next start');
+      }
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    for (const [id, guest] of this.guests) {
+      this.guests.delete(id);
+      await guest.close();
+    }
+  }
+
+  async createServer(caller: ComputeCaller, name: string): Promise<ComputeServerEntity> {
+    const now = new Date();
+    const server: ComputeServerEntity = { id: randomUUID(), name, projectId: caller.projectId, userId: caller.userId, createdAt: now, updatedAt: now };
+    await this.ds.getRepository(ComputeServerEntity).insert(server);
+    return server;
+  }
+
+  async server(caller: ComputeCaller, id: string): Promise<ServerWithDevices> {
+    const server = UUID.test(id) ? await this.ds.getRepository(ComputeServerEntity).findOne({ where: { id } }) : null;
+    if (!server || !(caller.isAdmin || caller.projectId === server.projectId)) {
+      throw ComputeFault.notFound(`Instance ${id} could not be found.`);
+    }
+    const devices = await this.ds.getRepository(ComputeDeviceEntity).find({ where: { serverId: id }, order: { name: 'ASC' } });
+    return { server, devices };
+  }
+
+  async attach(caller: ComputeCaller, serverId: string, volumeId: string): Promise<ComputeDeviceEntity> {
+    const { server } = await this.server(caller, serverId);
+    if (!UUID.test(volumeId)) throw ComputeFault.badRequest(`Invalid input for field/attribute volumeId. Value: ${volumeId}. is not a 'uuid'`);
+    return this.withLock(server.id, async () => {
+      const devices = await this.ds.getRepository(ComputeDeviceEntity).find({ where: { serverId: server.id } });
+      if (devices.some((d) => d.volumeId === volumeId)) throw ComputeFault.badRequest(`Duplicate volume ${volumeId} on instance ${server.id}.`);
+      const name = nextDeviceName(devices.map((d) => d.name));
+      const project = server.projectId;
+      let attachmentId: string | undefined;
+      let guest: Guest | undefined;
+      try {
+        const volume = await this.volumeApi.getVolume(project, volumeId);
+        attachmentId = (await this.volumeApi.createAttachment(project, volumeId, server.id)).id;
+        const path = await this.volumeApi.connectAttachment(project, attachmentId, connectorFor(this.host, name));
+        guest = await this.openGuest(path, volume.size * GIB);
+        const now = new Date();
+        const device: ComputeDeviceEntity = {
+          id: randomUUID(),
+          serverId: server.id,
+          name,
+          volumeId,
+          attachmentId,
+          path,
+          sizeBytes: guest.sizeBytes,
+          createdAt: now,
+          updatedAt: now,
+        };
+        await this.ds.getRepository(ComputeDeviceEntity).insert(device);
+        this.guests.set(device.id, guest);
+        await this.volumeApi.completeAttachment(project, attachmentId);
+        return device;
+      } catch (err) {
+        this.log.warn({ err, serverId, volumeId }, 'attach failed; undoing it');
+        await this.ds.getRepository(ComputeDeviceEntity).delete({ serverId: server.id, volumeId });
+        for (const [id, g] of this.guests) if (g === guest) this.guests.delete(id);
+        await guest?.close().catch(() => undefined);
+        if (attachmentId) await this.volumeApi.deleteAttachment(project, attachmentId).catch(() => undefined);
+        throw attachFault(err, volumeId);
+      }
+    });
+  }
+
+  async detach(caller: ComputeCaller, serverId: string, volumeId: string): Promise<void> {
+    const { server } = await this.server(caller, serverId);
+    await this.withLock(server.id, async () => {
+      const device = UUID.test(volumeId)
+        ? await this.ds.getRepository(ComputeDeviceEntity).findOne({ where: { serverId: server.id, volumeId } })
+        : null;
+      if (!device) throw ComputeFault.notFound(`Volume ${volumeId} is not attached to instance ${server.id}.`);
+      const [{ n }] = await this.ds.query(`SELECT count(*)::int AS n FROM compute_swaps WHERE device_id = $1 AND ${ACTIVE_SWAP}`, [device.id]);
+      if (n > 0) throw ComputeFault.conflict(`Cannot detach volume ${volumeId}: instance ${server.id} is swapping it.`);
+      await this.volumeApi.deleteAttachment(server.projectId, device.attachmentId).catch((err) => {
+        if (!(err instanceof VolumeApiError && err.status === 404)) throw attachFault(err, volumeId);
+      });
+      const guest = this.guests.get(device.id);
+      this.guests.delete(device.id);
+      await guest?.close();
+      await this.ds.getRepository(ComputeSwapEntity).delete({ deviceId: device.id });
+      await this.ds.getRepository(ComputeDeviceEntity).delete({ id: device.id });
+    });
+  }
+
+  /** The open disk behind `/dev/<name>` of a server the caller may see. */
+  async guest(caller: ComputeCaller, serverId: string, name: string): Promise<{ device: ComputeDeviceEntity; guest: Guest }> {
+    const { devices } = await this.server(caller, serverId);
+    const device = devices.find((d) => d.name === name);
+    if (!device) throw ComputeFault.notFound(`Device ${name} is not attached to instance ${serverId}.`);
+    const guest = this.guests.get(device.id);
+    if (!guest) throw ComputeFault.conflict(`Device ${name} of instance ${serverId} is not open (see the compute host's log).`);
+    return { device, guest };
+  }
+}

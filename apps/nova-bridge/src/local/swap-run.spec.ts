@@ -1,0 +1,203 @@
+import pino from 'pino';
+import { DataSource } from 'typeorm';
+import { ComputeSwapEntity } from '@volume/persistence';
+import { Guest, Mirror, MirrorStats } from './guest';
+import { SwapContext, SwapRun } from './swap-run';
+import { VolumeApiClient, VolumeApiError } from './volume-api.client';
+
+/** Records every statement; UPDATEs report one row changed. */
+function fakeDataSource() {
+  const queries: string[] = [];
+  const em = {
+    query: async (sql: string) => {
+      queries.push(sql.replace(/\s+/g, ' '));
+      return [[], 1];
+    },
+  };
+  const ds = {
+    transaction: async (fn: (e: typeof em) => Promise<unknown>) => fn(em),
+    getRepository: () => ({ update: async (_where: unknown, changes: object) => queries.push(`swap ${JSON.stringify(changes)}`) }),
+  };
+  return { ds: ds as unknown as DataSource, queries };
+}
+
+function fakeVolumeApi() {
+  return {
+    connectAttachment: jest.fn(async () => '/data/target'),
+    completeAttachment: jest.fn(async () => undefined),
+    deleteAttachment: jest.fn(async () => undefined),
+    rollDetaching: jest.fn(async () => undefined),
+    migrateVolumeCompletion: jest.fn(async (_project: string, old: string, _new: string, _error: boolean) => old),
+    getVolume: jest.fn(async () => ({ id: 'old', size: 1, status: 'in-use', migration_status: 'migrating', attachments: [] })),
+  };
+}
+
+class FakeMirror implements Mirror {
+  stat: MirrorStats = { cur: 0, end: 100, dirtyBytes: 100, inFlightBytes: 0, passes: 0, mode: 'background', state: 'copying' };
+  cancelled?: string;
+  pivots = 0;
+  private resolveReady!: () => void;
+  private rejectReady!: (err: Error) => void;
+  readonly ready = new Promise<void>((resolve, reject) => {
+    this.resolveReady = resolve;
+    this.rejectReady = reject;
+  });
+  converge(): void {
+    this.stat = { ...this.stat, cur: 100, end: 100, dirtyBytes: 0 };
+    this.resolveReady();
+  }
+  failWith(err: Error): void {
+    this.rejectReady(err);
+  }
+  stats(): MirrorStats {
+    return this.stat;
+  }
+  async pivot(commit: () => Promise<void>): Promise<boolean> {
+    this.pivots++;
+    await commit();
+    return true;
+  }
+  async cancel(reason: string): Promise<void> {
+    this.cancelled = reason;
+  }
+  onProgress(): void {}
+}
+
+function swapRow(phase: ComputeSwapEntity['phase'] = 'accepted'): ComputeSwapEntity {
+  const now = new Date();
+  return {
+    id: 'swap-1',
+    serverId: 'server-1',
+    deviceId: 'device-1',
+    migrationId: 'migration-1',
+    oldVolumeId: 'old',
+    newVolumeId: 'new',
+    oldAttachmentId: 'att-old',
+    newAttachmentId: 'att-new',
+    sourcePath: '/data/source',
+    targetPath: phase === 'completing' ? '/data/target' : null,
+    phase,
+    progress: null,
+    cur: null,
+    end: null,
+    error: null,
+    createdAt: now,
+    updatedAt: now,
+    finishedAt: null,
+  };
+}
+
+function setup(opts: { stallTimeoutMs?: number; phase?: ComputeSwapEntity['phase'] } = {}) {
+  const { ds, queries } = fakeDataSource();
+  const api = fakeVolumeApi();
+  const mirror = new FakeMirror();
+  const guest = { startMirror: jest.fn(() => mirror) } as unknown as Guest;
+  const ctx: SwapContext = {
+    ds,
+    volumeApi: api as unknown as VolumeApiClient,
+    host: 'compute-1',
+    log: pino({ level: 'silent' }),
+    stallTimeoutMs: opts.stallTimeoutMs ?? 60_000,
+    tickMs: 10,
+  };
+  const run = new SwapRun(ctx, swapRow(opts.phase), 'project-1', 'vdb', guest);
+  return { run, api, mirror, queries };
+}
+
+describe('SwapRun', () => {
+  it('when the mirror converges, then it pivots with the device switch as commit, then completes the attachment, deletes the old one and completes the migration', async () => {
+    const { run, api, mirror, queries } = setup();
+    run.start();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(run.progress()).toMatchObject({ phase: 'copying', progress: '0', cur: 0, end: 100, source: 'local' });
+    mirror.converge();
+    await run.done;
+    expect(mirror.pivots).toBe(1);
+    expect(queries.some((q) => q.startsWith('UPDATE compute_devices SET path = $2'))).toBe(true);
+    expect(api.completeAttachment).toHaveBeenCalledWith('project-1', 'att-new');
+    expect(api.deleteAttachment).toHaveBeenCalledWith('project-1', 'att-old');
+    expect(api.migrateVolumeCompletion).toHaveBeenCalledWith('project-1', 'old', 'new', false);
+    expect(api.rollDetaching).not.toHaveBeenCalled();
+    expect(run.phase).toBe('completed');
+    expect(run.progress().progress).toBeNull();
+  });
+
+  it('when the completion fails after the pivot, then it is retried until it succeeds and never rolled back', async () => {
+    const { run, api, mirror } = setup();
+    api.migrateVolumeCompletion
+      .mockRejectedValueOnce(new VolumeApiError(503, 'volume service down'))
+      .mockRejectedValueOnce(new VolumeApiError(0, 'ECONNREFUSED'));
+    run.start();
+    mirror.converge();
+    await run.done;
+    expect(api.migrateVolumeCompletion).toHaveBeenCalledTimes(3);
+    expect(api.migrateVolumeCompletion.mock.calls.every((c) => c[3] === false)).toBe(true);
+    expect(api.rollDetaching).not.toHaveBeenCalled();
+    expect(mirror.cancelled).toBeUndefined();
+    expect(run.phase).toBe('completed');
+  });
+
+  it('when the mirror fails before the pivot, then it rolls back as Nova does: roll_detaching, delete the new attachment, completion with error', async () => {
+    const { run, api, mirror } = setup();
+    run.start();
+    await new Promise((r) => setTimeout(r, 20));
+    mirror.failWith(new Error('EIO: i/o error, write'));
+    await run.done;
+    expect(mirror.pivots).toBe(0);
+    expect(api.rollDetaching).toHaveBeenCalledWith('project-1', 'old');
+    expect(api.deleteAttachment).toHaveBeenCalledWith('project-1', 'att-new');
+    expect(api.migrateVolumeCompletion).toHaveBeenCalledWith('project-1', 'old', 'new', true);
+    expect(api.completeAttachment).not.toHaveBeenCalled();
+    expect(run.phase).toBe('failed');
+    expect(run.row.error).toMatch(/EIO/);
+  });
+
+  it('when the copy makes no progress for the stall timeout, then it is cancelled and rolled back', async () => {
+    const { run, api, mirror } = setup({ stallTimeoutMs: 100 });
+    run.start();
+    await run.done;
+    expect(mirror.cancelled).toMatch(/no progress/);
+    expect(api.migrateVolumeCompletion).toHaveBeenCalledWith('project-1', 'old', 'new', true);
+    expect(run.phase).toBe('failed');
+  });
+
+  it('when cancelled before the pivot, then the outcome is cancelled; after it, past-pivot', async () => {
+    const before = setup();
+    before.run.start();
+    await new Promise((r) => setTimeout(r, 20));
+    await expect(before.run.cancel('watchdog')).resolves.toEqual({ outcome: 'cancelled', phase: 'cancelled' });
+    expect(before.api.migrateVolumeCompletion).toHaveBeenCalledWith('project-1', 'old', 'new', true);
+
+    const after = setup();
+    after.run.start();
+    after.mirror.converge();
+    await after.run.settled;
+    await expect(after.run.cancel('watchdog')).resolves.toMatchObject({ outcome: 'past-pivot' });
+    await after.run.done;
+    expect(after.api.rollDetaching).not.toHaveBeenCalled();
+  });
+
+  it('when recovered past its pivot, then it finishes; when recovered before it, then it rolls back', async () => {
+    const past = setup({ phase: 'completing' });
+    past.run.recover();
+    await past.run.done;
+    expect(past.api.migrateVolumeCompletion).toHaveBeenCalledWith('project-1', 'old', 'new', false);
+    expect(past.run.phase).toBe('completed');
+
+    const before = setup({ phase: 'copying' });
+    before.run.recover();
+    await before.run.done;
+    expect(before.api.migrateVolumeCompletion).toHaveBeenCalledWith('project-1', 'old', 'new', true);
+    expect(before.run.phase).toBe('failed');
+  });
+
+  it('when a completion already went through before a restart, then the refusal of the second one counts as done', async () => {
+    const { run, api } = setup({ phase: 'completing' });
+    api.migrateVolumeCompletion.mockRejectedValueOnce(new VolumeApiError(400, 'not migrating'));
+    api.getVolume.mockResolvedValueOnce({ id: 'old', size: 1, status: 'in-use', migration_status: 'success', attachments: [] });
+    run.recover();
+    await run.done;
+    expect(api.migrateVolumeCompletion).toHaveBeenCalledTimes(1);
+    expect(run.phase).toBe('completed');
+  });
+});

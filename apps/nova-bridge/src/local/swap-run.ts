@@ -1,0 +1,382 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { CancelSwapReply, SwapPhase, SwapProgressReply } from '@volume/contracts';
+import { ComputeSwapEntity } from '@volume/persistence';
+import { Guest, Mirror } from './guest';
+import { connectorFor } from './servers';
+import { FINISHED, PRE_PIVOT, swapPercent } from './swap-progress';
+import { VolumeApiClient, VolumeApiError } from './volume-api.client';
+
+export interface SwapContext {
+  ds: DataSource;
+  volumeApi: VolumeApiClient;
+  host: string;
+  log: Logger;
+  stallTimeoutMs: number;
+  /** The mirror's copy rate limit (SWAP_COPY_BPS_LIMIT), bytes per second; 0 = unlimited. */
+  copyBytesPerSecond?: number;
+  /** How often the mirror's counters are read (stall check, progress). */
+  tickMs?: number;
+}
+
+/** What the compute side reports for a swap row, in memory or from the database. */
+export function progressReply(row: ComputeSwapEntity): SwapProgressReply {
+  const percent = swapPercent(row.phase, row.progress, row.cur, row.end);
+  return {
+    progress: percent === null ? null : String(percent),
+    phase: row.phase,
+    cur: row.cur,
+    end: row.end,
+    updatedAt: row.updatedAt.toISOString(),
+    source: 'local',
+  };
+}
+
+const PERSIST_EVERY_MS = 1000;
+const MAX_BACKOFF_MS = 30_000;
+
+/** Errors worth retrying: volume-api down or failing, not a refusal of the request itself. */
+function transient(err: unknown): boolean {
+  return !(err instanceof VolumeApiError) || err.status === 0 || err.status >= 500;
+}
+
+/**
+ * One swap of a device to a migrating volume's destination, as Nova's `_swap_volume` with
+ * libvirt's block copy: connect the new volume, mirror while the guest writes, pivot (the
+ * persisted device switch is the commit point), then attachment complete, old attachment delete
+ * and the migration completion. Before the pivot every failure rolls back and the guest stays on
+ * the source; after it the new volume is authoritative and the remaining steps are retried.
+ */
+export class SwapRun {
+  private mirror?: Mirror;
+  private committed = false;
+  private cancelReason?: string;
+  private stopped = false;
+  private readonly interrupt = new AbortController();
+  private readonly stopping = new AbortController();
+  private ticker?: NodeJS.Timeout;
+  private lastMoveAt = Date.now();
+  private lastPersistAt = 0;
+  private persisted = { cur: -1, end: -1 };
+  private settle!: () => void;
+  /** Resolves once the swap is past its commit point or rolled back (or stopped). */
+  readonly settled = new Promise<void>((r) => (this.settle = r));
+  /** The background work; never rejects. */
+  done: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: SwapContext,
+    readonly row: ComputeSwapEntity,
+    private readonly project: string,
+    private readonly deviceName: string,
+    private readonly guest?: Guest,
+  ) {
+    this.committed = row.phase === 'completing' || row.phase === 'completed';
+  }
+
+  get phase(): SwapPhase {
+    return this.row.phase;
+  }
+
+  /** Steps 3-7 of a swap just accepted. */
+  start(): void {
+    this.done = this.copyAndPivot().then((pivoted) => (pivoted ? this.finish() : undefined));
+  }
+
+  /** A swap found after a restart: finish it past its pivot, else roll it back. */
+  recover(): void {
+    if (this.committed) {
+      this.settle();
+      this.done = this.finish();
+    } else {
+      this.done = this.rollback('failed', 'nova-bridge restarted before the pivot; the guest stayed on the source').finally(() => this.settle());
+    }
+  }
+
+  progress(): SwapProgressReply {
+    if (this.mirror && PRE_PIVOT.has(this.row.phase)) this.observe();
+    const reply = progressReply(this.row);
+    if (reply.progress !== null) this.row.progress = Number(reply.progress);
+    return reply;
+  }
+
+  async cancel(reason: string): Promise<CancelSwapReply> {
+    if (!this.committed && !FINISHED.has(this.row.phase)) {
+      this.cancelReason ??= reason;
+      this.interrupt.abort(new Error(`cancelled: ${reason}`));
+      await this.settled;
+      await this.waitRolledBack();
+    }
+    return { outcome: this.committed ? 'past-pivot' : 'cancelled', phase: this.row.phase };
+  }
+
+  /** Stops without rolling back: the rows stay as they are, for `recover` after the next start. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.interrupt.abort(new Error('nova-bridge is stopping'));
+    this.stopping.abort(new Error('nova-bridge is stopping'));
+    await this.settled;
+    await this.done;
+  }
+
+  private async waitRolledBack(): Promise<void> {
+    if (!this.committed) await this.done;
+  }
+
+  /** True once the device runs on the target; false when the swap rolled back (or stopped before). */
+  private async copyAndPivot(): Promise<boolean> {
+    const { volumeApi } = this.ctx;
+    const newAttachment = this.row.newAttachmentId as string;
+    try {
+      const target = await this.interruptible(volumeApi.connectAttachment(this.project, newAttachment, connectorFor(this.ctx.host, this.deviceName)));
+      this.row.targetPath = target;
+      await this.save({ targetPath: target });
+      if (!this.guest) throw new Error('the guest disk is not open');
+      this.interrupt.signal.throwIfAborted();
+      this.mirror = this.guest.startMirror(target, { bytesPerSecond: this.ctx.copyBytesPerSecond ?? 0 });
+      this.mirror.ready.catch(() => undefined);
+      await this.setPhase('copying');
+      this.lastMoveAt = Date.now();
+      this.ticker = setInterval(() => this.tick(), this.ctx.tickMs ?? 250);
+      await this.interruptible(this.mirror.ready);
+      await this.setPhase('ready');
+      for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+        this.interrupt.signal.throwIfAborted();
+        await this.setPhase('pivoting');
+        if (await this.pivot()) break;
+        await this.setPhase('copying');
+        await this.interruptible(sleep(delay));
+      }
+      this.ctx.log.info({ swapId: this.row.id, target }, 'swap pivoted: the guest runs on the new volume');
+      return true;
+    } catch (err) {
+      if (this.committed) return true;
+      clearInterval(this.ticker);
+      if (this.stopped) {
+        await this.mirror?.cancel('nova-bridge is stopping').catch(() => undefined);
+        return false;
+      }
+      const outcome = this.cancelReason ? 'cancelled' : 'failed';
+      const reason = this.cancelReason ?? (err as Error).message;
+      this.ctx.log.warn({ err, swapId: this.row.id, outcome }, 'swap stopped before its pivot; rolling back');
+      await this.rollback(outcome, reason);
+      return false;
+    } finally {
+      clearInterval(this.ticker);
+      this.settle();
+    }
+  }
+
+  private async pivot(): Promise<boolean> {
+    const mirror = this.mirror as Mirror;
+    try {
+      return await mirror.pivot(() => this.commit());
+    } catch (err) {
+      if (this.committed) {
+        this.ctx.log.error({ err, swapId: this.row.id }, 'the mirror failed after the commit point; the device record points at the target');
+        return true;
+      }
+      throw err;
+    }
+  }
+
+  /** The commit point: the device runs on the target from here on, whatever happens next. */
+  private async commit(): Promise<void> {
+    if (this.cancelReason || this.stopped) throw new Error(`not pivoting: ${this.cancelReason ?? 'nova-bridge is stopping'}`);
+    this.observe();
+    const row = this.row;
+    const progress = swapPercent('completing', row.progress, row.cur, row.end);
+    await this.ctx.ds.transaction(async (em) => {
+      await em.query(`UPDATE compute_devices SET path = $2, volume_id = $3, attachment_id = $4, updated_at = now() WHERE id = $1`, [
+        row.deviceId,
+        row.targetPath,
+        row.newVolumeId,
+        row.newAttachmentId,
+      ]);
+      const [, affected]: [unknown, number] = await em.query(
+        `UPDATE compute_swaps SET phase = 'completing', progress = $2, cur = $3, "end" = $4, updated_at = now()
+          WHERE id = $1 AND phase = 'pivoting'`,
+        [row.id, progress, row.cur, row.end],
+      );
+      if (!affected) throw new Error(`swap ${row.id} is no longer pivoting`);
+    });
+    this.committed = true;
+    row.phase = 'completing';
+    row.progress = progress;
+    row.updatedAt = new Date();
+  }
+
+  /** Steps 5-7 and the device record, retried with backoff until done (or stopped): never back. */
+  private async finish(): Promise<void> {
+    const { volumeApi } = this.ctx;
+    const { oldVolumeId, newVolumeId, oldAttachmentId } = this.row;
+    const newAttachment = this.row.newAttachmentId as string;
+    const ok = await this.retry('complete the new attachment', () => volumeApi.completeAttachment(this.project, newAttachment), Infinity);
+    if (!ok) return;
+    const deleted = await this.retry(
+      'delete the old attachment',
+      () =>
+        volumeApi.deleteAttachment(this.project, oldAttachmentId).catch((err) => {
+          if (!(err instanceof VolumeApiError && err.status === 404)) throw err;
+        }),
+      Infinity,
+    );
+    if (!deleted) return;
+    let saveVolumeId = oldVolumeId;
+    const completed = await this.retry(
+      'complete the migration',
+      async () => {
+        try {
+          saveVolumeId = await volumeApi.migrateVolumeCompletion(this.project, oldVolumeId, newVolumeId, false);
+        } catch (err) {
+          // A completion that went through before a crash is refused the second time.
+          if (err instanceof VolumeApiError && err.status >= 400 && err.status < 500) {
+            const volume = await volumeApi.getVolume(this.project, oldVolumeId);
+            if (volume.migration_status === 'success') return;
+          }
+          throw err;
+        }
+      },
+      Infinity,
+    );
+    if (!completed) return;
+    await this.retry(
+      'record the completed swap',
+      () =>
+        this.ctx.ds.transaction(async (em) => {
+          await em.query(`UPDATE compute_devices SET volume_id = $2, attachment_id = $3, updated_at = now() WHERE id = $1`, [
+            this.row.deviceId,
+            saveVolumeId,
+            newAttachment,
+          ]);
+          await em.query(`UPDATE compute_swaps SET phase = 'completed', updated_at = now(), finished_at = now() WHERE id = $1`, [this.row.id]);
+        }),
+      Infinity,
+    );
+    this.row.phase = 'completed';
+    this.row.updatedAt = new Date();
+    this.ctx.log.info({ swapId: this.row.id, volumeId: saveVolumeId }, 'swap completed');
+  }
+
+  /** Nova's rollback: roll_detaching(old), delete the new attachment, completion with error. */
+  private async rollback(outcome: 'failed' | 'cancelled', reason: string): Promise<void> {
+    const { volumeApi } = this.ctx;
+    const { oldVolumeId, newVolumeId, newAttachmentId } = this.row;
+    await this.mirror?.cancel(reason).catch((err) => this.ctx.log.warn({ err, swapId: this.row.id }, 'cancelling the mirror failed'));
+    await this.retry('roll back detaching', () => volumeApi.rollDetaching(this.project, oldVolumeId), 5);
+    if (newAttachmentId) {
+      await this.retry(
+        'delete the new attachment',
+        () =>
+          volumeApi.deleteAttachment(this.project, newAttachmentId).catch((err) => {
+            if (!(err instanceof VolumeApiError && err.status === 404)) throw err;
+          }),
+        5,
+      );
+    }
+    await this.retry('complete the migration with an error', () => volumeApi.migrateVolumeCompletion(this.project, oldVolumeId, newVolumeId, true), 5);
+    if (this.stopped) return;
+    this.row.phase = outcome;
+    this.row.error = reason;
+    this.row.updatedAt = new Date();
+    await this.save({ phase: outcome, error: reason, finishedAt: new Date() }).catch((err) =>
+      this.ctx.log.error({ err, swapId: this.row.id }, 'cannot record the rolled-back swap'),
+    );
+  }
+
+  /**
+   * Runs `step` until it succeeds, `attempts` run out (refusals count as final) or the bridge
+   * stops; backoff doubles to 30 s. Returns whether it succeeded.
+   */
+  private async retry(what: string, step: () => Promise<unknown>, attempts: number): Promise<boolean> {
+    for (let attempt = 1, delay = 200; ; attempt++, delay = Math.min(delay * 2, MAX_BACKOFF_MS)) {
+      if (this.stopping.signal.aborted) return false;
+      try {
+        await step();
+        return true;
+      } catch (err) {
+        const final = attempt >= attempts || (attempts !== Infinity && !transient(err));
+        this.ctx.log[final ? 'error' : 'warn']({ err, swapId: this.row.id, attempt }, `swap: cannot ${what}${final ? '' : '; retrying'}`);
+        if (final) return false;
+      }
+      try {
+        await sleep(delay, undefined, { signal: this.stopping.signal });
+      } catch {
+        return false;
+      }
+    }
+  }
+
+  /** Reads the mirror's counters into the row; cur moving is what "not stalled" means. */
+  private observe(): void {
+    if (!this.mirror) return;
+    const { cur, end } = this.mirror.stats();
+    if (cur !== this.row.cur || end !== this.row.end) {
+      if (cur !== this.row.cur) this.lastMoveAt = Date.now();
+      this.row.cur = cur;
+      this.row.end = end;
+      this.row.updatedAt = new Date();
+    }
+    const percent = swapPercent(this.row.phase, this.row.progress, cur, end);
+    if (percent !== null) this.row.progress = percent;
+  }
+
+  private tick(): void {
+    if (!PRE_PIVOT.has(this.row.phase) || this.committed) return;
+    this.observe();
+    const now = Date.now();
+    if (now - this.lastMoveAt > this.ctx.stallTimeoutMs) {
+      this.interrupt.abort(new Error(`the copy made no progress for ${Math.round(this.ctx.stallTimeoutMs / 1000)} s`));
+      return;
+    }
+    const { cur, end } = this.row;
+    if (now - this.lastPersistAt >= PERSIST_EVERY_MS && (cur !== this.persisted.cur || end !== this.persisted.end)) {
+      this.lastPersistAt = now;
+      this.persisted = { cur: cur ?? -1, end: end ?? -1 };
+      void this.persistProgress().catch((err) => this.ctx.log.warn({ err, swapId: this.row.id }, 'cannot persist swap progress'));
+    }
+  }
+
+  /** The percent on the volume (for GET when the bridge does not answer) and the migration's counters. */
+  private async persistProgress(): Promise<void> {
+    const { id, oldVolumeId, migrationId, progress, cur, end } = this.row;
+    await this.ctx.ds.transaction(async (em) => {
+      await em.query(`UPDATE compute_swaps SET progress = $2, cur = $3, "end" = $4, updated_at = now() WHERE id = $1`, [id, progress, cur, end]);
+      if (progress !== null) {
+        await em.query(`UPDATE volumes SET migration_progress = $2 WHERE id = $1 AND migration_status = 'migrating'`, [oldVolumeId, String(progress)]);
+      }
+      await em.query(`UPDATE volume_migrations SET bytes_done = $2, bytes_total = $3, updated_at = now() WHERE id = $1`, [migrationId, cur ?? 0, end ?? 0]);
+    });
+  }
+
+  private async setPhase(phase: SwapPhase): Promise<void> {
+    this.row.phase = phase;
+    this.row.updatedAt = new Date();
+    await this.save({ phase });
+  }
+
+  private async save(changes: Partial<ComputeSwapEntity>): Promise<void> {
+    await this.ctx.ds.getRepository(ComputeSwapEntity).update({ id: this.row.id }, { ...changes, updatedAt: new Date() });
+  }
+
+  /** `promise`, or the reason of a cancel, a stall or a stop, whichever comes first. */
+  private interruptible<T>(promise: Promise<T>): Promise<T> {
+    const signal = this.interrupt.signal;
+    return new Promise<T>((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      promise.then(
+        (v) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(v);
+        },
+        (e) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      );
+    });
+  }
+}

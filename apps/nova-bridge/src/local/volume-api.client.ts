@@ -1,0 +1,129 @@
+/** The slice of a Cinder volume view the compute side reads. */
+export interface ApiVolume {
+  id: string;
+  size: number;
+  status: string;
+  /** Shown to admins and the service user only; Nova reads it to tell a Cinder migration. */
+  migration_status?: string | null;
+  attachments: Array<{ attachment_id?: string; server_id?: string }>;
+}
+
+export interface ApiAttachment {
+  id: string;
+  volume_id: string;
+  status: string;
+  connection_info?: { driver_volume_type?: string; data?: Record<string, unknown> } | null;
+}
+
+/** volume-api answered with an error status, or could not be reached (`status` 0). */
+export class VolumeApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'VolumeApiError';
+  }
+}
+
+/** The attachments flow Nova drives (3.44); the volume actions take the same version. */
+const API_VERSION = 'volume 3.44';
+
+/**
+ * volume-api as Nova calls it: every call in the server's project, as the service user (noauth
+ * token `user:project` plus `X-Roles: service`), JSON both ways, each with a timeout.
+ */
+export class VolumeApiClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly user: string,
+    private readonly timeoutMs = 30_000,
+  ) {}
+
+  async getVolume(project: string, id: string): Promise<ApiVolume> {
+    return ((await this.request(project, 'GET', `volumes/${id}`)) as { volume: ApiVolume }).volume;
+  }
+
+  async beginDetaching(project: string, volumeId: string): Promise<void> {
+    await this.request(project, 'POST', `volumes/${volumeId}/action`, { 'os-begin_detaching': null });
+  }
+
+  async rollDetaching(project: string, volumeId: string): Promise<void> {
+    await this.request(project, 'POST', `volumes/${volumeId}/action`, { 'os-roll_detaching': null });
+  }
+
+  /** `error` goes as a JSON boolean: Cinder treats the string "false" as an error. */
+  async migrateVolumeCompletion(project: string, oldId: string, newId: string, error: boolean): Promise<string> {
+    const body = { 'os-migrate_volume_completion': { new_volume: newId, error: error === true } };
+    const reply = (await this.request(project, 'POST', `volumes/${oldId}/action`, body)) as { save_volume_id?: string } | undefined;
+    return reply?.save_volume_id ?? oldId;
+  }
+
+  async createAttachment(project: string, volumeId: string, instanceUuid: string): Promise<ApiAttachment> {
+    const body = { attachment: { volume_uuid: volumeId, instance_uuid: instanceUuid, connector: null } };
+    return ((await this.request(project, 'POST', 'attachments', body)) as { attachment: ApiAttachment }).attachment;
+  }
+
+  /** Connects the attachment; returns the file the volume's data lives in (LocalConnector's device_path). */
+  async connectAttachment(project: string, attachmentId: string, connector: Record<string, unknown>): Promise<string> {
+    const reply = (await this.request(project, 'PUT', `attachments/${attachmentId}`, { attachment: { connector } })) as {
+      attachment: ApiAttachment;
+    };
+    const path = reply.attachment.connection_info?.data?.device_path;
+    if (typeof path !== 'string' || !path) {
+      throw new VolumeApiError(0, `attachment ${attachmentId} has no device_path in its connection_info`);
+    }
+    return path;
+  }
+
+  async completeAttachment(project: string, attachmentId: string): Promise<void> {
+    await this.request(project, 'POST', `attachments/${attachmentId}/action`, { 'os-complete': null });
+  }
+
+  async deleteAttachment(project: string, attachmentId: string): Promise<void> {
+    await this.request(project, 'DELETE', `attachments/${attachmentId}`);
+  }
+
+  private async request(project: string, method: string, path: string, body?: unknown): Promise<unknown> {
+    const url = `${this.baseUrl.replace(/\/+$/, '')}/v3/${encodeURIComponent(project)}/${path}`;
+    const headers: Record<string, string> = {
+      'x-auth-token': `${this.user}:${project}`,
+      'x-roles': 'service',
+      'openstack-api-version': API_VERSION,
+      accept: 'application/json',
+    };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      throw new VolumeApiError(0, `${method} ${url}: ${(err as Error).message}`);
+    }
+    const text = await res.text();
+    let json: unknown = undefined;
+    if (text) {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+    }
+    if (!res.ok) throw new VolumeApiError(res.status, faultMessage(json) ?? `${method} ${path}: HTTP ${res.status}`);
+    return json;
+  }
+}
+
+/** The message of a Cinder fault body (`{"badRequest": {"code": 400, "message": ...}}`). */
+function faultMessage(json: unknown): string | undefined {
+  if (!json || typeof json !== 'object') return undefined;
+  const inner = Object.values(json as Record<string, unknown>)[0];
+  if (inner && typeof inner === 'object' && typeof (inner as { message?: unknown }).message === 'string') {
+    return (inner as { message: string }).message;
+  }
+  return undefined;
+}

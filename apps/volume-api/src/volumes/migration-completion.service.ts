@@ -1,0 +1,94 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { CodedError, ErrorCode, isCodedError } from '@volume/contracts';
+import { checkMigrationCompletion, parseMigrateVolumeCompletion } from '@volume/domain';
+import { LOGGER } from '@volume/platform';
+import { VolumeEntity } from '@volume/persistence';
+import { WorkerClient } from '../clients/worker.client';
+import { requireAdminOrService, ServicePolicy } from '../http/policy';
+import { AuthedContext } from '../http/request-context';
+import { VolumeActionsService } from './volume-actions.service';
+import { VolumesService } from './volumes.service';
+
+/** A worker's refusals that already are Cinder's answer to the caller; anything else is a 500. */
+const PASSED_THROUGH: readonly string[] = [ErrorCode.BadRequest, ErrorCode.InvalidVolume, ErrorCode.NotFound, ErrorCode.Conflict];
+
+/**
+ * os-migrate_volume_completion: the compute side (Nova, nova-bridge) tells the volume service that
+ * it swapped a migrating volume's attachments to the destination (or failed to), and the source
+ * volume's host finishes the migration (Cinder's migrate_volume_completion call).
+ */
+@Injectable()
+export class MigrationCompletionService implements OnModuleInit {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly actions: VolumeActionsService,
+    private readonly volumes: VolumesService,
+    private readonly workers: WorkerClient,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    this.actions.register('os-migrate_volume_completion', async (ctx, id, args) => {
+      const saveVolumeId = await this.complete(ctx, id, args);
+      return { status: 200, body: { save_volume_id: saveVolumeId } };
+    });
+  }
+
+  /**
+   * Cinder's order: the volume (404), policy (403), body (400), the new volume (404), the
+   * migration checks (400), then the call to the source host, whose answer is the id to keep.
+   */
+  async complete(ctx: AuthedContext, volumeId: string, args: unknown): Promise<string> {
+    const volume = await this.volumes.get(ctx.caller, volumeId);
+    requireAdminOrService(ctx.caller, ServicePolicy.migrateVolumeCompletion);
+    const params = parseMigrateVolumeCompletion({ 'os-migrate_volume_completion': args });
+    // The compute side retries after a lost answer; by then the destination row may be gone.
+    if (await this.alreadyCompleted(volume, params.newVolumeId)) return volume.id;
+    const newVolume = await this.volumes.get(ctx.caller, params.newVolumeId);
+    if (checkMigrationCompletion(volume, newVolume) === 'plain-swap') {
+      if (!params.error) await this.moveAttachments(volume.id, newVolume.id);
+      return newVolume.id;
+    }
+    if (!volume.host) throw new CodedError(ErrorCode.InvalidVolume, `Invalid volume: Volume ${volume.id} has no host.`);
+    const request = { volumeId: volume.id, newVolumeId: newVolume.id, error: params.error };
+    this.log.info({ reqId: ctx.requestId, ...request }, 'migration completion issued');
+    try {
+      return (await this.workers.migrationCompletion(volume.host, request, ctx.requestId)).saveVolumeId;
+    } catch (err) {
+      if (isCodedError(err) && PASSED_THROUGH.includes(err.code)) throw err;
+      this.log.error({ err, reqId: ctx.requestId, ...request }, 'the source host did not complete the migration');
+      throw new CodedError(ErrorCode.Internal, `migration completion of volume ${volume.id} failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Success already recorded for this very destination: answer as the first time did. */
+  private async alreadyCompleted(volume: VolumeEntity, newVolumeId: string): Promise<boolean> {
+    if (volume.migrationStatus !== 'success') return false;
+    const [latest] = await this.ds.query(
+      `SELECT dest_volume_id, status FROM volume_migrations WHERE volume_id = $1 ORDER BY started_at DESC LIMIT 1`,
+      [volume.id],
+    );
+    return latest?.status === 'success' && String(latest.dest_volume_id).toLowerCase() === newVolumeId.toLowerCase();
+  }
+
+  /**
+   * Nova swapped volumes on its own (neither migrates): Cinder detaches the old volume and attaches
+   * the new one in its place; here the attachment rows move, so their ids stay valid.
+   */
+  private async moveAttachments(oldId: string, newId: string): Promise<void> {
+    await this.ds.transaction(async (em) => {
+      await em.query(`SELECT id FROM volumes WHERE id IN ($1, $2) ORDER BY id FOR UPDATE`, [oldId, newId]);
+      const [moved]: [unknown[], number] = await em.query(
+        `UPDATE volume_attachments SET volume_id = $2, attach_status = 'attached', updated_at = now()
+          WHERE volume_id = $1 RETURNING id`,
+        [oldId, newId],
+      );
+      if (moved.length === 0) return;
+      const volumes = em.getRepository(VolumeEntity);
+      await volumes.update({ id: oldId }, { status: 'available', attachStatus: 'detached', updatedAt: new Date() });
+      await volumes.update({ id: newId }, { status: 'in-use', attachStatus: 'attached', updatedAt: new Date() });
+    });
+  }
+}

@@ -1,0 +1,69 @@
+import { defineCall } from './rpc';
+
+/**
+ * The compute side of an attached-volume migration (Nova's swap volume), served by nova-bridge.
+ * A volume-worker asks it to swap each attachment of a migrating in-use volume to the destination
+ * volume; the API asks it for the swap's progress; the scheduler's watchdog asks it to cancel a swap
+ * that went silent. The compute side ends every accepted swap by calling the volume API's
+ * `os-migrate_volume_completion` (as Nova does), never with a reply here.
+ */
+
+/** Where a swap is, as Nova/QEMU name the steps of a block-mirror job. */
+export type SwapPhase = 'accepted' | 'copying' | 'ready' | 'pivoting' | 'completing' | 'completed' | 'failed' | 'cancelled';
+
+/** Which adapter answered: the built-in compute host, or a real Nova API. */
+export type ComputeAdapterName = 'local' | 'nova';
+
+export interface SwapVolumeRequest {
+  migrationId: string;
+  /** The attachment's `instance_uuid`. */
+  serverId: string;
+  /** The attachment being swapped (the old one, on the source volume). */
+  attachmentId: string;
+  /** The migrating volume, as Cinder and the guest's owner know it. */
+  oldVolumeId: string;
+  /** The destination row (`migration_status = target:<oldVolumeId>`), available, not attached. */
+  newVolumeId: string;
+}
+export interface SwapVolumeReply {
+  /** Nova answered 202 (or the local compute host took the swap); the rest happens asynchronously. */
+  accepted: true;
+}
+
+export interface SwapProgressRequest {
+  /** The migrating volume's id (the old id). */
+  volumeId: string;
+}
+export interface SwapProgressReply {
+  /** Integer percent string "0".."99" while swapping ("100" only after completion), or null when unknown. */
+  progress: string | null;
+  phase: SwapPhase | null;
+  /** QEMU's `offset` and `len` (libvirt's cur/end): `end` may grow as the guest dirties copied regions. */
+  cur: number | null;
+  end: number | null;
+  /** ISO time of the last change the compute side saw, or null. */
+  updatedAt: string | null;
+  source: ComputeAdapterName;
+}
+
+export interface CancelSwapRequest {
+  volumeId: string;
+  reason: string;
+}
+export interface CancelSwapReply {
+  /**
+   * `cancelled`: the swap was stopped before its pivot and rolled back (the guest stays on the source;
+   * completion with error was sent). `not-found`: no swap of that volume is known here.
+   * `past-pivot`: the guest already runs on the new volume; the swap cannot be cancelled and will complete.
+   * `unsupported`: the adapter cannot cancel (a real Nova has no API for it).
+   */
+  outcome: 'cancelled' | 'not-found' | 'past-pivot' | 'unsupported';
+  phase: SwapPhase | null;
+}
+
+export const ComputeSubjects = {
+  swapVolume: defineCall<SwapVolumeRequest, SwapVolumeReply>('nova.swap_volume.v1', 30_000, 'nova-bridge'),
+  /** Asked on every admin GET of a migrating in-use volume at 3.72: it must answer fast or be skipped. */
+  swapProgress: defineCall<SwapProgressRequest, SwapProgressReply>('nova.swap_progress.v1', 200, 'nova-bridge'),
+  cancelSwap: defineCall<CancelSwapRequest, CancelSwapReply>('nova.cancel_swap.v1', 10_000, 'nova-bridge'),
+} as const;
