@@ -1,10 +1,11 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import pino from 'pino';
 import { DataSource } from 'typeorm';
 import { CodedError, ComputeSubjects } from '@volume/contracts';
 import { createDataSource } from '@volume/persistence';
 import { NatsService } from '@volume/platform';
+import { ComputeGuest } from '../../volume-api/test/compute-guest';
 import { ADMIN, PROJECT, TestStack } from '../../volume-api/test/stack';
 import { loadNovaBridgeConfig } from '../src/config';
 import { Guest, OpenGuest } from '../src/local/guest';
@@ -18,71 +19,6 @@ const BLOCK = 64 * 1024;
 /** The guest writes inside this span; the rest of the 1 GiB volume stays a hole. */
 const SPAN = 8 * MIB;
 const TOKEN = `demo:${PROJECT}`;
-
-/** A guest of the local compute host: its writes go through the compute API and are remembered. */
-class TestGuest {
-  readonly model = Buffer.alloc(SPAN);
-  writes = 0;
-  errors: string[] = [];
-  private running = false;
-  private loop?: Promise<void>;
-
-  constructor(
-    private readonly url: string,
-    private readonly serverId: string,
-    private readonly device: string,
-  ) {}
-
-  private dataUrl(offset: number): string {
-    return `${this.url}/v2.1/servers/${this.serverId}/devices/${this.device}/data?offset=${offset}`;
-  }
-
-  async write(offset: number, data: Buffer): Promise<void> {
-    const res = await fetch(this.dataUrl(offset), {
-      method: 'PUT',
-      headers: { 'x-auth-token': TOKEN, 'content-type': 'application/octet-stream' },
-      body: data,
-    });
-    if (res.status !== 204) throw new Error(`guest write at ${offset}: ${res.status} ${await res.text()}`);
-    data.copy(this.model, offset);
-    this.writes++;
-  }
-
-  async read(offset: number, length: number): Promise<Buffer> {
-    const res = await fetch(`${this.dataUrl(offset)}&length=${length}`, { headers: { 'x-auth-token': TOKEN } });
-    if (res.status !== 200) throw new Error(`guest read at ${offset}: ${res.status} ${await res.text()}`);
-    return Buffer.from(await res.arrayBuffer());
-  }
-
-  async flush(): Promise<void> {
-    const res = await fetch(`${this.url}/v2.1/servers/${this.serverId}/devices/${this.device}/flush`, {
-      method: 'POST',
-      headers: { 'x-auth-token': TOKEN },
-    });
-    if (res.status !== 204) throw new Error(`guest flush: ${res.status}`);
-  }
-
-  async fill(blocks: number): Promise<void> {
-    for (let i = 0; i < blocks; i++) await this.write(randomInt(0, SPAN / BLOCK) * BLOCK, randomBytes(BLOCK));
-  }
-
-  /** Random 64 KiB blocks, one after the other, until stopped. */
-  start(): void {
-    this.running = true;
-    this.loop = (async () => {
-      while (this.running) {
-        await this.write(randomInt(0, SPAN / BLOCK) * BLOCK, randomBytes(BLOCK)).catch((err) => this.errors.push((err as Error).message));
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    })();
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
-    await this.flush();
-  }
-}
 
 async function readFile(path: string, length: number): Promise<Buffer> {
   const fh = await open(path, 'r');
@@ -167,7 +103,7 @@ describe('local compute host (real volume-api, scheduler, workers, PostgreSQL an
     const device = (attach.body.volumeAttachment.device as string).replace('/dev/', '');
     const shown = await compute('GET', `/v2.1/servers/${serverId}`);
     const path = shown.body.server.devices[0].path as string;
-    return { serverId, volumeId, device, path, guest: new TestGuest(computeUrl, serverId, device) };
+    return { serverId, volumeId, device, path, guest: new ComputeGuest(computeUrl, serverId, device, TOKEN, SPAN) };
   }
 
   /** Cinder's os-migrate_volume to the other storage host; the worker asks this compute host to swap. */
@@ -294,7 +230,7 @@ describe('local compute host (real volume-api, scheduler, workers, PostgreSQL an
     await guest.fill(32);
     // Throttled, so that the guest writes behind and ahead of the copier for a while.
     mirrorOptions.set(oldPath, { bytesPerSecond: 4 * MIB });
-    guest.start();
+    guest.start(5);
     const seen: number[] = [];
     let writesDuringCopy = 0;
     await migrate(volumeId);
@@ -338,7 +274,7 @@ describe('local compute host (real volume-api, scheduler, workers, PostgreSQL an
     const { serverId, volumeId, path: sourcePath, guest } = await serverWithVolume('vm-fail');
     await guest.fill(32);
     mirrorOptions.set(sourcePath, { bytesPerSecond: 4 * MIB, hooks: { openTarget: failingTarget(MIB) } });
-    guest.start();
+    guest.start(5);
     await migrate(volumeId);
     expect(await waitMigrationStatus(volumeId, ['success', 'error'])).toBe('error');
     const writesAtRollback = guest.writes;
@@ -383,7 +319,7 @@ describe('local compute host (real volume-api, scheduler, workers, PostgreSQL an
     await startAdapter();
     expect(await waitMigrationStatus(volumeId, ['success', 'error'])).toBe('error');
     await stack.waitFor(async () => (await adapter.swapProgress({ volumeId })).phase === 'failed', 'swap failed');
-    const after = new TestGuest(computeUrl, serverId, device);
+    const after = new ComputeGuest(computeUrl, serverId, device, TOKEN, SPAN);
     guest.model.copy(after.model);
     await after.write(BLOCK, randomBytes(BLOCK));
     await after.flush();

@@ -1,7 +1,8 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { NovaBridgeModule } from '../../nova-bridge/src/nova-bridge.module';
+import { ComputeGuest } from './compute-guest';
 import { ADMIN, MEMBER, PROJECT, TestStack } from './stack';
 
 // The swap is throttled on purpose, so that its progress can be watched.
@@ -14,74 +15,20 @@ const BLOCK = 64 * 1024;
 const SPAN = 96 * MIB;
 const GUEST = { 'x-auth-token': `demo:${PROJECT}`, 'content-type': 'application/json' };
 
-/** A guest on the local compute host: every write goes through nova-bridge, and is remembered. */
-class Guest {
-  readonly written = new Map<number, Buffer>();
-  private running = false;
-  private loop?: Promise<void>;
-  writes = 0;
-  errors: string[] = [];
-
-  constructor(
-    private readonly url: string,
-    private readonly serverId: string,
-    private readonly device: string,
-  ) {}
-
-  private dataUrl(offset: number): string {
-    return `${this.url}/v2.1/servers/${this.serverId}/devices/${this.device}/data?offset=${offset}`;
-  }
-
-  async write(offset: number, data: Buffer): Promise<void> {
-    const res = await fetch(this.dataUrl(offset), {
-      method: 'PUT',
-      headers: { 'x-auth-token': GUEST['x-auth-token'], 'content-type': 'application/octet-stream' },
-      body: data,
-    });
-    if (res.status !== 204) throw new Error(`guest write at ${offset}: ${res.status} ${await res.text()}`);
-    this.written.set(offset, data);
-    this.writes += 1;
-  }
-
-  async read(offset: number, length: number): Promise<Buffer> {
-    const res = await fetch(`${this.dataUrl(offset)}&length=${length}`, { headers: { 'x-auth-token': GUEST['x-auth-token'] } });
-    if (res.status !== 200) throw new Error(`guest read at ${offset}: ${res.status} ${await res.text()}`);
-    return Buffer.from(await res.arrayBuffer());
-  }
-
-  /** Random 64 KiB writes at a steady rate (about 50 a second) until stopped. */
-  start(): void {
-    this.running = true;
-    this.loop = (async () => {
-      while (this.running) {
-        const offset = randomInt(0, SPAN / BLOCK) * BLOCK;
-        await this.write(offset, randomBytes(BLOCK)).catch((err) => this.errors.push((err as Error).message));
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
-  }
-
-  /** Every block the guest wrote holds its last write; the rest of the span is zero. */
-  async mismatches(path: string): Promise<number[]> {
-    const fh = await open(path, 'r');
-    const bad: number[] = [];
-    try {
-      const buf = Buffer.alloc(BLOCK);
-      const zero = Buffer.alloc(BLOCK);
-      for (let offset = 0; offset < SPAN; offset += BLOCK) {
-        await fh.read(buf, 0, BLOCK, offset);
-        if (!buf.equals(this.written.get(offset) ?? zero)) bad.push(offset);
-      }
-    } finally {
-      await fh.close();
+/** Block offsets where the file differs from what the guest wrote (the model; zero where it never wrote). */
+async function mismatches(path: string, guest: ComputeGuest): Promise<number[]> {
+  const fh = await open(path, 'r');
+  const bad: number[] = [];
+  try {
+    const buf = Buffer.alloc(BLOCK);
+    for (let offset = 0; offset < guest.span; offset += BLOCK) {
+      await fh.read(buf, 0, BLOCK, offset);
+      if (!buf.equals(guest.model.subarray(offset, offset + BLOCK))) bad.push(offset);
     }
-    return bad;
+  } finally {
+    await fh.close();
   }
+  return bad;
 }
 
 async function compute(url: string, method: string, path: string, body?: unknown) {
@@ -121,9 +68,10 @@ describe('migrating an attached volume through nova-bridge (real apps, local com
     const destHost = sourceHost.startsWith('host-a') ? 'host-b@file#pool1' : 'host-a@file#pool1';
 
     // Data before the migration, then a guest that keeps writing during it.
-    const guest = new Guest(computeUrl, serverId, device);
+    const guest = new ComputeGuest(computeUrl, serverId, device, GUEST['x-auth-token'], SPAN);
     for (let offset = 0; offset < SPAN; offset += 4 * MIB) await guest.write(offset, randomBytes(BLOCK));
-    guest.start();
+    // About 50 random 64 KiB writes a second, all through nova-bridge.
+    guest.start(20);
 
     const res = await stack.request('POST', `${V}/${id}/action`, {
       headers: ADMIN,
@@ -132,25 +80,7 @@ describe('migrating an attached volume through nova-bridge (real apps, local com
     });
     expect(res.status).toBe(202);
 
-    const seen: string[] = [];
-    let hiddenBelow372 = true;
-    let hiddenFromMember = true;
-    await stack.waitFor(
-      async () => {
-        const show = await stack.request('GET', `${V}/${id}`, { headers: ADMIN, version: '3.72' });
-        const v = show.body.volume;
-        if (v.migration_status === 'migrating' && v.migration_progress !== undefined) {
-          if (seen[seen.length - 1] !== v.migration_progress) seen.push(v.migration_progress);
-          const old = await stack.request('GET', `${V}/${id}`, { headers: ADMIN, version: '3.71' });
-          hiddenBelow372 &&= !('migration_progress' in old.body.volume);
-          const member = await stack.request('GET', `${V}/${id}`, { headers: MEMBER, version: '3.72' });
-          hiddenFromMember &&= !('migration_progress' in member.body.volume);
-        }
-        return v.migration_status === 'success' || v.migration_status === 'error';
-      },
-      'the migration to end',
-      90_000,
-    );
+    const { seen, hiddenBelow372, hiddenFromMember, hiddenFromList } = await stack.watchMigration(id, 90_000);
     await guest.stop();
     expect(guest.errors).toEqual([]);
 
@@ -168,12 +98,13 @@ describe('migrating an attached volume through nova-bridge (real apps, local com
     expect(numbers.every((n, i) => Number.isInteger(n) && n <= 99 && (i === 0 || n >= numbers[i - 1]))).toBe(true);
     expect(hiddenBelow372).toBe(true);
     expect(hiddenFromMember).toBe(true);
+    expect(hiddenFromList).toBe(true);
 
     // Every write the guest made, before and during the copy, is on the new volume; the old data is gone.
     const newPath = await devicePath(stack, id);
     expect(newPath).not.toBe(oldPath);
     expect(guest.writes).toBeGreaterThan(SPAN / (4 * MIB));
-    expect(await guest.mismatches(newPath)).toEqual([]);
+    expect(await mismatches(newPath, guest)).toEqual([]);
     await stack.waitFor(async () => !existsSync(oldPath), 'the old data to be removed');
 
     // The guest keeps running on the new volume.

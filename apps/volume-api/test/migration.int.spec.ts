@@ -65,28 +65,7 @@ describe('volume migration with live migration_progress (real apps, PostgreSQL, 
     const res = await migrate(stack, id, destHost, { force_host_copy: 'True' });
     expect(res.status).toBe(202);
 
-    const seen: string[] = [];
-    let hiddenBelow372 = true;
-    let hiddenFromMember = true;
-    let hiddenFromList = true;
-    await stack.waitFor(
-      async () => {
-        const show = await stack.request('GET', `${V}/${id}`, { headers: ADMIN, version: '3.72' });
-        const v = show.body.volume;
-        if (v.migration_status === 'migrating' && v.migration_progress !== undefined) {
-          if (seen[seen.length - 1] !== v.migration_progress) seen.push(v.migration_progress);
-          const old = await stack.request('GET', `${V}/${id}`, { headers: ADMIN, version: '3.71' });
-          hiddenBelow372 &&= !('migration_progress' in old.body.volume);
-          const member = await stack.request('GET', `${V}/${id}`, { headers: MEMBER, version: '3.72' });
-          hiddenFromMember &&= !('migration_progress' in member.body.volume);
-          const list = await stack.request('GET', `${V}/detail`, { headers: ADMIN, version: '3.72' });
-          hiddenFromList &&= list.body.volumes.every((x: Record<string, unknown>) => !('migration_progress' in x));
-        }
-        return v.migration_status === 'success' || v.migration_status === 'error';
-      },
-      'migration end',
-      60_000,
-    );
+    const { seen, hiddenBelow372, hiddenFromMember, hiddenFromList } = await stack.watchMigration(id, 60_000);
 
     const after = await stack.request('GET', `${V}/${id}`, { headers: ADMIN, version: '3.72' });
     expect(after.body.volume).toMatchObject({ id, status: 'available', migration_status: 'success', 'os-vol-host-attr:host': destHost });

@@ -78,6 +78,15 @@ export class WorkerProcess {
   }
 }
 
+/** What an admin saw while a migration ran (see TestStack.watchMigration). */
+export interface MigrationWatch {
+  /** Each distinct migration_progress value, in the order seen. */
+  seen: string[];
+  hiddenBelow372: boolean;
+  hiddenFromMember: boolean;
+  hiddenFromList: boolean;
+}
+
 export interface Reply {
   status: number;
   headers: Record<string, unknown>;
@@ -198,6 +207,33 @@ export class TestStack {
       `volume ${id} available`,
     );
     return id;
+  }
+
+  /**
+   * Polls a migrating volume until its migration ends, as an admin watching it at 3.72 would, and
+   * checks on the way that the progress stays hidden below 3.72, from members and from lists.
+   */
+  async watchMigration(volumeId: string, timeoutMs: number): Promise<MigrationWatch> {
+    const url = `/v3/${PROJECT}/volumes`;
+    const watch: MigrationWatch = { seen: [], hiddenBelow372: true, hiddenFromMember: true, hiddenFromList: true };
+    await this.waitFor(
+      async () => {
+        const v = (await this.request('GET', `${url}/${volumeId}`, { headers: ADMIN, version: '3.72' })).body.volume;
+        if (v.migration_status === 'migrating' && v.migration_progress !== undefined) {
+          if (watch.seen[watch.seen.length - 1] !== v.migration_progress) watch.seen.push(v.migration_progress);
+          const old = await this.request('GET', `${url}/${volumeId}`, { headers: ADMIN, version: '3.71' });
+          watch.hiddenBelow372 &&= !('migration_progress' in old.body.volume);
+          const member = await this.request('GET', `${url}/${volumeId}`, { headers: MEMBER, version: '3.72' });
+          watch.hiddenFromMember &&= !('migration_progress' in member.body.volume);
+          const list = await this.request('GET', `${url}/detail`, { headers: ADMIN, version: '3.72' });
+          watch.hiddenFromList &&= list.body.volumes.every((x: Record<string, unknown>) => !('migration_progress' in x));
+        }
+        return v.migration_status === 'success' || v.migration_status === 'error';
+      },
+      `the migration of ${volumeId} to end`,
+      timeoutMs,
+    );
+    return watch;
   }
 
   private client?: NatsService;
