@@ -788,6 +788,7 @@ only the *Notes* section at the end is kept across runs.
 | Node | ${m.node} |
 | Disk | ${m.disk}; data dir and dd output on the repository's filesystem |
 | Page cache | ${r.cacheMode === 'cold' ? '**cold**: `sync; echo 3 > /proc/sys/vm/drop_caches` before every dd run and every migration (the guest\'s cache only: a virtual disk may still be cached by its host)' : '**warm**: the source file is read once right before every dd run and every migration (drop_caches not available)'} |
+| Planner statistics | ${r.statistics} |
 | Settle | \`sync\` and ${SETTLE_S} s idle before every timed dd and migration, so that none pays for the writeback or discards of the one before |
 | Samples | ${COPY_SAMPLES} dd + migration pairs; ${SAMPLES} migrations per kind in the interference bench; medians reported |
 | Load average | ${r.loadBefore} at start, ${r.loadAfter} at the end (a concurrent \`npm test\` distorts everything: compare two runs) |
@@ -981,6 +982,15 @@ async function main() {
 
   // A small volume at rest, the target of the control load in the interference bench.
   const control = await createVolume(1, 'bench-control');
+  // A production PostgreSQL runs autovacuum, which also ANALYZEs new tables. Some servers (this
+  // project's CI machine) run with it off; there the GET's four-table join is planned without
+  // statistics, which costs PostgreSQL ~3.5x the CPU per GET. Do once what autovacuum would have.
+  const [{ autovacuum }] = await sql('SHOW autovacuum');
+  const statistics = autovacuum === 'on' ? 'autovacuum on (it ANALYZEs)' : 'autovacuum off on this server: the bench ran `ANALYZE` once after creating its volumes, as autovacuum would have';
+  if (autovacuum !== 'on') {
+    await sql('ANALYZE');
+    log('autovacuum is off on this PostgreSQL: ran ANALYZE once, as autovacuum would have');
+  }
   // BENCH_ONLY=copy,interference,api: run some benches only (to look into one); no table, no BENCHMARKS.md.
   const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
   const wanted = (name) => !only || only.has(name);
@@ -994,6 +1004,7 @@ async function main() {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     skipBuild,
     cacheMode,
+    statistics,
     machine: machine(),
     loadBefore,
     loadAfter: os.loadavg().map((x) => x.toFixed(2)).join(' '),
