@@ -147,7 +147,8 @@ describeBuilt('graceful shutdown of the built apps on SIGTERM (real PostgreSQL a
         env.SCHEDULER_HOST = host;
         serviceRow = [host, 'cinder-scheduler'];
       } else if (app === 'nova-bridge') {
-        env.NOVA_BRIDGE_HOST = host;
+        // Port 0: the local compute host's API must not collide with a running stack's (8774).
+        Object.assign(env, { NOVA_BRIDGE_HOST: host, COMPUTE_API_PORT: '0' });
         serviceRow = [host, 'nova-bridge'];
       } else {
         Object.assign(env, { VOLUME_HOST: host, VOLUME_DATA_DIR: join(dataDir, host), VOLUME_POOL_CAPACITY_GB: '10' });
