@@ -1,4 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
+import type { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
+import { VolumeEntity } from '@volume/persistence';
+import { Caller } from '../src/http/auth';
+import { volumeQuery, VolumesService } from '../src/volumes/volumes.service';
 import { ADMIN, MEMBER, OTHER_MEMBER, OTHER_PROJECT, PROJECT, TestStack } from './stack';
 
 const V = `/v3/${PROJECT}/volumes`;
@@ -160,5 +166,40 @@ describe('volume lifecycle through the HTTP API (real apps, PostgreSQL, NATS)', 
     }
     const wrongType = await stack.request('POST', V, { headers: { ...ADMIN, 'content-type': 'text/plain' }, rawBody: 'x' });
     expect(wrongType.status).toBe(415);
+  });
+
+  it('when a volume with metadata, an attachment and a type is read, then the prepared statement gives the entity the query builder gives', async () => {
+    const id = await stack.createVolume({ size: 1, name: 'prep', metadata: { b: '2', a: '1' } });
+    const att = await stack.request('POST', `/v3/${PROJECT}/attachments`, {
+      headers: ADMIN,
+      version: '3.44',
+      body: { attachment: { volume_uuid: id, instance_uuid: INSTANCE, connector: { host: 'compute-1', mountpoint: '/dev/vdb' } } },
+    });
+    expect(att.status).toBe(200);
+    const volumes = stack.api.app.get(VolumesService, { strict: false });
+    const ds = stack.api.app.get(DataSource, { strict: false });
+    const pool = (ds.driver as PostgresDriver).master as Pool;
+    const admin: Caller = { userId: 'u', projectId: PROJECT, roles: ['admin'], isAdmin: true, isService: false };
+
+    const expected = await volumeQuery(ds.manager, id).getOne();
+    expect(expected?.metadata).toHaveLength(2);
+    expect(expected?.attachments).toHaveLength(1);
+    expect(expected?.volumeType?.name).toBe('__DEFAULT__');
+    const query = jest.spyOn(pool, 'query');
+    try {
+      // more than one pooled connection: each prepares the statement once, then reuses it
+      const prepared = await Promise.all(Array.from({ length: 8 }, () => volumes.get(admin, id)));
+      expect(query).toHaveBeenCalledWith(expect.objectContaining({ name: 'volume_get', values: [id] }));
+      for (const v of [...prepared, await volumes.get(admin, id)]) {
+        expect(v).toBeInstanceOf(VolumeEntity);
+        expect(v.createdAt).toBeInstanceOf(Date);
+        expect(v).toStrictEqual(expected);
+      }
+    } finally {
+      query.mockRestore();
+    }
+    // inside a transaction: the query builder on the transaction's connection, the same entity
+    expect(await ds.transaction((em) => volumes.get(admin, id, em))).toStrictEqual(expected);
+    await expect(volumes.get(admin, '00000000-0000-4000-8000-000000000000')).rejects.toThrow('could not be found');
   });
 });
