@@ -566,10 +566,14 @@ async function copyBench(volumeId) {
   };
 }
 
-function loadOpts(volumeId, duration) {
+/** What 32 admins watching a migration do at most: each GETs it twice a second. */
+const PACED_REQ_PER_S = CONNECTIONS * 2;
+
+function loadOpts(volumeId, duration, overallRate) {
   return {
     url: `${baseUrl}${V}/${volumeId}`,
     connections: CONNECTIONS,
+    ...(overallRate ? { overallRate } : {}),
     duration,
     headers: { ...ADMIN, 'openstack-api-version': 'volume 3.72', accept: 'application/json' },
   };
@@ -598,8 +602,9 @@ async function runLoad(volumeId, duration) {
  */
 async function interferenceBench(volumeId, controlId) {
   const bytes = VOLUME_GB * GIB;
-  const kinds = ['quiet', 'polled', 'control'];
-  const runs = { quiet: [], polled: [], control: [] };
+  // paced: the same 32 connections at PACED_REQ_PER_S in all, people watching rather than a flood.
+  const kinds = ['quiet', 'polled', 'control', 'paced'];
+  const runs = { quiet: [], polled: [], control: [], paced: [] };
   for (let i = 0; i < SAMPLES; i++) {
     for (const kind of kinds) {
       const to = otherHost(await currentHost(volumeId));
@@ -610,7 +615,8 @@ async function interferenceBench(volumeId, controlId) {
         await gen.ready;
       }
       const target = kind === 'control' ? controlId : volumeId;
-      const mig = await migrate(volumeId, to, { during: gen ? () => gen.start(loadOpts(target, 600)) : undefined, loadPid: gen?.pid });
+      const rate = kind === 'paced' ? PACED_REQ_PER_S : undefined;
+      const mig = await migrate(volumeId, to, { during: gen ? () => gen.start(loadOpts(target, 600, rate)) : undefined, loadPid: gen?.pid });
       let load = null;
       if (gen) {
         gen.stop();
@@ -632,6 +638,9 @@ async function interferenceBench(volumeId, controlId) {
     controlMBps: med('control', 'MBps'),
     ratio: med('polled', 'MBps') / med('quiet', 'MBps'),
     controlRatio: med('control', 'MBps') / med('quiet', 'MBps'),
+    pacedMBps: med('paced', 'MBps'),
+    pacedRatio: med('paced', 'MBps') / med('quiet', 'MBps'),
+    pacedReqPerSec: median(runs.paced.map((r) => r.load.reqPerSec)),
     serverRatio: med('polled', 'serverMBps') / med('quiet', 'serverMBps'),
     pollReqPerSec: median(runs.polled.map((r) => r.load.reqPerSec)),
     controlReqPerSec: median(runs.control.map((r) => r.load.reqPerSec)),
@@ -736,6 +745,7 @@ function printTable(r) {
     ['interference: polled copy (median)', `${fmt(r.interference.polledMBps, 0)} MB/s`, `at ${fmt(r.interference.pollReqPerSec, 0)} req/s`],
     ['interference: polled / quiet', fmt(r.interference.ratio), `goal >= ${GOALS.interferenceRatio}  ${verdict(v.interference)}`],
     ['interference: control (other volume polled)', `${fmt(r.interference.controlMBps, 0)} MB/s`, `at ${fmt(r.interference.controlReqPerSec, 0)} req/s; / quiet = ${fmt(r.interference.controlRatio)} (no goal)`],
+    ['interference: paced (32 watchers, 2 GET/s each)', `${fmt(r.interference.pacedMBps, 0)} MB/s`, `at ${fmt(r.interference.pacedReqPerSec, 0)} req/s; / quiet = ${fmt(r.interference.pacedRatio)} (no goal)`],
   ];
   const w = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length)));
   console.log('');
@@ -762,7 +772,7 @@ function writeMarkdown(r) {
     .map((s, i) => `| ${i + 1} | ${s.from.split('@')[0]} → ${s.to.split('@')[0]} | ${fmt(s.dd)} s (${fmt(mbps(s.bytes, s.dd), 0)} MB/s) | ${fmt(s.migration)} s (${fmt(mbps(s.bytes, s.migration), 0)} MB/s) | ${fmt(s.server)} s | ${fmt(s.migration / s.dd)} | ${fmt(s.cpu.source)} / ${fmt(s.cpu.dest)} |`)
     .join('\n');
   const cores = (c) => ['api', 'source', 'dest', 'load', 'other'].map((k) => (Number.isFinite(c[k]) ? c[k].toFixed(2) : '–')).join(' / ');
-  const intRows = ['quiet', 'polled', 'control']
+  const intRows = ['quiet', 'polled', 'control', 'paced']
     .flatMap((k) =>
       r.interference.runs[k].map(
         (x, i) =>
@@ -844,7 +854,9 @@ Ratio migrating / at rest (req/s): **${fmt(api.ratio)}**.
 The same ${VOLUME_GB} GiB migration, unthrottled, in turn with nobody polling (*quiet*), with
 autocannon's ${CONNECTIONS} connections GETting the migrating volume at 3.72 from right after the POST
 until the migration ends (*polled*), and, as a control without a goal, with the same load on
-another volume, at rest (*control*: a busy API without the live-progress path). Throughput =
+another volume, at rest (*control*: a busy API without the live-progress path), and, also without
+a goal, with the same connections paced to ${PACED_REQ_PER_S} GETs a second in all (*paced*: ${CONNECTIONS} admins each
+refreshing twice a second, what people watching do, where *polled* is a flood). Throughput =
 ${VOLUME_GB} GiB / (POST → success). *Cores*: CPU used during the migration (CPU seconds / wall seconds)
 by the API, the source worker, the destination worker, the load generator, and everything else
 (PostgreSQL, NATS, kernel threads); the machine has ${m.cpus}.
@@ -855,7 +867,8 @@ ${intRows}
 
 Median polled ${fmt(r.interference.polledMBps, 0)} MB/s / median quiet ${fmt(r.interference.quietMBps, 0)} MB/s = **${fmt(r.interference.ratio)}**
 (server-side times give ${fmt(r.interference.serverRatio)}). Control: ${fmt(r.interference.controlMBps, 0)} MB/s,
-${fmt(r.interference.controlRatio)} of quiet, at ${fmt(r.interference.controlReqPerSec, 0)} req/s.
+${fmt(r.interference.controlRatio)} of quiet, at ${fmt(r.interference.controlReqPerSec, 0)} req/s. Paced: ${fmt(r.interference.pacedMBps, 0)} MB/s,
+${fmt(r.interference.pacedRatio)} of quiet, at ${fmt(r.interference.pacedReqPerSec, 0)} req/s.
 
 ## How to read these figures
 
