@@ -20,3 +20,6 @@ export * from './placement/filters';
 export * from './placement/capacity-weigher';
 export * from './placement/place';
 export * from './progress/migration-progress';
+export * from './progress/swap-progress';
+export * from './placement/migration-mode';
+export * from './volume-detaching';

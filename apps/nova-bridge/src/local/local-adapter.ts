@@ -17,7 +17,7 @@ import { buildComputeApi } from './compute-api';
 import { ComputeFault } from './compute-fault';
 import { OpenGuest, openGuestDevice } from './guest';
 import { ACTIVE_SWAP, ComputeCaller, LocalServers, UUID } from './servers';
-import { FINISHED } from './swap-progress';
+import { FINISHED } from '@volume/domain';
 import { progressReply, SwapContext, SwapRun } from './swap-run';
 import { ApiVolume, VolumeApiClient, VolumeApiError } from './volume-api.client';
 

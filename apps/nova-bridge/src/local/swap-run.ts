@@ -5,7 +5,7 @@ import { CancelSwapReply, SwapPhase, SwapProgressReply } from '@volume/contracts
 import { ComputeSwapEntity } from '@volume/persistence';
 import { Guest, Mirror } from './guest';
 import { connectorFor } from './servers';
-import { FINISHED, PRE_PIVOT, swapPercent } from './swap-progress';
+import { FINISHED, PRE_PIVOT, swapPercent } from '@volume/domain';
 import { VolumeApiClient, VolumeApiError } from './volume-api.client';
 
 export interface SwapContext {

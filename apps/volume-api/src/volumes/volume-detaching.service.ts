@@ -6,7 +6,7 @@ import { LOGGER } from '@volume/platform';
 import { OwnerPolicy, requireOwnerAdminOrService } from '../http/policy';
 import { AuthedContext } from '../http/request-context';
 import { VolumeActionsService } from './volume-actions.service';
-import { beginDetachingOutcome } from './volume-detaching.rules';
+import { beginDetachingOutcome } from '@volume/domain';
 import { VolumesService } from './volumes.service';
 
 const IDLE_MIGRATION = AVAILABLE_MIGRATION_STATUSES.filter((s): s is string => s !== null);

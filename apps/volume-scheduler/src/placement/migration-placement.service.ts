@@ -7,7 +7,7 @@ import { extractHost, migrationTargetStatus, place } from '@volume/domain';
 import { APP_CONFIG, LOGGER, NatsService } from '@volume/platform';
 import { endMigrationWithError } from '@volume/persistence';
 import { SchedulerConfig } from '../config';
-import { migrationMode } from './migration-mode';
+import { migrationMode } from '@volume/domain';
 import { PlacementService } from './placement.service';
 
 interface Reserved {

@@ -1,5 +1,5 @@
 import { MigrationModeName } from '@volume/contracts';
-import { extractHost } from '@volume/domain';
+import { extractHost } from '../host';
 
 export interface MigrationModeInput {
   /** `host@backend#pool` the volume is on. */

@@ -1,5 +1,5 @@
 import { ErrorCode } from '@volume/contracts';
-import { BEGIN_DETACHING_REFUSAL, beginDetachingOutcome } from './volume-detaching.rules';
+import { BEGIN_DETACHING_REFUSAL, beginDetachingOutcome } from './volume-detaching';
 
 describe('os-begin_detaching outcome', () => {
   it('when the conditional update matched (in-use, attached, not migrating), then the volume is detaching', () => {

@@ -1,5 +1,5 @@
 import { CodedError, ErrorCode } from '@volume/contracts';
-import { isMigrating } from '@volume/domain';
+import { isMigrating } from './volume-status';
 
 export const BEGIN_DETACHING_REFUSAL =
   "Invalid volume: Unable to detach volume. Volume status must be 'in-use' and attach_status must be 'attached' to detach.";

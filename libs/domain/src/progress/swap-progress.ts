@@ -1,5 +1,5 @@
 import { SwapPhase } from '@volume/contracts';
-import { progressPercent } from '@volume/domain';
+import { progressPercent } from './migration-progress';
 
 /** Phases in which a percent means something: the copy runs or the guest already moved. */
 const REPORTING: ReadonlySet<SwapPhase> = new Set<SwapPhase>(['copying', 'ready', 'pivoting', 'completing']);
