@@ -20,6 +20,7 @@ const os = require('os');
 const path = require('path');
 const crypto = require('crypto');
 const { execFileSync, fork, spawnSync } = require('child_process');
+const { dropCaches } = require('./page-cache');
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 process.env.SWC_NODE_PROJECT ??= path.join(repoRoot, 'tsconfig.run.json');
@@ -70,16 +71,6 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) 
 let cold = false;
 let lastFinalSync = 0;
 let lastCpu = '';
-function dropCaches() {
-  try {
-    execFileSync('sync');
-    fs.writeFileSync('/proc/sys/vm/drop_caches', '3');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function freshSparse(file) {
   fs.rmSync(file, { force: true });
   const fd = fs.openSync(file, 'w');

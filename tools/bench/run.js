@@ -29,6 +29,7 @@ const path = require('path');
 const crypto = require('crypto');
 const { spawn, fork, execFileSync } = require('child_process');
 const infra = require('../dev-stack/infra');
+const { dropCaches } = require('./page-cache');
 
 const { repoRoot } = infra;
 const APPS = ['volume-api', 'volume-scheduler', 'volume-worker', 'nova-bridge'];
@@ -367,16 +368,6 @@ function fillRandom(file, bytes) {
 // Page cache
 
 let cacheMode = 'warm';
-
-function dropCaches() {
-  try {
-    execFileSync('sync');
-    fs.writeFileSync('/proc/sys/vm/drop_caches', '3');
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Cold: nothing cached, for both dd and the migration. Warm: the source read once beforehand. */
 async function prepareCache(sourceFile) {

@@ -1,7 +1,8 @@
 import pino from 'pino';
 import { DataSource } from 'typeorm';
 import { ComputeSwapEntity } from '@volume/persistence';
-import { Guest, Mirror, MirrorStats } from './guest';
+import { Guest, Mirror } from './guest';
+import type { MirrorStats } from './mirror/device-mirror';
 import { SwapContext, SwapRun } from './swap-run';
 import { VolumeApiClient, VolumeApiError } from './volume-api.client';
 

@@ -1,37 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { mkdtemp, open, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, open, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+export { allocatedBytes, sparseFile } from '@volume/testing';
 
 export const MIB = 1024 * 1024;
 
 export function tempDir(prefix: string): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
-}
-
-/** A sparse file of `sizeBytes` with the given ranges filled (random bytes unless given). */
-export async function sparseFile(
-  path: string,
-  sizeBytes: number,
-  ranges: { at: number; data?: Buffer; length?: number }[] = [],
-): Promise<void> {
-  const fh = await open(path, 'w');
-  try {
-    await fh.truncate(sizeBytes);
-    for (const { at, data, length } of ranges) {
-      const bytes = data ?? randomBytes(length ?? 0);
-      await fh.write(bytes, 0, bytes.length, at);
-    }
-    await fh.datasync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Bytes the filesystem allocated to a file: what holes do not cost. */
-export async function allocatedBytes(path: string): Promise<number> {
-  return (await stat(path)).blocks * 512;
 }
 
 export async function sameContent(a: string, b: string): Promise<boolean> {
@@ -63,17 +40,23 @@ export interface Answer {
   body: { durableThrough?: number; error?: string };
 }
 
+/** A plain (not upgraded) answer of the data server: its status and JSON body. */
+function answerOf(res: import('node:http').IncomingMessage): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => (text += chunk));
+    res.on('error', reject);
+    res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : {} }));
+  });
+}
+
 /** A raw PUT, body sent in the given pieces, on a fresh connection. */
 export function put(url: string, headers: Record<string, string>, pieces: Buffer[]): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'PUT', agent: false, headers });
     req.on('error', reject);
-    req.on('response', (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : {} }));
-    });
+    req.on('response', (res) => answerOf(res).then(resolve, reject));
     for (const piece of pieces) req.write(piece);
     req.end();
   });
@@ -107,12 +90,7 @@ export function openStream(
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'PUT', agent: false, headers: { ...headers, connection: 'upgrade', upgrade: protocol } });
     req.on('error', reject);
-    req.on('response', (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : {} }));
-    });
+    req.on('response', (res) => answerOf(res).then(resolve, reject));
     req.on('upgrade', (_res, socket) => {
       const answers: Record<string, unknown>[] = [];
       let text = '';

@@ -1,9 +1,11 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { GuestDevice } from './guest-device';
+
+export { allocatedBytes, sparseFile } from '@volume/testing';
 
 export const KIB = 1024;
 export const MIB = 1024 * KIB;
@@ -15,24 +17,6 @@ export async function withTempDir(prefix: string, body: (dir: string) => Promise
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-/** A sparse file of `sizeBytes`, the given ranges filled (random bytes unless given). */
-export async function sparseFile(path: string, sizeBytes: number, ranges: { at: number; data?: Buffer; length?: number }[] = []): Promise<void> {
-  const fh = await open(path, 'w');
-  try {
-    await fh.truncate(sizeBytes);
-    for (const { at, data, length } of ranges) {
-      const bytes = data ?? randomBytes(length ?? 0);
-      await fh.write(bytes, 0, bytes.length, at);
-    }
-  } finally {
-    await fh.close();
-  }
-}
-
-export async function allocatedBytes(path: string): Promise<number> {
-  return (await stat(path)).blocks * 512;
 }
 
 /** The first differing offset of two buffers, or -1; a readable failure instead of two megabyte dumps. */
