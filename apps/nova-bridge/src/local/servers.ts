@@ -169,7 +169,7 @@ export class LocalServers {
       const [{ n }] = await this.ds.query(`SELECT count(*)::int AS n FROM compute_swaps WHERE device_id = $1 AND ${ACTIVE_SWAP}`, [device.id]);
       if (n > 0) throw ComputeFault.conflict(`Cannot detach volume ${volumeId}: instance ${server.id} is swapping it.`);
       await this.volumeApi.deleteAttachment(server.projectId, device.attachmentId).catch((err) => {
-        if (!(err instanceof VolumeApiError && err.status === 404)) throw attachFault(err, volumeId);
+        throw attachFault(err, volumeId);
       });
       const guest = this.guests.get(device.id);
       this.guests.delete(device.id);

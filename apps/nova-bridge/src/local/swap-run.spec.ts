@@ -61,7 +61,6 @@ class FakeMirror implements Mirror {
   async cancel(reason: string): Promise<void> {
     this.cancelled = reason;
   }
-  onProgress(): void {}
 }
 
 function swapRow(phase: ComputeSwapEntity['phase'] = 'accepted'): ComputeSwapEntity {

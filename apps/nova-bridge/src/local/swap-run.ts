@@ -216,10 +216,7 @@ export class SwapRun {
     if (!ok) return;
     const deleted = await this.retry(
       'delete the old attachment',
-      () =>
-        volumeApi.deleteAttachment(this.project, oldAttachmentId).catch((err) => {
-          if (!(err instanceof VolumeApiError && err.status === 404)) throw err;
-        }),
+      () => volumeApi.deleteAttachment(this.project, oldAttachmentId),
       Infinity,
     );
     if (!deleted) return;
@@ -268,10 +265,7 @@ export class SwapRun {
     if (newAttachmentId) {
       await this.retry(
         'delete the new attachment',
-        () =>
-          volumeApi.deleteAttachment(this.project, newAttachmentId).catch((err) => {
-            if (!(err instanceof VolumeApiError && err.status === 404)) throw err;
-          }),
+        () => volumeApi.deleteAttachment(this.project, newAttachmentId),
         5,
       );
     }

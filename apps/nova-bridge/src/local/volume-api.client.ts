@@ -80,8 +80,13 @@ export class VolumeApiClient {
     await this.request(project, 'POST', `attachments/${attachmentId}/action`, { 'os-complete': null });
   }
 
+  /** Deletes an attachment; one already gone (a retry after a lost answer) counts as deleted. */
   async deleteAttachment(project: string, attachmentId: string): Promise<void> {
-    await this.request(project, 'DELETE', `attachments/${attachmentId}`);
+    try {
+      await this.request(project, 'DELETE', `attachments/${attachmentId}`);
+    } catch (err) {
+      if (!(err instanceof VolumeApiError && err.status === 404)) throw err;
+    }
   }
 
   private async request(project: string, method: string, path: string, body?: unknown): Promise<unknown> {

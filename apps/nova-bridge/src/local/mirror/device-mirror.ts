@@ -9,7 +9,6 @@ import { MirrorError, MirrorMode, MirrorOptions, MirrorState, MirrorStats, resol
 export type { MirrorHooks, MirrorMode, MirrorOptions, MirrorState, MirrorStats } from './mirror-options';
 export { MirrorError } from './mirror-options';
 
-const PROGRESS_INTERVAL_MS = 100;
 
 /**
  * What a GuestDevice lends its mirror. Nothing here writes the source: the mirror never does.
@@ -82,10 +81,6 @@ export class DeviceMirror {
   private failure: unknown = null;
   private changeWaiters: (() => void)[] = [];
 
-  private readonly listeners: ((s: MirrorStats) => void)[] = [];
-  private lastProgressAt = Number.NEGATIVE_INFINITY;
-  private progressTimer: NodeJS.Timeout | null = null;
-
   /** Validates the options synchronously (RangeError), then starts opening the target and copying. */
   constructor(
     private readonly host: MirrorHost,
@@ -122,15 +117,6 @@ export class DeviceMirror {
   /** Why the mirror failed, once it has. */
   get error(): unknown {
     return this.failure;
-  }
-
-  /**
-   * Fires with stats whenever `cur` changes (at most every 100 ms, the last change always
-   * reported), and at once on each change of state. A listener's exception is ignored: progress
-   * reporting must not stop a copy.
-   */
-  onProgress(listener: (s: MirrorStats) => void): void {
-    this.listeners.push(listener);
   }
 
   /**
@@ -175,7 +161,6 @@ export class DeviceMirror {
         this.written.set(offset, data.length);
         await this.targetOp((target) => target.write(offset, data));
         this.cur += data.length;
-        this.progressed();
       } catch (err) {
         this.fail(err);
       } finally {
@@ -245,7 +230,6 @@ export class DeviceMirror {
           if (this.state !== 'copying') continue;
           this.state = 'ready';
           this.resolveReady();
-          this.emitProgress();
         } else {
           await this.nextChange();
         }
@@ -259,7 +243,6 @@ export class DeviceMirror {
     if (this.mode === 'write-blocking') return;
     if (this.passesEndedDirty >= this.syncAfterPasses || performance.now() - this.startedAt >= this.syncAfterMs) {
       this.mode = 'write-blocking';
-      this.emitProgress();
     }
   }
 
@@ -305,7 +288,6 @@ export class DeviceMirror {
           this.copyInFlightBytes -= length;
           pending -= length;
           this.cur += length;
-          this.progressed();
         }
       } finally {
         this.copyInFlightBytes -= pending;
@@ -376,7 +358,6 @@ export class DeviceMirror {
   }
 
   private finish(): void {
-    this.emitProgress();
     this.changed();
   }
 
@@ -398,34 +379,5 @@ export class DeviceMirror {
     const waiters = this.changeWaiters;
     this.changeWaiters = [];
     for (const wake of waiters) wake();
-  }
-
-  private progressed(): void {
-    if (this.listeners.length === 0 || this.progressTimer) return;
-    const waitMs = this.lastProgressAt + PROGRESS_INTERVAL_MS - performance.now();
-    if (waitMs <= 0) {
-      this.emitProgress();
-      return;
-    }
-    this.progressTimer = setTimeout(() => {
-      this.progressTimer = null;
-      this.emitProgress();
-    }, waitMs);
-    this.progressTimer.unref();
-  }
-
-  private emitProgress(): void {
-    if (this.progressTimer) clearTimeout(this.progressTimer);
-    this.progressTimer = null;
-    if (this.listeners.length === 0) return;
-    this.lastProgressAt = performance.now();
-    const stats = this.stats();
-    for (const listener of this.listeners) {
-      try {
-        listener(stats);
-      } catch {
-        // See onProgress.
-      }
-    }
   }
 }
