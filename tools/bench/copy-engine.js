@@ -8,11 +8,12 @@
 // process) and of the receiver (the child), counted from just before the copy to its end.
 //
 //   node tools/bench/copy-engine.js [--size-gib 2] [--rounds 3] [--sync-ms 1000,off] [--bulk-reads on,off]
-//                                   [--settle-s 0] [--dest-dir DIR]
+//                                   [--direct-io on,off] [--settle-s 0] [--dest-dir DIR]
 //
 // --sync-ms: the receiver's background fdatasync interval(s) to compare (`off` = never during the
 // copy, only the final sync). --bulk-reads: the receiver reads the stream into reused 1 MiB buffers
-// (`on`, the default) or with Node's own 64 KiB reads (`off`). Page cache dropped before every run
+// (`on`, the default) or with Node's own 64 KiB reads (`off`). --direct-io: source and destination
+// with O_DIRECT (`on`, the apps' default) or through the page cache (`off`); both by default. Page cache dropped before every run
 // when /proc/sys/vm/drop_caches is writable. Its files live in .data/copy-engine-<ts> (or
 // --dest-dir) and are removed at the end.
 const fs = require('fs');
@@ -31,9 +32,9 @@ const SECRET = crypto.randomBytes(16).toString('hex');
 
 // Child: the receiving worker's data server.
 if (process.argv[2] === '--receiver') {
-  const [dest, size, syncMs, bulk] = process.argv.slice(3);
+  const [dest, size, syncMs, bulk, direct] = process.argv.slice(3);
   (async () => {
-    const server = new MigrationDataServer({ host: '127.0.0.1', port: 0, syncIntervalMs: Number(syncMs), bulkReads: bulk !== 'off' });
+    const server = new MigrationDataServer({ host: '127.0.0.1', port: 0, syncIntervalMs: Number(syncMs), bulkReads: bulk !== 'off', directIo: direct !== 'off' });
     await server.start();
     const { url } = server.register({ migrationId: 'bench', path: dest, sizeBytes: Number(size), secret: process.env.COPY_ENGINE_SECRET });
     process.send({ url });
@@ -62,8 +63,9 @@ function arg(name, fallback) {
 
 const sizeBytes = Number(arg('size-gib', '2')) * 1024 ** 3;
 const rounds = Number(arg('rounds', '3'));
-const syncSettings = arg('sync-ms', '1000,off').split(',');
+const syncSettings = arg('sync-ms', '1000').split(',');
 const bulkSettings = arg('bulk-reads', 'on').split(',');
+const directSettings = arg('direct-io', 'on,off').split(',');
 const settleMs = Number(arg('settle-s', '0')) * 1000;
 const dir = arg('dest-dir', path.join(repoRoot, '.data', `copy-engine-${Date.now()}`));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
@@ -78,11 +80,11 @@ function freshSparse(file) {
   fs.closeSync(fd);
 }
 
-async function remoteCopy(source, syncMs, bulk) {
+async function remoteCopy(source, syncMs, bulk, direct) {
   const dest = path.join(dir, 'dest.img');
   freshSparse(dest);
   const interval = syncMs === 'off' ? 2 ** 31 - 1 : Number(syncMs);
-  const child = fork(__filename, ['--receiver', dest, String(sizeBytes), String(interval), bulk], {
+  const child = fork(__filename, ['--receiver', dest, String(sizeBytes), String(interval), bulk, direct], {
     env: { ...process.env, COPY_ENGINE_SECRET: SECRET },
   });
   try {
@@ -108,7 +110,7 @@ async function remoteCopy(source, syncMs, bulk) {
     };
     const t0 = performance.now();
     try {
-      await copyVolumeData({ sourcePath: source, sizeBytes, sink });
+      await copyVolumeData({ sourcePath: source, sizeBytes, sink, directIo: direct !== 'off' });
     } finally {
       await sink.close();
     }
@@ -162,12 +164,14 @@ async function main() {
     // Unmeasured: the first disk-heavy run after writing the source is always slow.
     await dd(source);
     const times = { dd: [] };
-    const kinds = syncSettings.flatMap((s) => bulkSettings.map((b) => ({ s, b, name: `remote sync=${s} bulk=${b}` })));
+    const kinds = syncSettings.flatMap((s) =>
+      bulkSettings.flatMap((b) => directSettings.map((d) => ({ s, b, d, name: `remote sync=${s} bulk=${b} direct=${d}` }))),
+    );
     for (const k of kinds) times[k.name] = [];
     for (let r = 1; r <= rounds; r++) {
       const line = [];
       for (const k of kinds) {
-        const t = await remoteCopy(source, k.s, k.b);
+        const t = await remoteCopy(source, k.s, k.b, k.d);
         times[k.name].push(t);
         line.push(`${k.name} ${t.toFixed(2)} s (final sync ${lastFinalSync.toFixed(2)} s; ${lastCpu})`);
       }

@@ -444,9 +444,10 @@ function coresBetween(a, b) {
 // ---------------------------------------------------------------------------------------------
 // The measurements
 
-async function ddRun(input, output, fsync = true) {
+async function ddRun(input, output, fsync = true, direct = false) {
   const args = [`if=${input}`, `of=${output}`, 'bs=4M', 'status=none'];
   if (fsync) args.push('conv=fsync');
+  if (direct) args.push('iflag=direct', 'oflag=direct');
   const t0 = performance.now();
   const child = tracked(spawn('dd', args, { stdio: ['ignore', 'ignore', 'pipe'] }));
   let err = '';
@@ -458,12 +459,13 @@ async function ddRun(input, output, fsync = true) {
   return seconds;
 }
 
-async function ddSample(volumeId) {
+/** `direct`: dd with iflag=direct oflag=direct, the I/O mode the migration copy uses (informative). */
+async function ddSample(volumeId, direct = false) {
   const source = await devicePathOf(volumeId);
   const out = path.join(state.dataDir, 'dd-out.img');
   await prepareCache(source);
   try {
-    return await ddRun(source, out);
+    return await ddRun(source, out, true, direct);
   } finally {
     fs.rmSync(out, { force: true });
   }
@@ -534,15 +536,17 @@ async function copyBench(volumeId) {
   const samples = [];
   for (let i = 0; i < COPY_SAMPLES; i++) {
     const dd = await ddSample(volumeId);
+    const ddDirect = await ddSample(volumeId, true);
     const from = await currentHost(volumeId);
     const to = otherHost(from);
     await prepareCache(await devicePathOf(volumeId));
     const mig = await migrate(volumeId, to);
-    samples.push({ dd, migration: mig.seconds, server: mig.serverSeconds, from, to, bytes: mig.bytes, cpu: mig.cpu });
-    log(`copy sample ${i + 1}/${COPY_SAMPLES}: dd ${fmt(dd)} s, migration ${from.split('@')[0]} -> ${to.split('@')[0]} ${fmt(mig.seconds)} s (server ${fmt(mig.serverSeconds)} s), ratio ${fmt(mig.seconds / dd)}`);
+    samples.push({ dd, ddDirect, migration: mig.seconds, server: mig.serverSeconds, from, to, bytes: mig.bytes, cpu: mig.cpu });
+    log(`copy sample ${i + 1}/${COPY_SAMPLES}: dd ${fmt(dd)} s, dd direct ${fmt(ddDirect)} s, migration ${from.split('@')[0]} -> ${to.split('@')[0]} ${fmt(mig.seconds)} s (server ${fmt(mig.serverSeconds)} s), ratio ${fmt(mig.seconds / dd)}`);
   }
   const bytes = VOLUME_GB * GIB;
   const dd = median(samples.map((s) => s.dd));
+  const ddDirect = median(samples.map((s) => s.ddDirect));
   const migration = median(samples.map((s) => s.migration));
   const server = median(samples.map((s) => s.server));
   return {
@@ -553,6 +557,8 @@ async function copyBench(volumeId) {
     ddMBps: mbps(bytes, dd),
     migrationMBps: mbps(bytes, migration),
     ratio: migration / dd,
+    ddDirect,
+    directRatio: migration / ddDirect,
     pairRatios: samples.map((s) => s.migration / s.dd),
   };
 }
@@ -728,6 +734,7 @@ function printTable(r) {
     ['copy: dd bs=4M conv=fsync (median)', `${fmt(r.copy.dd)} s`, `${fmt(r.copy.ddMBps, 0)} MB/s`],
     ['copy: migration host-a <-> host-b (median)', `${fmt(r.copy.migration)} s`, `${fmt(r.copy.migrationMBps, 0)} MB/s`],
     ['copy: migration / dd', fmt(r.copy.ratio), `goal <= ${GOALS.copyRatio}  ${verdict(v.copy)}`],
+    ['copy: migration / dd iflag=direct oflag=direct', fmt(r.copy.directRatio), `${fmt(r.copy.ddDirect)} s, no goal`],
     ['api: GET at rest', `${fmt(r.api.atRest.reqPerSec, 0)} req/s`, `p50 ${r.api.atRest.latency.p50} ms, p99 ${r.api.atRest.latency.p99} ms`],
     ['api: GET migrating', `${fmt(r.api.migrating.reqPerSec, 0)} req/s`, `p50 ${r.api.migrating.latency.p50} ms, p99 ${r.api.migrating.latency.p99} ms`],
     ['api: migrating / at rest req/s', fmt(r.api.ratio), `goal >= ${GOALS.apiThroughputRatio}  ${verdict(v.apiThroughput)}`],
@@ -760,7 +767,7 @@ function writeMarkdown(r) {
   const m = r.machine;
   const ms = (x) => `${x} ms`;
   const copyRows = r.copy.samples
-    .map((s, i) => `| ${i + 1} | ${s.from.split('@')[0]} → ${s.to.split('@')[0]} | ${fmt(s.dd)} s (${fmt(mbps(s.bytes, s.dd), 0)} MB/s) | ${fmt(s.migration)} s (${fmt(mbps(s.bytes, s.migration), 0)} MB/s) | ${fmt(s.server)} s | ${fmt(s.migration / s.dd)} | ${fmt(s.cpu.source)} / ${fmt(s.cpu.dest)} |`)
+    .map((s, i) => `| ${i + 1} | ${s.from.split('@')[0]} → ${s.to.split('@')[0]} | ${fmt(s.dd)} s (${fmt(mbps(s.bytes, s.dd), 0)} MB/s) | ${fmt(s.migration)} s (${fmt(mbps(s.bytes, s.migration), 0)} MB/s) | ${fmt(s.server)} s | ${fmt(s.migration / s.dd)} | ${fmt(s.ddDirect)} s | ${fmt(s.cpu.source)} / ${fmt(s.cpu.dest)} |`)
     .join('\n');
   const cores = (c) => ['api', 'source', 'dest', 'load', 'other'].map((k) => (Number.isFinite(c[k]) ? c[k].toFixed(2) : '–')).join(' / ');
   const intRows = ['quiet', 'polled', 'control', 'paced']
@@ -817,12 +824,17 @@ is always slow here). Migration time: from the POST to \`migration_status: succe
 polled every ${POLL_MS} ms); *server* is the migration row's \`started_at\` → \`finished_at\` (no HTTP
 round trip, no polling).
 
-| Sample | Direction | dd | Migration | Server | Ratio | Cores: source / dest worker |
-|---|---|---|---|---|---|---|
+| Sample | Direction | dd | Migration | Server | Ratio | dd direct | Cores: source / dest worker |
+|---|---|---|---|---|---|---|---|
 ${copyRows}
-| **Median** | | **${fmt(r.copy.dd)} s (${fmt(r.copy.ddMBps, 0)} MB/s)** | **${fmt(r.copy.migration)} s (${fmt(r.copy.migrationMBps, 0)} MB/s)** | ${fmt(r.copy.server)} s | **${fmt(r.copy.ratio)}** | |
+| **Median** | | **${fmt(r.copy.dd)} s (${fmt(r.copy.ddMBps, 0)} MB/s)** | **${fmt(r.copy.migration)} s (${fmt(r.copy.migrationMBps, 0)} MB/s)** | ${fmt(r.copy.server)} s | **${fmt(r.copy.ratio)}** | ${fmt(r.copy.ddDirect)} s | |
 
 Ratio = median migration / median dd (per-pair ratios: ${r.copy.pairRatios.map((x) => fmt(x)).join(', ')}).
+The copy reads and writes with O_DIRECT (\`VOLUME_COPY_DIRECT_IO\`, on by default), as Cinder's
+\`dd iflag=direct oflag=direct\` does, while the goal's baseline dd goes through the page cache. So
+that the comparison also stands in the same I/O mode, *dd direct* is \`dd bs=4M iflag=direct
+oflag=direct conv=fsync\` of the same file in the same sample (no goal): migration / dd direct =
+**${fmt(r.copy.directRatio)}**.
 
 ## 2. API: GET volume while migrating
 
@@ -866,8 +878,9 @@ ${fmt(r.interference.pacedRatio)} of quiet, at ${fmt(r.interference.pacedReqPerS
 - Only the ratios are goals. Absolute figures depend on the machine (here ${m.cpus} cores shared by
   PostgreSQL, NATS, the API, the scheduler, both workers, the load generator and dd) and on what
   else runs: a concurrent \`npm test\` shows as a high load average and scattered samples.
-- Copy: dd is the floor for reading and writing the same bytes on the same disk. The migration also
-  creates the destination volume, streams over loopback HTTP between two processes, fdatasyncs the
+- Copy: dd is the floor for reading and writing the same bytes on the same disk in its I/O mode
+  (the page cache for the goal's dd, O_DIRECT for *dd direct*). The migration also creates the
+  destination volume, streams over loopback HTTP between two processes, fdatasyncs the
   destination, swaps the rows and polls; the goal allows 25 % for all that. MB/s are 10^6 bytes/s.
 - API: req/s is completed requests / run time; p50/p99 are autocannon's latency percentiles.
   The at-rest figure is the ceiling of this machine; the migrating one adds the live progress: a

@@ -17,6 +17,7 @@ export const workerConfigSchema = {
   VOLUME_RESERVED_PERCENTAGE: env.int('Percentage of each pool the scheduler keeps free', 0),
   VOLUME_MAX_OVER_SUBSCRIPTION_RATIO: env.string('Thin-provisioning over-subscription ratio, a number >= 1', '20.0'),
   VOLUME_COPY_BPS_LIMIT: env.int('Bytes per second all migration copies of this host may read together; 0 = unlimited (Cinder volume_copy_bps_limit)', 0),
+  VOLUME_COPY_DIRECT_IO: env.bool('Migration copies read and write with O_DIRECT, bypassing the page cache, where the filesystem allows it (as Cinder copies with dd iflag=direct oflag=direct)', true),
   VOLUME_DATA_BIND: env.string('Address the migration data port listens on', '127.0.0.1'),
   VOLUME_DATA_PORT: env.int('Port of the worker-to-worker migration data stream; 0 = any free port', 0),
   VOLUME_DATA_ADVERTISE_HOST: env.string('Address other workers use to reach the data port (a pod IP on Kubernetes)', '127.0.0.1'),

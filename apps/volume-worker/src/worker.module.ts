@@ -52,6 +52,7 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
               host: config.VOLUME_DATA_BIND,
               port: config.VOLUME_DATA_PORT,
               advertiseHost: config.VOLUME_DATA_ADVERTISE_HOST,
+              directIo: config.VOLUME_COPY_DIRECT_IO,
               log,
             }),
           inject: [LOGGER],

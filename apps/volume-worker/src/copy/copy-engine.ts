@@ -1,5 +1,5 @@
-import { FileHandle, open } from 'node:fs/promises';
 import { CopyRecord, CopySink } from './copy-sink';
+import { alignedBuffers, CopyFile } from './direct-io';
 import { ByteThrottle } from './throttle';
 
 export type { CopyRecord, CopySink } from './copy-sink';
@@ -21,6 +21,8 @@ export interface CopyVolumeOptions {
   /** Bytes per sink segment, i.e. per HTTP request remotely; rounded up to whole blocks (default 64 MiB). */
   segmentBytes?: number;
   sink: CopySink;
+  /** Read the source with O_DIRECT where the filesystem allows it (default true; see direct-io.ts). */
+  directIo?: boolean;
   throttle?: ByteThrottle;
   signal?: AbortSignal;
   /** After each block, with the offset up to which the source has been processed, holes included. */
@@ -88,11 +90,11 @@ export async function copyVolumeData(opts: CopyVolumeOptions): Promise<CopyResul
     opts.onCheckpoint?.(durable);
   };
 
-  let source: FileHandle | null = null;
+  let source: CopyFile | null = null;
   let reader: BlockReader | null = null;
   try {
-    source = await open(opts.sourcePath, 'r');
-    const { size } = await source.stat();
+    source = await CopyFile.open(opts.sourcePath, 'r', { directIo: opts.directIo });
+    const { size } = await source.handle.stat();
     if (size < sizeBytes) throw new Error(`source ${opts.sourcePath} holds ${size} bytes, fewer than the ${sizeBytes} to copy`);
     reader = new BlockReader(source, start, sizeBytes, blockSize);
 
@@ -157,8 +159,9 @@ async function* segmentRecords(s: SegmentSource): AsyncGenerator<CopyRecord> {
 }
 
 /**
- * Reads blocks in order, READ_AHEAD ahead of the consumer, into a small ring of reused buffers. A
- * block's buffer is reused once the next block is asked for, which is when the sink is done with it.
+ * Reads blocks in order, READ_AHEAD ahead of the consumer, into a small ring of reused, page-aligned
+ * buffers (direct reads). A block's buffer is reused once the next block is asked for, which is
+ * when the sink is done with it.
  */
 class BlockReader {
   private readonly free: Buffer[] = [];
@@ -168,13 +171,13 @@ class BlockReader {
   private closed = false;
 
   constructor(
-    private readonly fh: FileHandle,
+    private readonly file: CopyFile,
     start: number,
     private readonly end: number,
     private readonly blockSize: number,
   ) {
     this.nextOffset = start;
-    for (let i = 0; i <= READ_AHEAD; i++) this.free.push(Buffer.allocUnsafe(blockSize));
+    this.free.push(...alignedBuffers(READ_AHEAD + 1, blockSize));
   }
 
   async next(expectedOffset: number): Promise<Buffer> {
@@ -204,7 +207,7 @@ class BlockReader {
       const buffer = this.free.pop() as Buffer;
       const offset = this.nextOffset;
       const length = Math.min(this.blockSize, this.end - offset);
-      const read = readFully(this.fh, buffer, length, offset);
+      const read = readFully(this.file, buffer, length, offset);
       // Awaited in order by next(); this only keeps a failure ahead of the consumer from being unhandled.
       read.catch(() => undefined);
       this.queue.push({ offset, buffer, read });
@@ -213,10 +216,10 @@ class BlockReader {
   }
 }
 
-async function readFully(fh: FileHandle, buffer: Buffer, length: number, position: number): Promise<number> {
+async function readFully(file: CopyFile, buffer: Buffer, length: number, position: number): Promise<number> {
   let got = 0;
   while (got < length) {
-    const { bytesRead } = await fh.read(buffer, got, length - got, position + got);
+    const bytesRead = await file.read(buffer.subarray(got), length - got, position + got);
     if (bytesRead === 0) break;
     got += bytesRead;
   }

@@ -61,6 +61,8 @@ export interface MigrationDataServerOptions {
   syncIntervalMs?: number;
   /** A connection silent this long is dropped (default 120 s): its sender is gone. */
   idleTimeoutMs?: number;
+  /** Targets are written with O_DIRECT where the filesystem allows it (default true; see direct-io.ts). */
+  directIo?: boolean;
   /** Copy streams read into reused 1 MiB buffers (default true; false: Node's 64 KiB reads, see stream-receiver.ts). */
   bulkReads?: boolean;
   log?: Logger;
@@ -277,7 +279,7 @@ export class MigrationDataServer {
   private fileOf(target: Target): Promise<DurableFile> {
     if (!target.file) {
       const opening = (async () => {
-        const file = await DurableFile.open(target.spec.path, { syncIntervalMs: this.opts.syncIntervalMs });
+        const file = await DurableFile.open(target.spec.path, { syncIntervalMs: this.opts.syncIntervalMs, directIo: this.opts.directIo });
         try {
           await file.ensureSize(target.spec.sizeBytes);
         } catch (err) {

@@ -1,6 +1,6 @@
-import { FileHandle, open } from 'node:fs/promises';
+import { CopyFile, CopyFileOptions } from './direct-io';
 
-export interface DurableFileOptions {
+export interface DurableFileOptions extends CopyFileOptions {
   /** Least time between two background fdatasyncs (default 1 s). */
   syncIntervalMs?: number;
   /** Milliseconds, monotonic. */
@@ -32,7 +32,7 @@ export class DurableFile {
   private readonly now: () => number;
 
   private constructor(
-    private readonly fh: FileHandle,
+    private readonly file: CopyFile,
     opts: DurableFileOptions,
   ) {
     this.syncIntervalMs = opts.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS;
@@ -40,9 +40,14 @@ export class DurableFile {
     this.lastSyncAt = this.now();
   }
 
-  /** The file must exist: its creator made it, sparse and full size. */
+  /** The file must exist: its creator made it, sparse and full size. Aligned writes bypass the page cache (see direct-io.ts). */
   static async open(path: string, opts: DurableFileOptions = {}): Promise<DurableFile> {
-    return new DurableFile(await open(path, 'r+'), opts);
+    return new DurableFile(await CopyFile.open(path, 'r+', opts), opts);
+  }
+
+  /** Whether aligned writes go straight to the disk (O_DIRECT). */
+  get direct(): boolean {
+    return this.file.direct;
   }
 
   get durableThrough(): number {
@@ -69,7 +74,7 @@ export class DurableFile {
     let pending = chunks;
     let at = position;
     while (pending.length > 0) {
-      const { bytesWritten } = await this.fh.writev(pending as Buffer[], at);
+      const bytesWritten = await this.file.writev(pending, at);
       if (bytesWritten === 0) throw new Error(`writing at ${at} made no progress`);
       at += bytesWritten;
       pending = dropBytes(pending, bytesWritten);
@@ -89,7 +94,7 @@ export class DurableFile {
    * if it did not (a short file would read back short).
    */
   async ensureSize(sizeBytes: number): Promise<void> {
-    if ((await this.fh.stat()).size !== sizeBytes) await this.fh.truncate(sizeBytes);
+    if ((await this.file.handle.stat()).size !== sizeBytes) await this.file.handle.truncate(sizeBytes);
   }
 
   /** Waits for a background fdatasync, then makes everything written so far durable. */
@@ -104,7 +109,7 @@ export class DurableFile {
   close(): Promise<void> {
     this.closing ??= (async () => {
       while (this.syncing) await this.syncing;
-      await this.fh.close();
+      await this.file.close();
     })();
     return this.closing;
   }
@@ -112,7 +117,7 @@ export class DurableFile {
   private startSync(): Promise<void> {
     const through = this.written;
     this.lastSyncAt = this.now();
-    const syncing = this.fh.datasync().then(
+    const syncing = this.file.handle.datasync().then(
       () => {
         if (this.failure === null && through > this.durable) {
           this.durable = through;

@@ -1,4 +1,5 @@
 import { Socket, SocketConstructorOpts } from 'node:net';
+import { alignedBuffers } from './direct-io';
 import { DurableFile } from './durable-file';
 import { RecordParser } from './segment-records';
 
@@ -203,7 +204,8 @@ class PooledBatcher {
     count: number,
     private readonly batchBytes: number,
   ) {
-    for (let i = 0; i < count; i++) this.free.push(Buffer.allocUnsafe(batchBytes));
+    // Page-aligned, so that a whole batch at an aligned position is one direct write.
+    this.free.push(...alignedBuffers(count, batchBytes));
   }
 
   /** Room for one more read: a chunk of at most BULK_READ_BYTES fills the current batch and at most one more. */

@@ -169,6 +169,7 @@ export class MigrationRunner {
         sizeBytes,
         startOffset,
         sink,
+        directIo: this.cfg.VOLUME_COPY_DIRECT_IO,
         throttle: this.throttle,
         signal: combined,
         onProgress: (processed) => {
@@ -243,7 +244,9 @@ export class MigrationRunner {
   private async openSink(req: RunMigrationRequest, destWorker: string, sizeBytes: number): Promise<CopySink> {
     const destVolume = await this.ds.getRepository(VolumeEntity).findOneByOrFail({ id: req.destVolumeId as string });
     if (destWorker === this.cfg.VOLUME_HOST) {
-      return localSink(this.driver.devicePath(this.volumes.poolOf(destVolume), volumeName(destVolume)));
+      return localSink(this.driver.devicePath(this.volumes.poolOf(destVolume), volumeName(destVolume)), {
+        directIo: this.cfg.VOLUME_COPY_DIRECT_IO,
+      });
     }
     const secret = randomBytes(32).toString('hex');
     const { url } = await this.nats.call(
