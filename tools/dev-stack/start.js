@@ -12,6 +12,9 @@ const { repoRoot, log } = infra;
 const APPS = ['volume-api', 'volume-scheduler', 'volume-worker', 'nova-bridge'];
 const DEMO_PROJECT_ID = '6b1f8c0e2a4d4e7f9a3b5c7d9e1f2a3b';
 const STOP_GRACE_MS = 10000;
+/** Each worker's probes and Prometheus metrics (`/metrics`); skipped for a worker whose port is taken. */
+const WORKER_HEALTH_PORTS = { 'host-a': 8781, 'host-b': 8782 };
+const metricsUrls = [];
 
 const useColor = process.env.FORCE_COLOR ? process.env.FORCE_COLOR !== '0' : Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 const TAG_COLORS = { api: 36, sched: 35, nova: 33, 'host-a': 32, 'host-b': 34 };
@@ -112,6 +115,7 @@ function printBanner(apiPort) {
       `  ${cinder} create --name demo 1`,
       `  ${cinder} list`,
       `  ${cinder} get-pools --detail`,
+      ...(metricsUrls.length ? [`[dev-stack] the workers' migration metrics: ${metricsUrls.join('  ')}`] : []),
       '[dev-stack] Ctrl-C stops the stack',
       '',
     ].join('\n'),
@@ -163,6 +167,10 @@ async function main() {
   for (const host of ['host-a', 'host-b']) {
     const dataDir = path.join(repoRoot, '.data', host);
     fs.mkdirSync(dataDir, { recursive: true });
+    const healthPort = WORKER_HEALTH_PORTS[host];
+    const healthFree = !(await infra.probeTcp('127.0.0.1', healthPort)).open;
+    if (healthFree) metricsUrls.push(`http://127.0.0.1:${healthPort}/metrics`);
+    else log(`port ${healthPort} is in use: ${host} runs without its health and metrics port`);
     startApp(host, 'volume-worker', {
       VOLUME_BACKEND_NAME: 'file',
       VOLUME_POOLS: 'pool1,pool2',
@@ -171,6 +179,7 @@ async function main() {
       // Per worker even when set in the environment: two workers must not share a host or data dir.
       VOLUME_HOST: host,
       VOLUME_DATA_DIR: dataDir,
+      HEALTH_PORT: healthFree ? String(healthPort) : '0',
     });
   }
 

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
+import { freePort } from '@volume/testing';
 import { ADMIN, MEMBER, PROJECT, TestStack } from './stack';
 
 // Migrations are throttled on purpose, so that progress can be watched: give them time.
@@ -41,12 +42,41 @@ async function migrate(stack: TestStack, id: string, host: string, extra: Record
   return stack.request('POST', `${V}/${id}/action`, { headers, version: '3.72', body: { 'os-migrate_volume': { host, ...extra } } });
 }
 
+/** The source worker's /metrics, scraped every 200 ms until `done` settles: the copy's series seen. */
+async function scrapeCopyMetrics(port: number, volumeId: string, done: Promise<unknown>): Promise<{ processed: number[]; eta: number[]; sinceProgress: number[] }> {
+  const seen = { processed: [] as number[], eta: [] as number[], sinceProgress: [] as number[] };
+  let finished = false;
+  void done.finally(() => (finished = true));
+  const value = (text: string, name: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name}{volume_id="${volumeId}"`));
+    return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+  };
+  while (!finished) {
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    const processed = value(text, 'volume_migration_processed_bytes');
+    if (processed !== undefined) seen.processed.push(processed);
+    const eta = value(text, 'volume_migration_eta_seconds');
+    if (eta !== undefined) seen.eta.push(eta);
+    const since = value(text, 'volume_migration_seconds_since_progress');
+    if (since !== undefined) seen.sinceProgress.push(since);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return seen;
+}
+
 describe('volume migration with live migration_progress (real apps, PostgreSQL, NATS)', () => {
   let stack: TestStack;
+  const healthPorts: Record<string, number> = {};
 
   beforeAll(async () => {
-    // 24 MiB/s per worker: a 64 MiB copy takes a few seconds, long enough to watch.
-    stack = await TestStack.start({ workerEnv: { VOLUME_COPY_BPS_LIMIT: String(24 * MIB) } });
+    for (const host of ['host-a', 'host-b']) healthPorts[host] = await freePort();
+    // 24 MiB/s per worker: a 64 MiB copy takes a few seconds, long enough to watch. Each worker
+    // also serves its probes and /metrics.
+    stack = await TestStack.start({
+      workerEnv: (host) => ({ VOLUME_COPY_BPS_LIMIT: String(24 * MIB), HEALTH_PORT: String(healthPorts[host]) }),
+    });
   });
 
   afterAll(async () => {
@@ -65,7 +95,9 @@ describe('volume migration with live migration_progress (real apps, PostgreSQL, 
     const res = await migrate(stack, id, destHost, { force_host_copy: 'True' });
     expect(res.status).toBe(202);
 
-    const { seen, hiddenBelow372, hiddenFromMember, hiddenFromList } = await stack.watchMigration(id, 60_000);
+    const watching = stack.watchMigration(id, 60_000);
+    const scraped = await scrapeCopyMetrics(healthPorts[sourceHost.split('@')[0]], id, watching);
+    const { seen, hiddenBelow372, hiddenFromMember, hiddenFromList } = await watching;
 
     const after = await stack.request('GET', `${V}/${id}`, { headers: ADMIN, version: '3.72' });
     expect(after.body.volume).toMatchObject({ id, status: 'available', migration_status: 'success', 'os-vol-host-attr:host': destHost });
@@ -77,6 +109,13 @@ describe('volume migration with live migration_progress (real apps, PostgreSQL, 
     expect(hiddenBelow372).toBe(true);
     expect(hiddenFromMember).toBe(true);
     expect(hiddenFromList).toBe(true);
+    // The source worker's metrics followed the copy: processed bytes rising, a time left once it
+    // had a rate, and never long since the copy last moved.
+    expect(new Set(scraped.processed).size).toBeGreaterThanOrEqual(3);
+    expect(scraped.processed).toEqual([...scraped.processed].sort((a, b) => a - b));
+    expect(scraped.eta.length).toBeGreaterThan(0);
+    expect(Math.max(...scraped.eta)).toBeLessThan(60);
+    expect(Math.max(...scraped.sinceProgress)).toBeLessThan(5);
 
     const newDevice = await devicePathOf(stack, id);
     expect(newDevice).not.toBe(oldDevice);

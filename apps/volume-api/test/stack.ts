@@ -22,8 +22,8 @@ export const MEMBER = { 'x-auth-token': `demo:${PROJECT}` };
 export const OTHER_MEMBER = { 'x-auth-token': `other:${OTHER_PROJECT}` };
 
 export interface StackOptions {
-  /** Extra environment for both workers (e.g. VOLUME_COPY_BPS_LIMIT). */
-  workerEnv?: Record<string, string>;
+  /** Extra environment for both workers (e.g. VOLUME_COPY_BPS_LIMIT), or for each host (e.g. HEALTH_PORT). */
+  workerEnv?: Record<string, string> | ((host: string) => Record<string, string>);
   /** Workers to run as separate OS processes (from the TypeScript sources), so a test can SIGKILL them. */
   processWorkers?: string[];
   /**
@@ -135,7 +135,7 @@ export class TestStack {
     const api = await createApiApp({ ...env, API_PORT: '0' });
     const stack = new TestStack(db, api, scheduler, workers, processes, dataDir, env);
     for (const host of ['host-a', 'host-b']) {
-      const workerEnv = stack.workerEnv(host, opts.workerEnv);
+      const workerEnv = stack.workerEnv(host, typeof opts.workerEnv === 'function' ? opts.workerEnv(host) : opts.workerEnv);
       if (opts.processWorkers?.includes(host)) {
         const proc = new WorkerProcess(workerEnv);
         processes.set(host, proc);

@@ -2,11 +2,10 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { createTestDatabase, testNatsUrl, TestDatabase } from '@volume/testing';
+import { createTestDatabase, freePort, testNatsUrl, TestDatabase } from '@volume/testing';
 
 /**
  * Every app, as built (`node dist/apps/<app>/main.js`, what the image runs), stops cleanly on
@@ -28,14 +27,6 @@ if (disabled) {
   console.warn('graceful shutdown: skipped (E2E_SHUTDOWN=0)');
 } else if (missing.length > 0) {
   console.warn(`graceful shutdown: skipped, no build of ${missing.join(', ')} in dist/ (run \`npm run build\` or \`npm start\` first)`);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 interface Running {

@@ -119,5 +119,5 @@ export const commonConfigSchema = {
   LOG_LEVEL: env.enum('Log level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
   REPORT_INTERVAL_S: env.int('Seconds between service heartbeats (and pool reports on workers)', 10, 1),
   SHUTDOWN_TIMEOUT_S: env.int('Seconds an app may take to stop on SIGTERM before it exits anyway', 20, 1),
-  HEALTH_PORT: env.int('Port of a plain HTTP server answering GET /healthz and /readyz, for probes; 0 = off (volume-api has its own on API_PORT)', 0),
+  HEALTH_PORT: env.int('Port of a plain HTTP server answering GET /healthz and /readyz (probes) and /metrics (Prometheus); 0 = off (volume-api has its own on API_PORT)', 0),
 };

@@ -1,11 +1,10 @@
 import 'reflect-metadata';
-import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import pino from 'pino';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, testNatsUrl, TestDatabase } from '@volume/testing';
+import { createTestDatabase, freePort, testNatsUrl, TestDatabase } from '@volume/testing';
 import { HealthServer, ReadinessReport } from './health-server';
 import { PlatformModule } from './platform.module';
 
@@ -15,14 +14,6 @@ async function get(port: number, path: string, method = 'GET'): Promise<{ status
   const res = await fetch(`http://127.0.0.1:${port}${path}`, { method });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('HealthServer', () => {
@@ -92,6 +83,45 @@ describe('HealthServer', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
     await expect(get(port, '/healthz')).rejects.toThrow();
     await expect(health.close()).resolves.toBeUndefined();
+  });
+
+  it('when the app reports metrics, then /metrics serves them as Prometheus text; without, 404', async () => {
+    expect((await get(health.port, '/metrics')).status).toBe(404);
+    let calls = 0;
+    const withMetrics = await HealthServer.start({
+      port: 0,
+      host: '127.0.0.1',
+      readiness: async () => report,
+      metrics: () => `# TYPE scrapes_total counter\nscrapes_total ${++calls}\n`,
+    });
+    try {
+      const first = await fetch(`http://127.0.0.1:${withMetrics.port}/metrics`);
+      expect(first.status).toBe(200);
+      expect(first.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+      expect(await first.text()).toBe('# TYPE scrapes_total counter\nscrapes_total 1\n');
+      // Collected on every scrape, never cached.
+      expect(await (await fetch(`http://127.0.0.1:${withMetrics.port}/metrics`)).text()).toContain('scrapes_total 2');
+      expect((await get(withMetrics.port, '/metrics', 'POST')).status).toBe(405);
+    } finally {
+      await withMetrics.close();
+    }
+  });
+
+  it('when collecting metrics throws, then /metrics answers 500 and the probes still answer', async () => {
+    const broken = await HealthServer.start({
+      port: 0,
+      host: '127.0.0.1',
+      readiness: async () => report,
+      metrics: () => {
+        throw new Error('collector bug');
+      },
+    });
+    try {
+      expect((await get(broken.port, '/metrics')).status).toBe(500);
+      expect((await get(broken.port, '/healthz')).status).toBe(200);
+    } finally {
+      await broken.close();
+    }
   });
 
   it('when the port is taken, then start fails', async () => {

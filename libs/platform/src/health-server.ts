@@ -18,6 +18,8 @@ export interface HealthServerOptions {
   readiness: () => Promise<ReadinessReport>;
   /** A readiness check that has not answered within this bound counts as failed (default 3 s). */
   readinessTimeoutMs?: number;
+  /** The text of `GET /metrics` (Prometheus exposition format); without it `/metrics` is 404. */
+  metrics?: () => string;
   log?: Logger;
 }
 
@@ -27,7 +29,8 @@ export interface HealthServerOptions {
  *
  * - `GET /healthz`: 200 while the process runs (and its event loop turns);
  * - `GET /readyz`: 200 when the readiness checks pass, else 503 with the checks; 503 `stopping` once
- *   shutdown has begun, so that nothing new is routed to a process that is draining.
+ *   shutdown has begun, so that nothing new is routed to a process that is draining;
+ * - `GET /metrics`: Prometheus metrics, when the app reports any.
  *
  * No framework: it must keep answering while Nest is starting up and shutting down.
  */
@@ -80,16 +83,34 @@ export class HealthServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
-    if (path !== '/healthz' && path !== '/readyz') return send(res, 404, { status: 'not found' });
+    const known = path === '/healthz' || path === '/readyz' || (path === '/metrics' && this.opts.metrics);
+    if (!known) return send(res, 404, { status: 'not found' });
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
       return send(res, 405, { status: 'method not allowed' });
     }
     if (path === '/healthz') return send(res, 200, { status: 'ok' });
+    if (path === '/metrics') return this.sendMetrics(res);
 
     const report = await this.readiness();
     if (this.stopping) return send(res, 503, { status: 'stopping', ...report.details, checks: report.checks });
     send(res, report.ok ? 200 : 503, { status: report.ok ? 'ok' : 'unavailable', ...report.details, checks: report.checks });
+  }
+
+  private sendMetrics(res: ServerResponse): void {
+    let text: string;
+    try {
+      text = this.opts.metrics?.() ?? '';
+    } catch (err) {
+      this.opts.log?.warn({ err }, 'collecting metrics failed');
+      return send(res, 500, { status: 'metrics failed' });
+    }
+    res.writeHead(200, {
+      'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+      'cache-control': 'no-store',
+    });
+    res.end(text);
   }
 
   private async readiness(): Promise<ReadinessReport> {

@@ -4,5 +4,6 @@ export * from './health';
 export * from './health-server';
 export * from './heartbeat';
 export * from './logger';
+export * from './metrics';
 export * from './nats.service';
 export * from './platform.module';

@@ -13,6 +13,7 @@ import { DataSource } from 'typeorm';
 import { createDataSource } from '@volume/persistence';
 import { healthReport } from './health';
 import { HealthServer } from './health-server';
+import { MetricsRegistry, processMetrics } from './metrics';
 import { NatsService } from './nats.service';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -34,7 +35,7 @@ export interface PlatformOptions {
 }
 
 /**
- * Starts the health server (when `HEALTH_PORT` > 0) and closes the shared connections last, after
+ * Starts the health server (when `HEALTH_PORT` > 0; it also serves the app's `/metrics`) and closes the shared connections last, after
  * the app's own services stopped taking work. The platform is a global module, so Nest runs its
  * bootstrap hook before the app's and its shutdown hooks after the app's.
  */
@@ -48,7 +49,10 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     @Inject(LOGGER) private readonly log: Logger,
     @Inject(APP_CONFIG) private readonly config: PlatformOptions['config'],
     @Inject(APP_IDENTITY) private readonly identity: AppIdentity,
-  ) {}
+    private readonly metrics: MetricsRegistry,
+  ) {
+    metrics.register(processMetrics(identity));
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const port = this.config.HEALTH_PORT ?? 0;
@@ -56,6 +60,7 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     this.health = await HealthServer.start({
       port,
       log: this.log,
+      metrics: () => this.metrics.render(),
       readiness: async () => {
         const { app, host, status, checks } = await healthReport(this.identity, this.nats, this.ds);
         return { ok: status === 'ok', checks, details: { app, host } };
@@ -111,9 +116,10 @@ export class PlatformModule {
             return ds.initialize();
           },
         },
+        MetricsRegistry,
         PlatformLifecycle,
       ],
-      exports: [APP_CONFIG, APP_IDENTITY, LOGGER, NatsService, DataSource],
+      exports: [APP_CONFIG, APP_IDENTITY, LOGGER, NatsService, DataSource, MetricsRegistry],
     };
   }
 }

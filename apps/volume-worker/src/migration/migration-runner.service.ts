@@ -115,7 +115,7 @@ export class MigrationRunner {
 
   /** Same host, no forced copy: the driver moves the file between pools (Cinder: driver.migrate_volume). */
   private async driverMove(req: RunMigrationRequest, log: Logger): Promise<void> {
-    this.registry.trackDriverMove(req.volumeId);
+    this.registry.trackDriverMove(req.volumeId, { migrationId: req.migrationId, destination: req.destPoolHost });
     const volume = await this.ds.getRepository(VolumeEntity).findOneByOrFail({ id: req.volumeId });
     const destPool = extractHost(req.destPoolHost, 'pool') as string;
     const path = await this.driver.move(this.volumes.poolOf(volume), destPool, volumeName(volume));
@@ -150,7 +150,7 @@ export class MigrationRunner {
     const shown = /^\d+$/.test(source.migrationProgress ?? '') ? Math.floor((Number(source.migrationProgress) / 100) * sizeBytes) : 0;
     const tracker = new ProgressTracker(sizeBytes, Math.max(startOffset, Math.min(shown, sizeBytes - 1)));
     const rate = new RateEstimator();
-    this.registry.trackCopy(req.volumeId, tracker, rate);
+    this.registry.trackCopy(req.volumeId, tracker, rate, { migrationId: req.migrationId, destination: req.destPoolHost });
     let checkpoint = startOffset;
     let lastPersist = 0;
     const cancelled = new AbortController();

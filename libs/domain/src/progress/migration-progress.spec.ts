@@ -98,6 +98,37 @@ describe('RateEstimator', () => {
     expect(rate.etaSeconds(100)).toBeNull();
   });
 
+  it('does not let a short, fast first interval (a throttle burst) stand for the whole past', () => {
+    const { rate, advance } = clocked();
+    const block = 4 * 1024 * 1024;
+    rate.record(0);
+    advance(1); // the burst: a block through at once
+    rate.record(block);
+    let bytes = block;
+    for (let i = 0; i < 48; i++) {
+      advance(62.5); // then 64 MiB/s: a block every 62.5 ms, for 3 s
+      bytes += block;
+      rate.record(bytes);
+    }
+    const trueRate = (64 * 1024 * 1024);
+    expect(rate.bytesPerSecond as number).toBeGreaterThan(trueRate * 0.95);
+    expect(rate.bytesPerSecond as number).toBeLessThan(trueRate * 1.1);
+  });
+
+  it('tells how long ago the last update came, so that a stalled copy shows while its rate stays put', () => {
+    const { rate, advance } = clocked();
+    expect(rate.msSinceLastUpdate()).toBeNull();
+    rate.record(0);
+    advance(1000);
+    rate.record(1_000_000);
+    expect(rate.msSinceLastUpdate()).toBe(0);
+    advance(30_000); // no update: the copy is stuck
+    expect(rate.msSinceLastUpdate()).toBe(30_000);
+    expect(rate.bytesPerSecond).toBeCloseTo(1_000_000, 0);
+    rate.record(2_000_000);
+    expect(rate.msSinceLastUpdate()).toBe(0);
+  });
+
   it('measures a steady rate and turns it into whole seconds left, rounded up', () => {
     const { rate, advance } = clocked();
     rate.record(0);

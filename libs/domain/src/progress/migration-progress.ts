@@ -89,7 +89,9 @@ export class RateEstimator {
   private readonly halfLifeMs: number;
   private readonly now: () => number;
   private last: { at: number; bytes: number } | null = null;
-  private rate: number | null = null;
+  /** The weighted sum of the samples and the sum of their weights: the rate is their quotient. */
+  private weighted = 0;
+  private weights = 0;
 
   constructor(opts: RateEstimatorOptions = {}) {
     this.halfLifeMs = opts.halfLifeMs ?? 10_000;
@@ -111,21 +113,36 @@ export class RateEstimator {
     // Updates within the same millisecond are folded into the next interval rather than dividing by 0.
     if (elapsed <= 0) return;
     const sample = ((processedBytes - this.last.bytes) * 1000) / elapsed;
+    // Each interval weighs by its length (1 - keep grows with it), and the weights are normalised,
+    // so that a first interval that happens to be short and fast (a throttle's burst) weighs as
+    // little as it lasted instead of standing for the whole past.
     const keep = Math.pow(0.5, elapsed / this.halfLifeMs);
-    this.rate = this.rate === null ? sample : keep * this.rate + (1 - keep) * sample;
+    this.weighted = keep * this.weighted + (1 - keep) * sample;
+    this.weights = keep * this.weights + (1 - keep);
     this.last = { at, bytes: processedBytes };
+  }
+
+  /**
+   * Milliseconds since the last update, null before the first: what tells a copy that is slow from
+   * one that is stuck, since a stalled copy sends no updates and its rate would stay where it was.
+   */
+  msSinceLastUpdate(): number | null {
+    return this.last ? Math.max(0, this.now() - this.last.at) : null;
   }
 
   /** Null until two updates were seen. */
   get bytesPerSecond(): number | null {
-    return this.rate;
+    return this.weights > 0 ? this.weighted / this.weights : null;
   }
 
   /** Whole seconds (rounded up) at the current rate; null when there is no rate to go by. */
   etaSeconds(remainingBytes: number): number | null {
     assertBytes('remainingBytes', remainingBytes);
     if (remainingBytes === 0) return 0;
-    if (this.rate === null || this.rate <= 0) return null;
-    return Math.ceil(remainingBytes / this.rate);
+    const rate = this.bytesPerSecond;
+    if (rate === null || rate <= 0) return null;
+    // The normalised rate carries rounding noise (a steady 1 MB/s comes out a hair under): a
+    // millionth of a second is not a second more.
+    return Math.ceil(remainingBytes / rate - 1e-6);
   }
 }
