@@ -1,4 +1,5 @@
 export * from './bootstrap';
+export * from './byte-throttle';
 export * from './config';
 export * from './health';
 export * from './health-server';

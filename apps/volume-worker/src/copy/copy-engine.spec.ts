@@ -1,9 +1,9 @@
 import { readdir, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { copyVolumeData, CopySink, localSink, remoteSink } from './copy-engine';
+import { ByteThrottle } from '@volume/platform';
 import { MigrationDataServer } from './data-server';
 import { allocatedBytes, MIB, readRange, sameContent, sparseFile, tempDir } from './spec-helpers';
-import { ByteThrottle } from './throttle';
 
 const SIZE = 64 * MIB;
 const BLOCK = 4 * MIB;

@@ -1,6 +1,6 @@
 import { CopyRecord, CopySink } from './copy-sink';
 import { alignedBuffers, CopyFile } from './direct-io';
-import { ByteThrottle } from './throttle';
+import { ByteThrottle } from '@volume/platform';
 
 export type { CopyRecord, CopySink } from './copy-sink';
 export { localSink } from './local-sink';

@@ -15,11 +15,10 @@ import {
   WorkerSubjects,
 } from '@volume/contracts';
 import { extractHost, migrationTargetStatus, ProgressTracker, RateEstimator } from '@volume/domain';
-import { APP_CONFIG, LOGGER, NatsService } from '@volume/platform';
+import { APP_CONFIG, ByteThrottle, LOGGER, NatsService } from '@volume/platform';
 import { endMigrationWithError, VolumeAttachmentEntity, VolumeEntity, VolumeMigrationEntity } from '@volume/persistence';
 import { FileDriver, GIB } from '../backend/file-driver';
 import { copyVolumeData, CopySink, localSink, remoteSink } from '../copy/copy-engine';
-import { ByteThrottle } from '../copy/throttle';
 // A type-only import: decorator metadata would otherwise reference a value that does not exist.
 import type { WorkerConfig } from '../config';
 import { VolumeService, volumeName } from '../volume/volume.service';

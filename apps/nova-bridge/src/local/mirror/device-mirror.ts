@@ -1,14 +1,13 @@
 import { setMaxListeners } from 'node:events';
+import { ByteThrottle } from '@volume/platform';
 import { BlockFile, BlockFileStat, openBlockFile } from './block-file';
 import { ChunkLocks } from './chunk-locks';
-import { CopyPacer } from './copy-pacer';
 import { DirtyBitmap } from './dirty-bitmap';
 import { partsToWrite } from './holes';
 import { MirrorError, MirrorMode, MirrorOptions, MirrorState, MirrorStats, resolveMirrorOptions } from './mirror-options';
 
 export type { MirrorHooks, MirrorMode, MirrorOptions, MirrorState, MirrorStats } from './mirror-options';
 export { MirrorError } from './mirror-options';
-
 
 /**
  * What a GuestDevice lends its mirror. Nothing here writes the source: the mirror never does.
@@ -66,7 +65,7 @@ export class DeviceMirror {
   /** Target granules this mirror wrote: only elsewhere may a zeroed target be trusted to read as zeroes. */
   private readonly written: DirtyBitmap;
   private readonly locks = new ChunkLocks();
-  private readonly pacer: CopyPacer;
+  private readonly pacer: ByteThrottle;
   private readonly abort = new AbortController();
   private readonly startedAt = performance.now();
   private readonly maxInFlight: number;
@@ -92,7 +91,8 @@ export class DeviceMirror {
     this.maxInFlight = maxInFlight;
     this.syncAfterPasses = syncAfterPasses;
     this.syncAfterMs = syncAfterMs;
-    this.pacer = new CopyPacer(bytesPerSecond);
+    // SWAP_COPY_BPS_LIMIT paces the copier only, never guest writes; an idle copier lends no credit.
+    this.pacer = new ByteThrottle(bytesPerSecond, { burstMs: 0 });
     // Every chunk in flight may wait in the pacer on this signal.
     setMaxListeners(this.maxInFlight + 10, this.abort.signal);
     this.dirty = new DirtyBitmap(sizeBytes, granularity, chunkBytes, true);

@@ -1,4 +1,4 @@
-import { ByteThrottle, ThrottleClock } from './throttle';
+import { ByteThrottle, ThrottleClock } from './byte-throttle';
 
 const MIB = 1024 * 1024;
 
@@ -51,14 +51,14 @@ async function takeAll(throttle: ByteThrottle, clock: FakeClock, sizes: number[]
 describe('ByteThrottle', () => {
   it('with a limit of 0 is unlimited and never waits', async () => {
     const clock = new FakeClock();
-    const throttle = new ByteThrottle(0, clock);
+    const throttle = new ByteThrottle(0, { clock });
     for (let i = 0; i < 100; i++) await throttle.take(1024 * MIB);
     expect(clock.slept).toBe(0);
   });
 
   it('lets 16 MiB through at 8 MiB/s in about 2 s, less the 100 ms burst', async () => {
     const clock = new FakeClock();
-    const throttle = new ByteThrottle(8 * MIB, clock);
+    const throttle = new ByteThrottle(8 * MIB, { clock });
     const done = takeAll(throttle, clock, [4 * MIB, 4 * MIB, 4 * MIB, 4 * MIB]);
     await clock.settle();
     await done;
@@ -67,7 +67,7 @@ describe('ByteThrottle', () => {
 
   it('does not make up for an idle period with more than 100 ms worth of burst', async () => {
     const clock = new FakeClock();
-    const throttle = new ByteThrottle(10 * MIB, clock);
+    const throttle = new ByteThrottle(10 * MIB, { clock });
     await throttle.take(MIB); // within the burst: no wait
     expect(clock.slept).toBe(0);
     clock.t += 60_000;
@@ -77,9 +77,19 @@ describe('ByteThrottle', () => {
     expect(clock.now()).toBeCloseTo(60_000 + 900, 6);
   });
 
+  it('with no burst (the swap copier), lends nothing after an idle period', async () => {
+    const clock = new FakeClock();
+    const throttle = new ByteThrottle(10 * MIB, { clock, burstMs: 0 });
+    clock.t += 60_000;
+    const done = throttle.take(MIB);
+    await clock.settle();
+    await done;
+    expect(clock.now()).toBeCloseTo(60_000 + 100, 6);
+  });
+
   it('shares the budget between concurrent copies, which interleave block by block', async () => {
     const clock = new FakeClock();
-    const throttle = new ByteThrottle(8 * MIB, clock);
+    const throttle = new ByteThrottle(8 * MIB, { clock });
     const log: string[] = [];
     const blocks = [4 * MIB, 4 * MIB, 4 * MIB];
     const both = Promise.all([takeAll(throttle, clock, blocks, log, 'a'), takeAll(throttle, clock, blocks, log, 'b')]);
@@ -92,7 +102,7 @@ describe('ByteThrottle', () => {
 
   it('rejects a waiting take when its signal aborts and gives its reservation back', async () => {
     const clock = new FakeClock();
-    const throttle = new ByteThrottle(MIB, clock);
+    const throttle = new ByteThrottle(MIB, { clock });
     const abort = new AbortController();
     const waiting = throttle.take(10 * MIB, abort.signal);
     abort.abort();
@@ -105,7 +115,7 @@ describe('ByteThrottle', () => {
 
   it('rejects at once, reserving nothing, when the signal is already aborted', async () => {
     const clock = new FakeClock();
-    const throttle = new ByteThrottle(MIB, clock);
+    const throttle = new ByteThrottle(MIB, { clock });
     await expect(throttle.take(10 * MIB, AbortSignal.abort())).rejects.toMatchObject({ name: 'AbortError' });
     await throttle.take(MIB / 10);
     expect(clock.slept).toBe(0);
@@ -124,5 +134,6 @@ describe('ByteThrottle', () => {
   it('refuses a negative or non-finite limit', () => {
     expect(() => new ByteThrottle(-1)).toThrow(RangeError);
     expect(() => new ByteThrottle(Number.POSITIVE_INFINITY)).toThrow(RangeError);
+    expect(() => new ByteThrottle(MIB, { burstMs: -1 })).toThrow(RangeError);
   });
 });
