@@ -78,11 +78,30 @@ describe('copyVolumeData', () => {
     ['to another worker', () => remote()],
   ])('copies %s byte for byte, writing the blocks with data and leaving holes as holes', async (_where, makeSink) => {
     const result = await copyVolumeData({ sourcePath: source, sizeBytes: SIZE, sink: makeSink() });
-    expect(result).toEqual({ bytesCopied: DATA_BLOCKS_BYTES, bytesSkipped: SIZE - DATA_BLOCKS_BYTES });
+    // Read: only the blocks the extent map shows data in (block 5's written zeroes included).
+    expect(result).toEqual({ bytesCopied: DATA_BLOCKS_BYTES, bytesSkipped: SIZE - DATA_BLOCKS_BYTES, bytesRead: DATA_BLOCKS_BYTES + BLOCK });
     expect(await sameContent(source, dest)).toBe(true);
     const allocated = await allocatedBytes(dest);
     expect(allocated).toBeGreaterThanOrEqual(DATA_BLOCKS_BYTES);
     expect(allocated).toBeLessThan(DATA_BLOCKS_BYTES + MIB);
+  });
+
+  it('without an extent map, reads every block and still leaves the holes it finds by content', async () => {
+    const result = await copyVolumeData({ sourcePath: source, sizeBytes: SIZE, sink: local(), dataRanges: null });
+    expect(result).toEqual({ bytesCopied: DATA_BLOCKS_BYTES, bytesSkipped: SIZE - DATA_BLOCKS_BYTES, bytesRead: SIZE });
+    expect(await sameContent(source, dest)).toBe(true);
+  });
+
+  it('trusts the map it is given: a block outside the data ranges is neither read nor written', async () => {
+    // A map that leaves block 3 out: block 3 stays a hole on the destination although the source has data there.
+    const ranges = [
+      { start: 0, end: 3 * BLOCK },
+      { start: 4 * BLOCK, end: SIZE },
+    ];
+    const result = await copyVolumeData({ sourcePath: source, sizeBytes: SIZE, sink: local(), dataRanges: ranges });
+    expect(result.bytesRead).toBe(SIZE - BLOCK);
+    expect((await readRange(dest, 3 * BLOCK, BLOCK)).equals(Buffer.alloc(BLOCK))).toBe(true);
+    expect((await readRange(dest, 4 * BLOCK, BLOCK)).equals(await readRange(source, 4 * BLOCK, BLOCK))).toBe(true);
   });
 
   it('reports progress after every block, holes included, never decreasing and ending at the size', async () => {
@@ -118,6 +137,7 @@ describe('copyVolumeData', () => {
     });
     expect(result.bytesCopied + result.bytesSkipped).toBe(8 * BLOCK);
     expect(result.bytesCopied).toBe(BLOCK); // block 15, whose last MiB has data
+    expect(result.bytesRead).toBe(BLOCK); // blocks 8-14 are holes in the map: not read
     expect(progress[0]).toBe(9 * BLOCK);
     expect((await readRange(dest, 0, marker.length)).equals(marker)).toBe(true);
     expect((await readRange(dest, 3 * BLOCK, 4096)).equals(Buffer.alloc(4096))).toBe(true);
@@ -130,7 +150,7 @@ describe('copyVolumeData', () => {
     await sparseFile(odd, size, [{ at: 2 * BLOCK, length: 12_345 }]);
     await sparseFile(dest, size);
     const result = await copyVolumeData({ sourcePath: odd, sizeBytes: size, sink: local() });
-    expect(result).toEqual({ bytesCopied: 12_345, bytesSkipped: 2 * BLOCK });
+    expect(result).toEqual({ bytesCopied: 12_345, bytesSkipped: 2 * BLOCK, bytesRead: 12_345 });
     expect(await sameContent(odd, dest)).toBe(true);
   });
 

@@ -1,4 +1,5 @@
 import { CopyRecord, CopySink } from './copy-sink';
+import { ByteRange, dataRanges, overlapsData } from './data-map';
 import { alignedBuffers, CopyFile } from './direct-io';
 import { ByteThrottle } from '@volume/platform';
 
@@ -10,6 +11,8 @@ export const DEFAULT_BLOCK_SIZE = 4 * 1024 * 1024;
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 /** Blocks read ahead of the one being sent: enough to keep disk and network both busy. */
 const READ_AHEAD = 2;
+/** Blocks (holes from the map, or reads under way) queued ahead of the consumer, at most. */
+const MAX_QUEUED = 64;
 
 export interface CopyVolumeOptions {
   sourcePath: string;
@@ -23,6 +26,11 @@ export interface CopyVolumeOptions {
   sink: CopySink;
   /** Read the source with O_DIRECT where the filesystem allows it (default true; see direct-io.ts). */
   directIo?: boolean;
+  /**
+   * Where the source holds data; blocks outside are holes, never read. Default: the filesystem's
+   * extent map (data-map.ts); null: no map, every block is read and holes are found by content.
+   */
+  dataRanges?: readonly ByteRange[] | null;
   throttle?: ByteThrottle;
   signal?: AbortSignal;
   /** After each block, with the offset up to which the source has been processed, holes included. */
@@ -34,8 +42,10 @@ export interface CopyVolumeOptions {
 export interface CopyResult {
   /** Bytes sent to the sink by this run (a resumed copy counts from its start offset). */
   bytesCopied: number;
-  /** Bytes of all-zero blocks this run treated as holes. */
+  /** Bytes of all-zero blocks this run treated as holes (from the map or by content). */
   bytesSkipped: number;
+  /** Bytes read from the source: holes the map showed are not. */
+  bytesRead: number;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -55,9 +65,9 @@ function abortError(signal: AbortSignal): Error {
 /**
  * Copies a volume's data to a sink, sparse-aware.
  *
- * Node has no lseek(SEEK_DATA/SEEK_HOLE), so holes are found by content: a block that reads as all
- * zeroes is treated as a hole, never sent nor written. Reading a real hole costs no disk I/O; a
- * block of written zeroes is read but not copied, which is still correct because the destination
+ * Holes are neither read nor written: a block outside the source's data ranges (its extent map,
+ * see data-map.ts) is skipped unread. A block that is read and holds only zeroes is not sent either
+ * (content is the fallback where there is no map, and written zeroes need no copy): the destination
  * is a fresh sparse file of full size, whose unwritten ranges read as zeroes. So the destination
  * may come out sparser than the source, never different.
  *
@@ -82,7 +92,7 @@ export async function copyVolumeData(opts: CopyVolumeOptions): Promise<CopyResul
   // Ends this copy's own waits (throttle) when the sink fails, not only when the caller aborts.
   const stop = new AbortController();
   const stopSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
-  const result: CopyResult = { bytesCopied: 0, bytesSkipped: 0 };
+  const result: CopyResult = { bytesCopied: 0, bytesSkipped: 0, bytesRead: 0 };
   let checkpoint = start;
   const reportDurable = (durable: number) => {
     if (durable <= checkpoint) return;
@@ -96,7 +106,8 @@ export async function copyVolumeData(opts: CopyVolumeOptions): Promise<CopyResul
     source = await CopyFile.open(opts.sourcePath, 'r', { directIo: opts.directIo });
     const { size } = await source.handle.stat();
     if (size < sizeBytes) throw new Error(`source ${opts.sourcePath} holds ${size} bytes, fewer than the ${sizeBytes} to copy`);
-    reader = new BlockReader(source, start, sizeBytes, blockSize);
+    const ranges = opts.dataRanges === undefined ? await dataRanges(opts.sourcePath) : opts.dataRanges;
+    reader = new BlockReader(source, start, sizeBytes, blockSize, ranges, result);
 
     // At least one segment, even when resuming at the very end: its mark tells a restarted
     // receiver that everything before it is there.
@@ -144,15 +155,16 @@ interface SegmentSource {
 async function* segmentRecords(s: SegmentSource): AsyncGenerator<CopyRecord> {
   for (let offset = s.from; offset < s.to; ) {
     s.signal.throwIfAborted();
+    const length = s.blocks.lengthAt(offset);
     const data = await s.blocks.next(offset);
-    if (isAllZero(data)) {
-      s.result.bytesSkipped += data.length;
+    if (data === null || isAllZero(data)) {
+      s.result.bytesSkipped += length;
     } else {
       await s.throttle?.take(data.length, s.signal);
       yield { offset, data };
       s.result.bytesCopied += data.length;
     }
-    offset += data.length;
+    offset += length;
     s.onProgress?.(offset);
   }
   yield { offset: s.to, data: EMPTY };
@@ -160,12 +172,13 @@ async function* segmentRecords(s: SegmentSource): AsyncGenerator<CopyRecord> {
 
 /**
  * Reads blocks in order, READ_AHEAD ahead of the consumer, into a small ring of reused, page-aligned
- * buffers (direct reads). A block's buffer is reused once the next block is asked for, which is
- * when the sink is done with it.
+ * buffers (direct reads); a block the data ranges show to be a hole is not read at all. A block's
+ * buffer is reused once the next block is asked for, which is when the sink is done with it.
  */
 class BlockReader {
   private readonly free: Buffer[] = [];
-  private readonly queue: { offset: number; buffer: Buffer; read: Promise<number> }[] = [];
+  /** `buffer` null: a hole from the map, not read. */
+  private readonly queue: { offset: number; buffer: Buffer | null; read: Promise<number> }[] = [];
   private held: Buffer | null = null;
   private nextOffset: number;
   private closed = false;
@@ -175,22 +188,35 @@ class BlockReader {
     start: number,
     private readonly end: number,
     private readonly blockSize: number,
+    private readonly ranges: readonly ByteRange[] | null,
+    private readonly result: CopyResult,
   ) {
     this.nextOffset = start;
     this.free.push(...alignedBuffers(READ_AHEAD + 1, blockSize));
   }
 
-  async next(expectedOffset: number): Promise<Buffer> {
+  /** The length of the block at `offset`: a whole block but the last. */
+  lengthAt(offset: number): number {
+    return Math.min(this.blockSize, this.end - offset);
+  }
+
+  /** The block at `expectedOffset`, or null when the map shows it to be a hole (not read). */
+  async next(expectedOffset: number): Promise<Buffer | null> {
     if (this.closed) throw new Error('the copy has ended');
     if (this.held) this.free.push(this.held);
     this.held = null;
     this.fill();
     const head = this.queue.shift();
     if (!head || head.offset !== expectedOffset) throw new Error(`block at ${expectedOffset} was not read`);
+    if (!head.buffer) {
+      this.fill();
+      return null;
+    }
     this.held = head.buffer;
-    const length = Math.min(this.blockSize, this.end - head.offset);
+    const length = this.lengthAt(head.offset);
     const got = await head.read;
     if (got < length) throw new Error(`source ended at ${head.offset + got}, before ${this.end}`);
+    this.result.bytesRead += length;
     this.fill();
     return head.buffer.subarray(0, length);
   }
@@ -203,10 +229,16 @@ class BlockReader {
   }
 
   private fill(): void {
-    while (this.nextOffset < this.end && this.free.length > 0) {
-      const buffer = this.free.pop() as Buffer;
+    while (this.nextOffset < this.end && this.queue.length < MAX_QUEUED) {
       const offset = this.nextOffset;
-      const length = Math.min(this.blockSize, this.end - offset);
+      const length = this.lengthAt(offset);
+      if (this.ranges && !overlapsData(this.ranges, offset, offset + length)) {
+        this.queue.push({ offset, buffer: null, read: Promise.resolve(0) });
+        this.nextOffset += length;
+        continue;
+      }
+      const buffer = this.free.pop();
+      if (!buffer) return;
       const read = readFully(this.file, buffer, length, offset);
       // Awaited in order by next(); this only keeps a failure ahead of the consumer from being unhandled.
       read.catch(() => undefined);

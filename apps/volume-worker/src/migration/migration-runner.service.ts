@@ -163,7 +163,7 @@ export class MigrationRunner {
     log.info({ sourcePath, destWorker, startOffset, sizeBytes }, startOffset ? 'resuming copy from checkpoint' : 'copy started');
     const combined = AbortSignal.any([signal, cancelled.signal]);
     try {
-      await copyVolumeData({
+      const copied = await copyVolumeData({
         sourcePath,
         sizeBytes,
         startOffset,
@@ -180,6 +180,7 @@ export class MigrationRunner {
           checkpoint = durable;
         },
       });
+      log.info({ ...copied, sizeBytes, startOffset }, 'copy finished: data sent, holes skipped (read only where not known from the extent map)');
     } catch (err) {
       if (signal.aborted) await this.persistProgress(req, tracker.percent, checkpoint).catch(() => undefined);
       throw combined.aborted && !signal.aborted ? (cancelled.signal.reason as Error) : err;
