@@ -29,6 +29,8 @@ export async function createApiApp(env: Record<string, string | undefined>): Pro
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config, logger), adapter, {
     logger: new PinoNestLogger(logger),
     bodyParser: false,
+    // A failing start (an unmigrated database, say) rejects with its error, for runMain to print.
+    abortOnError: false,
   });
   installPipeline(app.getHttpAdapter().getInstance(), config);
   app.useGlobalFilters(new CinderFaultFilter());

@@ -52,6 +52,14 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
   });
 }
 
+/** The migrations `ds` knows that its database has not applied, by name, oldest first. */
+export async function pendingMigrations(ds: DataSource): Promise<string[]> {
+  const table = ds.options.migrationsTableName ?? 'migrations';
+  const [{ present }] = await ds.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [table]);
+  const applied = new Set<string>(present ? (await ds.query(`SELECT name FROM "${table}"`)).map((r: { name: string }) => r.name) : []);
+  return ds.migrations.map((m) => m.name ?? m.constructor.name).filter((name) => !applied.has(name));
+}
+
 /** Applies every pending migration; returns the names applied. */
 export async function runMigrations(url: string): Promise<string[]> {
   const ds = createDataSource({ url, poolSize: 2, applicationName: 'migrate' });

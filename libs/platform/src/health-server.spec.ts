@@ -5,6 +5,8 @@ import { NestFactory } from '@nestjs/core';
 import pino from 'pino';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, freePort, testNatsUrl, TestDatabase } from '@volume/testing';
+import { createDataSource } from '@volume/persistence';
+import { ConfigError } from './config';
 import { HealthServer, ReadinessReport } from './health-server';
 import { PlatformModule } from './platform.module';
 
@@ -140,13 +142,13 @@ describe('PlatformModule health server (real PostgreSQL and NATS)', () => {
     await db?.drop();
   });
 
-  async function platformApp(healthPort: number): Promise<INestApplicationContext> {
+  async function platformApp(healthPort: number, url = db.url): Promise<INestApplicationContext> {
     @Module({
       imports: [
         PlatformModule.forRoot({
           identity: { app: 'health-test', host: 'h1' },
           config: {
-            DATABASE_URL: db.url,
+            DATABASE_URL: url,
             NATS_URL: testNatsUrl(),
             NATS_SUBJECT_PREFIX: `t${randomBytes(6).toString('hex')}`,
             HEALTH_PORT: healthPort,
@@ -178,6 +180,27 @@ describe('PlatformModule health server (real PostgreSQL and NATS)', () => {
       await expect(get(port, '/healthz')).rejects.toThrow();
     } finally {
       if (!closed) await app.close();
+    }
+  });
+
+  it('when the database lacks a migration, then the app does not start and says which and how to apply it', async () => {
+    const behind = await createTestDatabase('behind');
+    try {
+      const ds = createDataSource({ url: behind.url });
+      await ds.initialize();
+      await ds.undoLastMigration();
+      await ds.destroy();
+      const failed = await platformApp(0, behind.url).then(
+        async (app) => {
+          await app.close();
+          return null;
+        },
+        (err: unknown) => err,
+      );
+      expect(failed).toBeInstanceOf(ConfigError);
+      expect((failed as Error).message).toMatch(/lacks 1 migration\(s\) \(ComputeHost1764136800000\): apply them first with `npm run migrate`/);
+    } finally {
+      await behind.drop();
     }
   });
 });

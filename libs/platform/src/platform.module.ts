@@ -10,7 +10,8 @@ import {
 } from '@nestjs/common';
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { createDataSource } from '@volume/persistence';
+import { createDataSource, pendingMigrations } from '@volume/persistence';
+import { ConfigError } from './config';
 import { healthReport } from './health';
 import { HealthServer } from './health-server';
 import { MetricsRegistry, processMetrics } from './metrics';
@@ -97,6 +98,8 @@ export class PlatformModule {
         { provide: LOGGER, useValue: opts.logger },
         {
           provide: NatsService,
+          // After the database is known good (`inject`), so that an app that cannot start leaves no
+          // broker connection open behind it.
           useFactory: () =>
             NatsService.connect(
               opts.config.NATS_URL,
@@ -104,6 +107,7 @@ export class PlatformModule {
               opts.logger,
               opts.config.NATS_SUBJECT_PREFIX,
             ),
+          inject: [DataSource],
         },
         {
           provide: DataSource,
@@ -113,7 +117,17 @@ export class PlatformModule {
               poolSize: opts.dbPoolSize,
               applicationName: `${opts.identity.app}:${opts.identity.host}`,
             });
-            return ds.initialize();
+            await ds.initialize();
+            // An app on an older schema would fail on its first query, with a message about a table.
+            const pending = await pendingMigrations(ds);
+            if (pending.length > 0) {
+              await ds.destroy();
+              throw new ConfigError(opts.identity.app, [
+                `the database at DATABASE_URL lacks ${pending.length} migration(s) (${pending.join(', ')}): apply them first with ` +
+                  '`npm run migrate`, or `node dist/apps/volume-api/main.js migrate` (in the image: APP=volume-api, argument `migrate`)',
+              ]);
+            }
+            return ds;
           },
         },
         MetricsRegistry,
