@@ -46,7 +46,10 @@ async function migrate(stack: TestStack, id: string, host: string, extra: Record
 async function scrapeCopyMetrics(port: number, volumeId: string, done: Promise<unknown>): Promise<{ processed: number[]; eta: number[]; sinceProgress: number[] }> {
   const seen = { processed: [] as number[], eta: [] as number[], sinceProgress: [] as number[] };
   let finished = false;
-  void done.finally(() => (finished = true));
+  const end = () => {
+    finished = true;
+  };
+  done.then(end, end); // the caller awaits `done` itself and sees its failure
   const value = (text: string, name: string) => {
     const line = text.split('\n').find((l) => l.startsWith(`${name}{volume_id="${volumeId}"`));
     return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));

@@ -119,7 +119,10 @@ export class PlatformModule {
             });
             await ds.initialize();
             // An app on an older schema would fail on its first query, with a message about a table.
-            const pending = await pendingMigrations(ds);
+            const pending = await pendingMigrations(ds).catch(async (err: unknown) => {
+              await ds.destroy().catch(() => undefined);
+              throw err;
+            });
             if (pending.length > 0) {
               await ds.destroy();
               throw new ConfigError(opts.identity.app, [

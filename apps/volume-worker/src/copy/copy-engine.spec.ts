@@ -106,16 +106,26 @@ describe('copyVolumeData', () => {
 
   it('reports progress after every block, holes included, never decreasing and ending at the size', async () => {
     const progress: number[] = [];
+    const reads: number[] = [];
+    const plans: number[] = [];
     const checkpoints: { durable: number; processed: number }[] = [];
-    await copyVolumeData({
+    const result = await copyVolumeData({
       sourcePath: source,
       sizeBytes: SIZE,
       segmentBytes: 16 * MIB,
       sink: remote(),
-      onProgress: (p) => progress.push(p),
+      onPlan: ({ bytesToRead }) => plans.push(bytesToRead),
+      onProgress: (p, read) => {
+        progress.push(p);
+        reads.push(read);
+      },
       onCheckpoint: (durable) => checkpoints.push({ durable, processed: progress.at(-1) ?? 0 }),
     });
     expect(progress).toEqual(Array.from({ length: 16 }, (_, i) => (i + 1) * BLOCK));
+    // The plan, known once the map is, is what the copy then reads; the reads only ever grow.
+    expect(plans).toEqual([result.bytesRead]);
+    expect(reads).toEqual([...reads].sort((a, b) => a - b));
+    expect(reads.at(-1)).toBe(result.bytesRead);
     const durable = checkpoints.map((c) => c.durable);
     expect(durable).toEqual([...durable].sort((a, b) => a - b));
     expect(new Set(durable).size).toBe(durable.length);

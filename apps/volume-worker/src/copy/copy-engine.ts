@@ -1,5 +1,5 @@
 import { CopyRecord, CopySink } from './copy-sink';
-import { ByteRange, dataRanges, overlapsData } from './data-map';
+import { ByteRange, bytesToRead, dataRanges, overlapsData } from './data-map';
 import { alignedBuffers, CopyFile } from './direct-io';
 import { ByteThrottle } from '@volume/platform';
 
@@ -33,8 +33,13 @@ export interface CopyVolumeOptions {
   dataRanges?: readonly ByteRange[] | null;
   throttle?: ByteThrottle;
   signal?: AbortSignal;
-  /** After each block, with the offset up to which the source has been processed, holes included. */
-  onProgress?(processedBytes: number): void;
+  /** Once the map is known: the bytes this run will read (holes the map shows are not read). */
+  onPlan?(plan: { bytesToRead: number }): void;
+  /**
+   * After each block, with the offset up to which the source has been processed, holes included,
+   * and the bytes this run has read so far (the costly part: what a rate and a time left go by).
+   */
+  onProgress?(processedBytes: number, bytesRead: number): void;
   /** Whenever the destination's durable offset grows; the last call is `sizeBytes`, after `finish`. */
   onCheckpoint?(durableBytes: number): void;
 }
@@ -106,7 +111,9 @@ export async function copyVolumeData(opts: CopyVolumeOptions): Promise<CopyResul
     source = await CopyFile.open(opts.sourcePath, 'r', { directIo: opts.directIo });
     const { size } = await source.handle.stat();
     if (size < sizeBytes) throw new Error(`source ${opts.sourcePath} holds ${size} bytes, fewer than the ${sizeBytes} to copy`);
-    const ranges = opts.dataRanges === undefined ? await dataRanges(opts.sourcePath) : opts.dataRanges;
+    const ranges = opts.dataRanges === undefined ? await dataRanges(opts.sourcePath, { signal: stopSignal }) : opts.dataRanges;
+    stopSignal.throwIfAborted();
+    opts.onPlan?.({ bytesToRead: bytesToRead(ranges, start, sizeBytes, blockSize) });
     reader = new BlockReader(source, start, sizeBytes, blockSize, ranges, result);
 
     // At least one segment, even when resuming at the very end: its mark tells a restarted
@@ -148,7 +155,7 @@ interface SegmentSource {
   throttle?: ByteThrottle;
   signal: AbortSignal;
   result: CopyResult;
-  onProgress?(processedBytes: number): void;
+  onProgress?(processedBytes: number, bytesRead: number): void;
 }
 
 /** The records of one segment: its blocks that carry data, then the mark of its end. */
@@ -165,7 +172,7 @@ async function* segmentRecords(s: SegmentSource): AsyncGenerator<CopyRecord> {
       s.result.bytesCopied += data.length;
     }
     offset += length;
-    s.onProgress?.(offset);
+    s.onProgress?.(offset, s.result.bytesRead);
   }
   yield { offset: s.to, data: EMPTY };
 }

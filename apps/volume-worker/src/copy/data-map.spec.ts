@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dataRanges, overlapsData, parseFilefrag } from './data-map';
+import { bytesToRead, dataRanges, overlapsData, parseFilefrag } from './data-map';
 import { MIB, sparseFile, tempDir } from './spec-helpers';
 
 const OUTPUT = `Filesystem type is: ef53
@@ -54,6 +54,21 @@ describe('overlapsData', () => {
     expect(overlapsData(ranges, start, end)).toBe(expected);
   });
   it('is false for an empty map', () => expect(overlapsData([], 0, 1e12)).toBe(false));
+});
+
+describe('bytesToRead', () => {
+  it('counts the blocks that overlap data, a short last block at its length, everything without a map', () => {
+    const ranges = [
+      { start: 100, end: 200 },
+      { start: 4000, end: 4100 },
+    ];
+    // Blocks of 1000 from 0 to 4500: [0,1000) and [4000,4500) hold data.
+    expect(bytesToRead(ranges, 0, 4500, 1000)).toBe(1000 + 500);
+    // From a resume point past the first range.
+    expect(bytesToRead(ranges, 1000, 4500, 1000)).toBe(500);
+    expect(bytesToRead([], 0, 4500, 1000)).toBe(0);
+    expect(bytesToRead(null, 1000, 4500, 1000)).toBe(3500);
+  });
 });
 
 describe('dataRanges (e2fsprogs filefrag on this filesystem)', () => {

@@ -9,9 +9,17 @@ export interface ByteRange {
 export interface DataMapOptions {
   /** The `filefrag` to run (default: `filefrag` on the PATH, from e2fsprogs, which Debian always has). */
   filefrag?: string;
-  /** A map that takes longer is not waited for: the copy reads every block instead (default 60 s). */
+  /** A map that takes longer is not waited for: the copy reads every block instead (default 30 s). */
   timeoutMs?: number;
+  /** Stops `filefrag` (the copy was aborted): resolves null. */
+  signal?: AbortSignal;
 }
+
+/**
+ * More output than this (about 300 000 extents) is not parsed: splitting it would hold the event
+ * loop (probes, heartbeats, other copies' streams) for too long, so such a file is read whole.
+ */
+const MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
 
 /**
  * The byte ranges of `path` that hold data, so that a copy never reads its holes. Node has no
@@ -25,18 +33,18 @@ export interface DataMapOptions {
 export async function dataRanges(path: string, opts: DataMapOptions = {}): Promise<ByteRange[] | null> {
   // A user's PATH often lacks /usr/sbin, where Debian puts filefrag.
   for (const filefrag of opts.filefrag ? [opts.filefrag] : ['filefrag', '/usr/sbin/filefrag', '/sbin/filefrag']) {
-    const run = await runFilefrag(filefrag, path, opts.timeoutMs ?? 60_000);
+    const run = await runFilefrag(filefrag, path, opts.timeoutMs ?? 30_000, opts.signal);
     if (run !== 'not-found') return run;
   }
   return null;
 }
 
-function runFilefrag(filefrag: string, path: string, timeoutMs: number): Promise<ByteRange[] | null | 'not-found'> {
+function runFilefrag(filefrag: string, path: string, timeoutMs: number, signal?: AbortSignal): Promise<ByteRange[] | null | 'not-found'> {
   return new Promise((resolve) => {
     execFile(
       filefrag,
       ['-s', '-v', '-b1', path],
-      { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' } },
+      { timeout: timeoutMs, maxBuffer: MAX_OUTPUT_BYTES, signal, env: { ...process.env, LC_ALL: 'C' } },
       (err, stdout) => {
         if ((err as NodeJS.ErrnoException | null)?.code === 'ENOENT') resolve('not-found');
         else resolve(err ? null : parseFilefrag(stdout));
@@ -81,6 +89,20 @@ export function parseFilefrag(output: string): ByteRange[] | null {
     else merged.push({ ...r });
   }
   return merged;
+}
+
+/**
+ * Bytes a copy of `[from, to)` in blocks of `blockSize` (block boundaries at multiples of it) will
+ * read: the blocks that overlap the data ranges, or everything without a map.
+ */
+export function bytesToRead(ranges: readonly ByteRange[] | null, from: number, to: number, blockSize: number): number {
+  if (!ranges) return Math.max(0, to - from);
+  let bytes = 0;
+  for (let offset = from; offset < to; offset += blockSize) {
+    const end = Math.min(offset + blockSize, to);
+    if (overlapsData(ranges, offset, end)) bytes += end - offset;
+  }
+  return bytes;
 }
 
 /** Whether `[start, end)` holds any byte of `ranges` (sorted, merged). */

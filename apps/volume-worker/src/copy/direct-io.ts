@@ -116,11 +116,15 @@ export class CopyFile {
     return (await this.handle.writev(chunks as Buffer[], position)).bytesWritten;
   }
 
-  /** Closes both descriptors; safe to call twice. */
+  /**
+   * Closes both descriptors. A failure closing the ordinary one is thrown (where a network
+   * filesystem reports a write it deferred); the direct one only ever wrote what fdatasync covered.
+   */
   async close(): Promise<void> {
     const direct = this.directHandle;
     this.directHandle = null;
-    await Promise.allSettled([direct?.close(), this.handle.close()]);
+    const [, ordinary] = await Promise.allSettled([direct?.close(), this.handle.close()]);
+    if (ordinary.status === 'rejected') throw ordinary.reason;
   }
 
   /** Runs a direct operation; null when there is no direct descriptor or the kernel refused it (then never again). */

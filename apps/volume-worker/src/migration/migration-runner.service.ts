@@ -23,7 +23,7 @@ import { copyVolumeData, CopySink, localSink, remoteSink } from '../copy/copy-en
 import type { WorkerConfig } from '../config';
 import { VolumeService, volumeName } from '../volume/volume.service';
 import { finishVolumeMigration } from './finish-volume-migration';
-import { ProgressRegistry } from './progress-registry';
+import { CopyWork, ProgressRegistry } from './progress-registry';
 
 /** Why a copy stopped early: the worker is stopping (resume later) or the migration was cancelled. */
 const SHUTDOWN = 'worker shutting down';
@@ -149,7 +149,10 @@ export class MigrationRunner {
     const shown = /^\d+$/.test(source.migrationProgress ?? '') ? Math.floor((Number(source.migrationProgress) / 100) * sizeBytes) : 0;
     const tracker = new ProgressTracker(sizeBytes, Math.max(startOffset, Math.min(shown, sizeBytes - 1)));
     const rate = new RateEstimator();
-    this.registry.trackCopy(req.volumeId, tracker, rate, { migrationId: req.migrationId, destination: req.destPoolHost });
+    const work: CopyWork = { toRead: null, read: 0 };
+    // From now on a copy that does not move shows (seconds since progress), even before its first block.
+    rate.record(0);
+    this.registry.trackCopy(req.volumeId, { tracker, rate, work }, { migrationId: req.migrationId, destination: req.destPoolHost });
     let checkpoint = startOffset;
     let lastPersist = 0;
     const cancelled = new AbortController();
@@ -171,9 +174,13 @@ export class MigrationRunner {
         directIo: this.cfg.VOLUME_COPY_DIRECT_IO,
         throttle: this.throttle,
         signal: combined,
-        onProgress: (processed) => {
+        onPlan: ({ bytesToRead }) => {
+          work.toRead = bytesToRead;
+        },
+        onProgress: (processed, bytesRead) => {
           tracker.update(processed);
-          rate.record(processed);
+          work.read = bytesRead;
+          rate.record(bytesRead);
           void persist().catch((err) => log.warn({ err }, 'persisting progress failed'));
         },
         onCheckpoint: (durable) => {

@@ -13,10 +13,23 @@ export interface MigrationLabels {
   destination: string;
 }
 
+/**
+ * The copy's costly part: the bytes it has to read and has read. Holes the extent map shows take
+ * no time, so the rate and the time left go by bytes read, not by bytes processed (a run of holes
+ * would otherwise make the rate soar and the time left collapse).
+ */
+export interface CopyWork {
+  /** Null until the copy knows (its map is taken): then the time left goes by processed bytes. */
+  toRead: number | null;
+  read: number;
+}
+
 interface HostCopy {
   kind: 'host-assisted';
   tracker: ProgressTracker;
+  /** Fed the bytes read (`work.read`). */
   rate: RateEstimator;
+  work: CopyWork;
   labels?: MigrationLabels;
 }
 
@@ -38,8 +51,8 @@ export class ProgressRegistry {
     metrics?.register(() => this.metrics());
   }
 
-  trackCopy(volumeId: string, tracker: ProgressTracker, rate: RateEstimator, labels?: MigrationLabels): void {
-    this.running.set(volumeId, { kind: 'host-assisted', tracker, rate, labels });
+  trackCopy(volumeId: string, copy: { tracker: ProgressTracker; rate: RateEstimator; work: CopyWork }, labels?: MigrationLabels): void {
+    this.running.set(volumeId, { kind: 'host-assisted', ...copy, labels });
   }
 
   trackDriverMove(volumeId: string, labels?: MigrationLabels): void {
@@ -54,12 +67,12 @@ export class ProgressRegistry {
     const entry = this.running.get(volumeId);
     if (!entry) return { progress: null };
     if (entry.kind === 'driver-assisted') return { progress: DRIVER_ASSISTED };
-    const { tracker, rate } = entry;
+    const { tracker } = entry;
     return {
       progress: tracker.percent,
       bytesDone: tracker.processed,
       bytesTotal: tracker.total,
-      etaSeconds: rate.etaSeconds(tracker.total - tracker.processed),
+      etaSeconds: etaSeconds(entry),
     };
   }
 
@@ -99,9 +112,25 @@ export class ProgressRegistry {
       perCopy('volume_migration_progress_ratio', 'Processed over size, 0 to 1 (migration_progress is its percent)', (c) =>
         c.tracker.total === 0 ? 0 : c.tracker.processed / c.tracker.total,
       ),
-      perCopy('volume_migration_rate_bytes_per_second', 'Recent copy rate (exponentially weighted, 10 s half-life)', (c) => c.rate.bytesPerSecond),
-      perCopy('volume_migration_eta_seconds', 'Seconds left at the recent rate', (c) => c.rate.etaSeconds(c.tracker.total - c.tracker.processed)),
-      perCopy('volume_migration_seconds_since_progress', 'Seconds since the copy last processed a block', (c) => seconds(c.rate.msSinceLastUpdate())),
+      perCopy(
+        'volume_migration_rate_bytes_per_second',
+        'Recent rate at which the copy reads the source (exponentially weighted, 10 s half-life; holes it skips unread do not count)',
+        (c) => c.rate.bytesPerSecond,
+      ),
+      perCopy('volume_migration_read_bytes', 'Bytes of the source read so far by this run of the copy', (c) => c.work.read),
+      perCopy('volume_migration_to_read_bytes', 'Bytes this run of the copy reads in all (the blocks holding data); absent until known', (c) => c.work.toRead),
+      perCopy('volume_migration_eta_seconds', 'Seconds left: bytes still to read at the recent rate', (c) => etaSeconds(c)),
+      // Only while copying: what follows the last block (the final sync, the row swap) is not a stall.
+      perCopy('volume_migration_seconds_since_progress', 'Seconds since the copy started or last processed a block', (c) =>
+        c.tracker.processed >= c.tracker.total ? null : seconds(c.rate.msSinceLastUpdate()),
+      ),
     ];
   }
+}
+
+/** Bytes still to read at the recent read rate; by processed bytes until the copy knows what it reads. */
+function etaSeconds(copy: HostCopy): number | null {
+  const { work, tracker, rate } = copy;
+  const left = work.toRead === null ? tracker.total - tracker.processed : Math.max(0, work.toRead - work.read);
+  return rate.etaSeconds(left);
 }
