@@ -1,14 +1,22 @@
 import { request } from 'node:http';
-import { mkdtemp, open, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export { allocatedBytes, sparseFile } from '@volume/testing';
 
 export const MIB = 1024 * 1024;
 
-export function tempDir(prefix: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
+/**
+ * A fresh directory on the filesystem a developer's volumes live on (the repository's `.data/`, as
+ * `npm start` keeps them), not in the system's temporary directory: that is tmpfs on many
+ * distributions, which has no extent map (FIEMAP) and keeps everything in the page cache, so the
+ * copy's direct-I/O and hole-map specs could not see what they check. `VOLUME_TEST_TMPDIR`
+ * overrides it.
+ */
+export async function tempDir(prefix: string): Promise<string> {
+  const base = process.env.VOLUME_TEST_TMPDIR || join(__dirname, '../../../../.data/test-tmp');
+  await mkdir(base, { recursive: true });
+  return mkdtemp(join(base, prefix));
 }
 
 export async function sameContent(a: string, b: string): Promise<boolean> {
