@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { FileHandle, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { alignedBuffers, CopyFile, DIRECT_IO_ALIGNMENT, isDirectIoBuffer } from './direct-io';
 import { MIB, readRange, sparseFile, tempDir } from './spec-helpers';
@@ -97,6 +97,51 @@ describe('CopyFile', () => {
     }
     expect((await readRange(path, 0, MIB)).equals(block)).toBe(true);
     expect((await readRange(path, 2 * MIB + 10, 1000)).equals(patch)).toBe(true);
+  });
+
+  it('when the kernel refuses a direct operation (EINVAL), then it and every later one go through the page cache', async () => {
+    const data = randomBytes(2 * MIB);
+    await sparseFile(path, SIZE, [{ at: 0, data }]);
+    const refusals: string[] = [];
+    let closed = 0;
+    const refuse = (op: string) => () => {
+      refusals.push(op);
+      return Promise.reject(Object.assign(new Error(`${op}: invalid argument`), { code: 'EINVAL' }));
+    };
+    // A direct descriptor as a filesystem that takes O_DIRECT at open but not its operations would give.
+    const refusing = { read: refuse('read'), write: refuse('write'), close: async () => void closed++ } as unknown as FileHandle;
+    const file = CopyFile.wrap(await open(path, 'r+'), refusing);
+    const [buffer] = alignedBuffers(1, MIB);
+    try {
+      expect(file.direct).toBe(true);
+      expect(await file.read(buffer, MIB, 0)).toBe(MIB);
+      expect(buffer.equals(data.subarray(0, MIB))).toBe(true);
+      expect(file.direct).toBe(false);
+      randomBytes(MIB).copy(buffer);
+      expect(await file.writev([buffer], 4 * MIB)).toBe(MIB);
+      expect(await file.read(Buffer.alloc(MIB), MIB, MIB)).toBe(MIB);
+      await file.handle.datasync();
+    } finally {
+      await file.close();
+    }
+    expect(refusals).toEqual(['read']); // refused once, never asked again
+    expect(closed).toBe(1);
+    expect((await readRange(path, 4 * MIB, MIB)).equals(buffer)).toBe(true);
+  });
+
+  it('passes on an error that is not a refusal, and keeps direct I/O', async () => {
+    const failing = {
+      read: () => Promise.reject(Object.assign(new Error('input/output error'), { code: 'EIO' })),
+      close: async () => undefined,
+    } as unknown as FileHandle;
+    const file = CopyFile.wrap(await open(path, 'r'), failing);
+    const [buffer] = alignedBuffers(1, MIB);
+    try {
+      await expect(file.read(buffer, MIB, 0)).rejects.toMatchObject({ code: 'EIO' });
+      expect(file.direct).toBe(true);
+    } finally {
+      await file.close();
+    }
   });
 
   it('goes through the page cache when direct I/O is off', async () => {

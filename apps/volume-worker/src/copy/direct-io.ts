@@ -88,6 +88,11 @@ export class CopyFile {
     return new CopyFile(handle, direct);
   }
 
+  /** Two descriptors of one file opened elsewhere (the ordinary one, and a direct one or null). */
+  static wrap(handle: FileHandle, direct: FileHandle | null): CopyFile {
+    return new CopyFile(handle, direct);
+  }
+
   /** Whether aligned I/O on this file bypasses the page cache. */
   get direct(): boolean {
     return this.directHandle !== null;
