@@ -5,3 +5,4 @@ export * from './health.contracts';
 export * from './rpc';
 export * from './scheduler.contracts';
 export * from './volume-worker.contracts';
+export * from './openstack-fault';

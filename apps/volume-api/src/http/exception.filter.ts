@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { faultBody, GENERIC_400, toFault } from './fault';
+import { faultBody } from '@volume/contracts';
+import { GENERIC_400, toFault } from './fault';
 
 const NOT_FOUND_TEXT = '404 Not Found\n\nThe resource could not be found.\n\n   ';
 

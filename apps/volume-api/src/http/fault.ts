@@ -1,23 +1,5 @@
 import { CodedError, ErrorCode } from '@volume/contracts';
 
-/** Cinder's fault body key per status (wsgi.Fault._fault_names); anything else is computeFault. */
-const FAULT_NAMES: Record<number, string> = {
-  400: 'badRequest',
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'itemNotFound',
-  405: 'badMethod',
-  409: 'conflictingRequest',
-  413: 'overLimit',
-  415: 'badMediaType',
-  501: 'notImplemented',
-  503: 'serviceUnavailable',
-};
-
-export function faultBody(status: number, message: string): Record<string, { code: number; message: string }> {
-  return { [FAULT_NAMES[status] ?? 'computeFault']: { code: status, message } };
-}
-
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.BadRequest]: 400,
   [ErrorCode.InvalidVolume]: 400,

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CodedError, ErrorCode } from '@volume/contracts';
+import { CodedError, ErrorCode, faultBody } from '@volume/contracts';
 import { ApiVersion, buildVersionsDocument, negotiateVersion, versionHeaders } from '@volume/microversion';
 import { ApiConfig } from '../config';
 import { callerFor } from './auth';
-import { faultBody, toFault } from './fault';
+import { toFault } from './fault';
 
 /** Cinder's default project_id_regex: a URL segment that is not hex (or '-') is not a project id. */
 const PROJECT_IN_URL = /^\/v3\/([0-9a-f-]+)(\/.*)$/;
