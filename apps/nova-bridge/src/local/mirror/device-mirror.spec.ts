@@ -74,14 +74,20 @@ function startWriter(...args: ConstructorParameters<typeof GuestWriter>): GuestW
   return writer;
 }
 
+
+/** A source of `size` holding `ranges` (all of it by default) and an empty sparse target beside it. */
+async function mirrorFiles(dir: string, size: number, ranges: { at: number; length: number }[] = [{ at: 0, length: size }]) {
+  const src = join(dir, 'src');
+  const dst = join(dir, 'dst');
+  await sparseFile(src, size, ranges);
+  await sparseFile(dst, size);
+  return { src, dst };
+}
 describe('DeviceMirror', () => {
   it('when a guest writes at random places throughout the copy and the pivot, then the target equals the source at the commit point, and later writes land on the target only', () =>
     withTempDir('mirror-', async (dir) => {
       const size = 6 * MIB;
-      const src = join(dir, 'src');
-      const dst = join(dir, 'dst');
-      await sparseFile(src, size, [{ at: 0, length: 4 * MIB }, { at: 5 * MIB + 123, length: 300 * KIB }]);
-      await sparseFile(dst, size);
+      const { src, dst } = await mirrorFiles(dir, size, [{ at: 0, length: 4 * MIB }, { at: 5 * MIB + 123, length: 300 * KIB }]);
       const model = await readFile(src);
       const device = await openDevice(src, size);
       // Write-blocking at the latest after 1.5 s, so that a pivot can happen while the writers go on.
@@ -124,10 +130,7 @@ describe('DeviceMirror', () => {
     const base = { granularity: 64 * KIB, chunkBytes: 64 * KIB, maxInFlight: 4, bytesPerSecond: 4 * MIB };
 
     async function hammer(dir: string, opts: { syncAfterPasses: number; syncAfterMs: number }) {
-      const src = join(dir, 'src');
-      const dst = join(dir, 'dst');
-      await sparseFile(src, size, [{ at: 0, length: size }]);
-      await sparseFile(dst, size);
+      const { src, dst } = await mirrorFiles(dir, size);
       const model = await readFile(src);
       const device = await openDevice(src, size);
       const mirror = device.startMirror(dst, { ...base, ...opts });
@@ -176,10 +179,7 @@ describe('DeviceMirror', () => {
     it('when a copy to the target fails, then ready rejects, the mirror detaches, the source holds exactly what the guest wrote and guest I/O goes on', () =>
       withTempDir('mirror-', async (dir) => {
         const size = 4 * MIB;
-        const src = join(dir, 'src');
-        const dst = join(dir, 'dst');
-        await sparseFile(src, size, [{ at: 0, length: size }]);
-        await sparseFile(dst, size);
+        const { src, dst } = await mirrorFiles(dir, size);
         const model = await readFile(src);
         const device = await openDevice(src, size);
         const armed = { on: false, closed: false };
@@ -215,10 +215,7 @@ describe('DeviceMirror', () => {
     it('when a synchronous (write-blocking) guest write to the target fails, then the guest write still succeeds on the source and the mirror fails', () =>
       withTempDir('mirror-', async (dir) => {
         const size = MIB;
-        const src = join(dir, 'src');
-        const dst = join(dir, 'dst');
-        await sparseFile(src, size, [{ at: 0, length: size }]);
-        await sparseFile(dst, size);
+        const { src, dst } = await mirrorFiles(dir, size);
         const device = await openDevice(src, size);
         const armed = { on: false };
         const mirror = device.startMirror(dst, { syncAfterPasses: 0, hooks: { openTarget: failingTarget(armed) } });
@@ -263,10 +260,7 @@ describe('DeviceMirror', () => {
   it('when cancelled, then ready rejects, the guest stays on the source, the target is no longer written, and a new mirror may start', () =>
     withTempDir('mirror-', async (dir) => {
       const size = 4 * MIB;
-      const src = join(dir, 'src');
-      const dst = join(dir, 'dst');
-      await sparseFile(src, size, [{ at: 0, length: size }]);
-      await sparseFile(dst, size);
+      const { src, dst } = await mirrorFiles(dir, size);
       const model = await readFile(src);
       const device = await openDevice(src, size);
       const mirror = device.startMirror(dst, { chunkBytes: 128 * KIB, bytesPerSecond: 4 * MIB });
@@ -298,10 +292,7 @@ describe('DeviceMirror', () => {
   it('when a write-blocking guest write hits a chunk whose copy is in flight, then it waits for that copy, which cannot overwrite it with older data', () =>
     withTempDir('mirror-', async (dir) => {
       const size = MIB;
-      const src = join(dir, 'src');
-      const dst = join(dir, 'dst');
-      await sparseFile(src, size, [{ at: 0, length: size }]);
-      await sparseFile(dst, size);
+      const { src, dst } = await mirrorFiles(dir, size);
       const device = await openDevice(src, size);
       let copyStarted!: () => void;
       const firstCopyWriting = new Promise<void>((resolve) => (copyStarted = resolve));
@@ -343,10 +334,7 @@ describe('DeviceMirror', () => {
   describe('pivot', () => {
     async function readyMirror(dir: string) {
       const size = 2 * MIB;
-      const src = join(dir, 'src');
-      const dst = join(dir, 'dst');
-      await sparseFile(src, size, [{ at: 0, length: size }]);
-      await sparseFile(dst, size);
+      const { src, dst } = await mirrorFiles(dir, size);
       const device = await openDevice(src, size);
       const mirror = device.startMirror(dst);
       await mirror.ready;
@@ -395,10 +383,7 @@ describe('DeviceMirror', () => {
 
     it('when the mirror is not ready yet, then pivot returns false without draining or committing', () =>
       withTempDir('mirror-', async (dir) => {
-        const src = join(dir, 'src');
-        const dst = join(dir, 'dst');
-        await sparseFile(src, 2 * MIB, [{ at: 0, length: 2 * MIB }]);
-        await sparseFile(dst, 2 * MIB);
+        const { src, dst } = await mirrorFiles(dir, 2 * MIB);
         const device = await openDevice(src, 2 * MIB);
         const mirror = device.startMirror(dst, { bytesPerSecond: MIB });
         const commit = jest.fn(async () => undefined);
@@ -450,10 +435,7 @@ describe('DeviceMirror', () => {
   it('when the copy moves, then its stats show cur rising, never falling, and end at cur = end = size once pivoted', () =>
     withTempDir('mirror-', async (dir) => {
       const size = 3 * MIB;
-      const src = join(dir, 'src');
-      const dst = join(dir, 'dst');
-      await sparseFile(src, size, [{ at: 0, length: size }]);
-      await sparseFile(dst, size);
+      const { src, dst } = await mirrorFiles(dir, size);
       const device = await openDevice(src, size);
       const mirror = device.startMirror(dst, { chunkBytes: 64 * KIB, bytesPerSecond: 6 * MIB });
       const seen: MirrorStats[] = [];
