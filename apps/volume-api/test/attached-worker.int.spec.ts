@@ -1,10 +1,10 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
 import pino from 'pino';
 import { CodedError, ComputeSubjects, ErrorCode, MigrationSubjects, SwapVolumeRequest } from '@volume/contracts';
 import { NatsService } from '@volume/platform';
+import { fileSha256 as sha, readRange } from '@volume/testing';
 import { createWorkerApp } from '@volume/worker-app';
 import { ADMIN, PROJECT, TestStack } from './stack';
 
@@ -13,24 +13,6 @@ jest.setTimeout(60_000);
 const V = `/v3/${PROJECT}/volumes`;
 const MIB = 1024 * 1024;
 const SERVER = '3d1b7c4e-5f60-4a1b-9c2d-3e4f5a6b7c8d';
-
-/** Streamed: a volume file is 1 GiB (sparse). */
-async function sha(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path, { highWaterMark: 8 * MIB }), hash);
-  return hash.digest('hex');
-}
-
-async function readRange(path: string, offset: number, length: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    await fh.read(buf, 0, length, offset);
-    return buf;
-  } finally {
-    await fh.close();
-  }
-}
 
 interface Attached {
   id: string;

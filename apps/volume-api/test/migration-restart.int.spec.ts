@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { open, readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { fileSha256 as sha } from '@volume/testing';
 import { ADMIN, PROJECT, TestStack } from './stack';
 
 // Migrations are throttled on purpose, so that progress can be watched: give them time.
@@ -22,7 +23,6 @@ async function disconnect(stack: TestStack, attachmentId: string): Promise<void>
   await stack.request('DELETE', `/v3/${PROJECT}/attachments/${attachmentId}`, { headers: ADMIN, version: '3.44' });
 }
 
-const sha = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
 
 /**
  * The source worker runs as its own OS process, so that the test can kill it as a crash would

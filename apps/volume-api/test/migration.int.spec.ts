@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
-import { freePort } from '@volume/testing';
+import { open } from 'node:fs/promises';
+import { fileSha256 as sha, freePort } from '@volume/testing';
 import { ADMIN, MEMBER, PROJECT, TestStack } from './stack';
 
 // Migrations are throttled on purpose, so that progress can be watched: give them time.
@@ -36,7 +36,6 @@ async function devicePathOf(stack: TestStack, volumeId: string): Promise<string>
   return att.body.attachment.connection_info.data.device_path as string;
 }
 
-const sha = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
 
 async function migrate(stack: TestStack, id: string, host: string, extra: Record<string, unknown> = {}, headers = ADMIN) {
   return stack.request('POST', `${V}/${id}/action`, { headers, version: '3.72', body: { 'os-migrate_volume': { host, ...extra } } });

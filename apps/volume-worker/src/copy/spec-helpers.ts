@@ -1,8 +1,8 @@
 import { request } from 'node:http';
-import { mkdir, mkdtemp, open, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export { allocatedBytes, sparseFile } from '@volume/testing';
+export { allocatedBytes, readRange, sparseFile } from '@volume/testing';
 
 export const MIB = 1024 * 1024;
 
@@ -22,17 +22,6 @@ export async function tempDir(prefix: string): Promise<string> {
 export async function sameContent(a: string, b: string): Promise<boolean> {
   const [x, y] = await Promise.all([readFile(a), readFile(b)]);
   return x.equals(y);
-}
-
-export async function readRange(path: string, at: number, length: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(length);
-    await fh.read(buffer, 0, length, at);
-    return buffer;
-  } finally {
-    await fh.close();
-  }
 }
 
 /** One framed record, as the protocol puts it on the wire. */
