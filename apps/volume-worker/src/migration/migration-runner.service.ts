@@ -187,7 +187,7 @@ export class MigrationRunner {
           checkpoint = durable;
         },
       });
-      log.info({ ...copied, sizeBytes, startOffset }, 'copy finished: data sent, holes skipped (read only where not known from the extent map)');
+      log.info({ ...copied, sizeBytes, startOffset }, 'copy finished');
     } catch (err) {
       if (signal.aborted) await this.persistProgress(req, tracker.percent, checkpoint).catch(() => undefined);
       throw combined.aborted && !signal.aborted ? (cancelled.signal.reason as Error) : err;

@@ -4,6 +4,7 @@ import { CopyWork, ProgressRegistry } from './progress-registry';
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
+const LABELS = { migrationId: 'm1', destination: 'host-b@file#pool1' };
 
 function valuesOf(families: MetricFamily[], name: string): Record<string, number | null> {
   const family = families.find((f) => f.name === name);
@@ -43,7 +44,7 @@ describe('ProgressRegistry', () => {
 
   it('answers the API with the percent, the bytes and the time left', () => {
     start(100 * MIB, 100 * MIB);
-    registry.trackCopy('v1', { tracker, rate, work }, { migrationId: 'm1', destination: 'host-b@file#pool1' });
+    registry.trackCopy('v1', { tracker, rate, work }, LABELS);
     copy(10 * MIB, 1000);
     copy(10 * MIB, 1000);
     expect(registry.report('v1')).toEqual({ progress: '20', bytesDone: 20 * MIB, bytesTotal: 100 * MIB, etaSeconds: 8 });
@@ -53,7 +54,7 @@ describe('ProgressRegistry', () => {
   it('goes by bytes read: a run of holes skipped unread neither makes the rate soar nor the time left collapse', () => {
     // 10 GiB of holes (processed in a few ms, not read), then 10 GiB of data at 100 MiB/s.
     start(20 * GIB, 10 * GIB);
-    registry.trackCopy('v1', { tracker, rate, work });
+    registry.trackCopy('v1', { tracker, rate, work }, LABELS);
     for (let i = 0; i < 2560; i++) copy(4 * MIB, 0.001, 0);
     for (let i = 0; i < 25; i++) copy(4 * MIB, 40); // 1 s of data at 100 MiB/s
     const families = metrics.collect();
@@ -67,7 +68,7 @@ describe('ProgressRegistry', () => {
 
   it('reports each running copy as metrics: size, processed, ratio, bytes read, rate, time left and time since it last moved', () => {
     start(100 * MIB, 60 * MIB);
-    registry.trackCopy('v1', { tracker, rate, work }, { migrationId: 'm1', destination: 'host-b@file#pool1' });
+    registry.trackCopy('v1', { tracker, rate, work }, LABELS);
     registry.trackDriverMove('v2', { migrationId: 'm2', destination: 'host-a@file#pool2' });
     copy(20 * MIB, 0.5, 0); // holes
     copy(25 * MIB, 1000);
@@ -89,7 +90,7 @@ describe('ProgressRegistry', () => {
 
   it('shows a copy that never moves as stalled from its start, and not once it has processed everything', () => {
     start(100 * MIB, null);
-    registry.trackCopy('v1', { tracker, rate, work });
+    registry.trackCopy('v1', { tracker, rate, work }, LABELS);
     now += 7000; // the map, the destination or the throttle holds it before its first block
     let text = metrics.render();
     expect(text).toMatch(/^volume_migration_seconds_since_progress\{volume_id="v1"[^}]*\} 7\n/m);

@@ -30,12 +30,12 @@ interface HostCopy {
   /** Fed the bytes read (`work.read`). */
   rate: RateEstimator;
   work: CopyWork;
-  labels?: MigrationLabels;
+  labels: MigrationLabels;
 }
 
 interface DriverMove {
   kind: 'driver-assisted';
-  labels?: MigrationLabels;
+  labels: MigrationLabels;
 }
 
 /**
@@ -51,11 +51,11 @@ export class ProgressRegistry {
     metrics?.register(() => this.metrics());
   }
 
-  trackCopy(volumeId: string, copy: { tracker: ProgressTracker; rate: RateEstimator; work: CopyWork }, labels?: MigrationLabels): void {
+  trackCopy(volumeId: string, copy: { tracker: ProgressTracker; rate: RateEstimator; work: CopyWork }, labels: MigrationLabels): void {
     this.running.set(volumeId, { kind: 'host-assisted', ...copy, labels });
   }
 
-  trackDriverMove(volumeId: string, labels?: MigrationLabels): void {
+  trackDriverMove(volumeId: string, labels: MigrationLabels): void {
     this.running.set(volumeId, { kind: 'driver-assisted', labels });
   }
 
@@ -88,7 +88,7 @@ export class ProgressRegistry {
       count[entry.kind]++;
       if (entry.kind === 'host-assisted') {
         copies.push({
-          labels: { volume_id: volumeId, migration_id: entry.labels?.migrationId ?? '', destination: entry.labels?.destination ?? '' },
+          labels: { volume_id: volumeId, migration_id: entry.labels.migrationId, destination: entry.labels.destination },
           copy: entry,
         });
       }
