@@ -38,12 +38,11 @@ export function alignedBuffers(count: number, bytes: number): Buffer[] {
   if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes % DIRECT_IO_ALIGNMENT !== 0) {
     throw new RangeError(`aligned buffers are a positive multiple of ${DIRECT_IO_ALIGNMENT} bytes, not ${bytes}`);
   }
-  let backing: ArrayBuffer | null = null;
+  const pages = Math.ceil((count * bytes) / WASM_PAGE_BYTES);
+  let backing: ArrayBuffer | null;
   try {
-    const pages = Math.ceil((count * bytes) / WASM_PAGE_BYTES);
-    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer;
-    pageAligned.add(memory);
-    backing = memory;
+    backing = new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer;
+    pageAligned.add(backing);
   } catch {
     backing = null;
   }
