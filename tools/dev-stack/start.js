@@ -122,6 +122,25 @@ function printBanner(apiPort) {
   );
 }
 
+/** Until every host in `hosts` shows in the API's get_pools (as an admin of the demo project). */
+async function waitForPools(apiPort, hosts, timeoutMs) {
+  const url = `http://127.0.0.1:${apiPort}/v3/${DEMO_PROJECT_ID}/scheduler-stats/get_pools`;
+  const deadline = Date.now() + timeoutMs;
+  let missing = hosts;
+  while (!shuttingDown && Date.now() < deadline) {
+    try {
+      const res = await fetch(url, { headers: { 'x-auth-token': `admin:${DEMO_PROJECT_ID}` }, signal: AbortSignal.timeout(2000) });
+      const names = res.ok ? (await res.json()).pools.map((p) => p.name) : [];
+      missing = hosts.filter((h) => !names.some((n) => n.startsWith(`${h}@`)));
+      if (missing.length === 0) return;
+    } catch {
+      // not answering yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  if (!shuttingDown) throw new Error(`no pools reported by ${missing.join(', ')} within ${Math.round(timeoutMs / 1000)} s`);
+}
+
 async function main() {
   infra.onShutdownSignals(
     (name) => {
@@ -184,6 +203,9 @@ async function main() {
   }
 
   await infra.waitForHttp(`http://127.0.0.1:${apiPort}/readyz`, 60000);
+  // Ready means a volume can be created: both hosts have reported their pools to the scheduler
+  // (the API answers before the workers do, and a create then would end in `error`).
+  await waitForPools(apiPort, ['host-a', 'host-b'], 60000);
   if (!shuttingDown) printBanner(apiPort);
 }
 
