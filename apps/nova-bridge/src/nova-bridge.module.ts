@@ -6,7 +6,7 @@ import { APP_IDENTITY, LOGGER, NatsService, PlatformModule, serveHealth, Service
 // A type-only import: decorator metadata would otherwise reference a value that does not exist.
 import type { AppIdentity } from '@volume/platform';
 import { ComputeAdapter } from './compute-adapter';
-import { NOVA_BRIDGE_APP, NovaBridgeConfig } from './config';
+import { NOVA_BRIDGE_APP, type NovaBridgeConfig } from './config';
 import { LocalComputeAdapter } from './local/local-adapter';
 import { NovaComputeAdapter } from './nova/nova-adapter';
 

@@ -5,21 +5,23 @@ import { PlatformModule } from '@volume/platform';
 import { API_CONFIG } from './api-config.token';
 import { AttachmentsController } from './attachments/attachments.controller';
 import { AttachmentsService } from './attachments/attachments.service';
-import { ComputeClient } from './clients/compute.client';
-import { SchedulerClient } from './clients/scheduler.client';
-import { WorkerClient } from './clients/worker.client';
+import { ComputeRpcClient, SchedulerRpcClient, WorkerRpcClient } from '@volume/rpc-clients';
 import { ApiConfig } from './config';
 import { HealthController } from './health/health.controller';
-import { PoolsService } from './infra/pools.service';
-import { SchedulerStatsController } from './infra/scheduler-stats.controller';
-import { ServicesController } from './infra/services.controller';
-import { ServicesService } from './infra/services.service';
+import { ServicesController } from './os-services/services.controller';
+import { ServicesService } from './os-services/services.service';
+import { PoolsService } from './scheduler-stats/pools.service';
+import { SchedulerStatsController } from './scheduler-stats/scheduler-stats.controller';
 import { TypeExtraSpecsController } from './types/type-extra-specs.controller';
 import { TypesController } from './types/types.controller';
 import { VolumeTypesService } from './types/volume-types.service';
 import { VolumeActionsService } from './volumes/volume-actions.service';
 import { MigrationCompletionService } from './volumes/migration-completion.service';
-import { VolumeAdminActionsService } from './volumes/volume-admin-actions.service';
+import { MigrateVolumeAction } from './volumes/migrate-volume/migrate-volume.action';
+import { MigrateVolumeService } from './volumes/migrate-volume/migrate-volume.service';
+import { MigrationProgressService } from './volumes/migration-progress/migration-progress.service';
+import { ResetStatusAction } from './volumes/reset-status/reset-status.action';
+import { ResetStatusService } from './volumes/reset-status/reset-status.service';
 import { VolumeDetachingService } from './volumes/volume-detaching.service';
 import { VolumesController } from './volumes/volumes.controller';
 import { VolumesService } from './volumes/volumes.service';
@@ -43,12 +45,16 @@ export class ApiModule {
       ],
       providers: [
         { provide: API_CONFIG, useValue: config },
-        SchedulerClient,
-        WorkerClient,
-        ComputeClient,
+        SchedulerRpcClient,
+        WorkerRpcClient,
+        ComputeRpcClient,
         VolumesService,
         VolumeActionsService,
-        VolumeAdminActionsService,
+        MigrateVolumeAction,
+        MigrateVolumeService,
+        ResetStatusAction,
+        ResetStatusService,
+        MigrationProgressService,
         MigrationCompletionService,
         VolumeDetachingService,
         AttachmentsService,

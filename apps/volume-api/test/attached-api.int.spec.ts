@@ -66,8 +66,8 @@ describe('attached-volume migration, API side (real apps, PostgreSQL, NATS)', ()
     return { id, attachmentId: att.body.attachment.id };
   }
 
-  /** What the API and the scheduler leave once a migration of `id` to `destId` runs (compute-swap). */
-  async function markMigrating(id: string, destId: string): Promise<void> {
+  /** What the API and the scheduler leave once a migration of `id` to `destId` runs (by default a compute swap). */
+  async function markMigrating(id: string, destId: string, mode = 'compute-swap'): Promise<void> {
     const src = await row(id);
     const dst = await row(destId);
     await stack.sql(`UPDATE volumes SET migration_status = 'migrating', previous_status = status WHERE id = $1`, [id]);
@@ -75,8 +75,8 @@ describe('attached-volume migration, API side (real apps, PostgreSQL, NATS)', ()
     await stack.sql(
       `INSERT INTO volume_migrations (id, volume_id, dest_volume_id, source_host, dest_host, mode, status, force_host_copy,
                                       lock_volume, bytes_total, bytes_done, started_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, 'compute-swap', 'migrating', false, false, $6, 0, now(), now())`,
-      [randomUUID(), id, destId, src.host, dst.host, 1024 ** 3],
+       VALUES ($1, $2, $3, $4, $5, $7, 'migrating', false, false, $6, 0, now(), now())`,
+      [randomUUID(), id, destId, src.host, dst.host, 1024 ** 3, mode],
     );
   }
 
@@ -369,9 +369,9 @@ describe('attached-volume migration, API side (real apps, PostgreSQL, NATS)', ()
       expect((await show(id, ADMIN)).body.volume.migration_progress).toBe('63');
     });
 
-    it('when the volume was available (a host copy), then nova-bridge is not asked', async () => {
+    it('when the migration is a host copy, then nova-bridge is not asked', async () => {
       const id = await stack.createVolume({ size: 1 });
-      await markMigrating(id, await stack.createVolume({ size: 1 }));
+      await markMigrating(id, await stack.createVolume({ size: 1 }), 'host-assisted');
       await stack.sql(`UPDATE volumes SET migration_progress = '5', host = 'nohost@file#pool1' WHERE id = $1`, [id]);
       answer = reply('99');
       const res = await show(id, ADMIN);

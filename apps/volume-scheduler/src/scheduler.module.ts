@@ -2,9 +2,10 @@ import { BeforeApplicationShutdown, DynamicModule, Inject, Module, OnApplication
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { APP_IDENTITY, LOGGER, NatsService, PlatformModule, serveHealth, ServiceHeartbeat } from '@volume/platform';
+import { RpcClientsModule } from '@volume/rpc-clients';
 // A type-only import: decorator metadata would otherwise reference a value that does not exist.
 import type { AppIdentity } from '@volume/platform';
-import { SCHEDULER_APP, SchedulerConfig } from './config';
+import { SCHEDULER_APP, type SchedulerConfig } from './config';
 import { MigrationPlacementService } from './placement/migration-placement.service';
 import { MigrationWatchdog } from './placement/migration-watchdog.service';
 import { PlacementService } from './placement/placement.service';
@@ -31,7 +32,7 @@ export class SchedulerModule implements OnApplicationBootstrap, BeforeApplicatio
   static forRoot(config: SchedulerConfig, logger: Logger): DynamicModule {
     return {
       module: SchedulerModule,
-      imports: [PlatformModule.forRoot({ identity: { app: SCHEDULER_APP, host: config.SCHEDULER_HOST }, config, logger })],
+      imports: [PlatformModule.forRoot({ identity: { app: SCHEDULER_APP, host: config.SCHEDULER_HOST }, config, logger }), RpcClientsModule],
       providers: [{ provide: SCHEDULER_CONFIG, useValue: config }, PlacementService, MigrationPlacementService, MigrationWatchdog, PoolStatsStore, SchedulerHandlers],
     };
   }

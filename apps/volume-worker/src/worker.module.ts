@@ -2,15 +2,22 @@ import { BeforeApplicationShutdown, DynamicModule, Inject, Module, OnApplication
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { APP_IDENTITY, LOGGER, NatsService, PlatformModule, serveHealth } from '@volume/platform';
+import { RpcClientsModule } from '@volume/rpc-clients';
 // Type-only imports: decorator metadata would otherwise reference values that do not exist.
 import type { AppIdentity } from '@volume/platform';
 import { FileDriver } from './backend/file-driver';
 import { WORKER_APP } from './config';
 import type { WorkerConfig } from './config';
 import { MigrationDataServer } from './copy/data-server';
+import { MigrationCompletion } from './migration/completion/migration-completion.service';
+import { ComputeHandover } from './migration/compute-handover/compute-handover.service';
+import { DriverMove } from './migration/driver-move/driver-move.service';
+import { MigrationFailure } from './migration/failure/migration-failure.service';
+import { HostCopy } from './migration/host-copy/host-copy.service';
 import { MigrationHandlers } from './migration/migration.handlers';
 import { MigrationRunner } from './migration/migration-runner.service';
 import { ProgressRegistry } from './migration/progress-registry';
+import { ResumeMigrations } from './migration/resume/resume-migrations.service';
 import { Reconciler } from './reconcile';
 import { PoolReporter } from './stats/pool-reporter';
 import { VolumeHandlers } from './volume/volume.handlers';
@@ -25,6 +32,7 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly reporter: PoolReporter,
     private readonly migrations: MigrationHandlers,
     private readonly runner: MigrationRunner,
+    private readonly resume: ResumeMigrations,
     private readonly dataServer: MigrationDataServer,
     private readonly nats: NatsService,
     private readonly ds: DataSource,
@@ -34,7 +42,7 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
   static forRoot(config: WorkerConfig, logger: Logger): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [PlatformModule.forRoot({ identity: { app: WORKER_APP, host: config.VOLUME_HOST }, config, logger })],
+      imports: [PlatformModule.forRoot({ identity: { app: WORKER_APP, host: config.VOLUME_HOST }, config, logger }), RpcClientsModule],
       providers: [
         {
           provide: FileDriver,
@@ -62,7 +70,13 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
         Reconciler,
         PoolReporter,
         ProgressRegistry,
+        DriverMove,
+        ComputeHandover,
+        MigrationFailure,
+        MigrationCompletion,
+        HostCopy,
         MigrationRunner,
+        ResumeMigrations,
         MigrationHandlers,
       ],
     };
@@ -81,7 +95,7 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
     serveHealth(this.identity, this.nats, this.ds);
     await this.nats.connection.flush();
     await this.reporter.start();
-    await this.runner.resumeInterrupted();
+    await this.resume.resumeInterrupted();
   }
 
   /** Runs before the platform drains NATS, which then waits for the requests still under way. */

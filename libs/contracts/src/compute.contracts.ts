@@ -1,4 +1,8 @@
+import type { SwapPhase } from '@volume/domain';
 import { defineCall } from './rpc';
+
+// A domain word, re-exported because the swap replies carry it.
+export type { SwapPhase };
 
 /**
  * The compute side of an attached-volume migration (Nova's swap volume), served by nova-bridge.
@@ -7,9 +11,6 @@ import { defineCall } from './rpc';
  * that went silent. The compute side ends every accepted swap by calling the volume API's
  * `os-migrate_volume_completion` (as Nova does), never with a reply here.
  */
-
-/** Where a swap is, as Nova/QEMU name the steps of a block-mirror job. */
-export type SwapPhase = 'accepted' | 'copying' | 'ready' | 'pivoting' | 'completing' | 'completed' | 'failed' | 'cancelled';
 
 /** Which adapter answered: the built-in compute host, or a real Nova API. */
 export type ComputeAdapterName = 'local' | 'nova';

@@ -1,4 +1,8 @@
+import type { MigrationModeName } from '@volume/domain';
 import { defineCall } from './rpc';
+
+// A domain word, re-exported because RunMigrationRequest carries it.
+export type { MigrationModeName };
 
 /**
  * Volume migration across the services. The API accepts and records the migration, the scheduler
@@ -13,12 +17,6 @@ export interface ScheduleMigrationRequest {
   destHost: string;
   forceHostCopy: boolean;
 }
-
-/**
- * `compute-swap`: an in-use volume whose destination exists and whose attachments the compute side
- * (nova-bridge) is swapping; the migration ends with `os-migrate_volume_completion`.
- */
-export type MigrationModeName = 'driver-assisted' | 'host-assisted' | 'compute-swap';
 
 export interface RunMigrationRequest {
   migrationId: string;

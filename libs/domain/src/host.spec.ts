@@ -1,6 +1,6 @@
-import { ErrorCode } from '@volume/contracts';
+import { ErrorCode } from './errors';
 import { appendHost, DEFAULT_POOL_NAME, extractHost } from './host';
-import { refusal } from './spec-helpers';
+import { refusal } from '../test/refusal';
 
 describe('extractHost is Cinder volume_utils.extract_host', () => {
   const host = 'host-a@file#pool1';

@@ -1,4 +1,4 @@
-import { CodedError, ErrorCode } from '@volume/contracts';
+import { CodedError, ErrorCode } from './errors';
 
 // Cinder's host strings: 'host@backend#pool' names a pool, 'host@backend' a backend (one
 // cinder-volume service), 'host' the machine. volume_utils.extract_host and append_host.

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@volume/contracts';
+import { ErrorCode } from './errors';
 import { BEGIN_DETACHING_REFUSAL, beginDetachingOutcome } from './volume-detaching';
 
 describe('os-begin_detaching outcome', () => {

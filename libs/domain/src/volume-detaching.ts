@@ -1,4 +1,4 @@
-import { CodedError, ErrorCode } from '@volume/contracts';
+import { CodedError, ErrorCode } from './errors';
 import { isMigrating } from './volume-status';
 
 export const BEGIN_DETACHING_REFUSAL =

@@ -1,18 +1,19 @@
-import { ErrorCode } from '@volume/contracts';
-import { refusal } from './spec-helpers';
+import { ErrorCode } from './errors';
+import { refusal } from '../test/refusal';
 import {
+  ACTIVE_MIGRATION_STATUSES,
   canStartMigration,
   checkResetStatus,
   checkVolumeUpdatable,
   type DeletableVolume,
+  DELETABLE_STATUSES,
   isMigrating,
   isMigrationTarget,
   type MigratableVolume,
   migrationRefusalMessage,
-  migrationTargetSourceId,
   migrationTargetStatus,
   planVolumeDelete,
-  type SnapshotFacts,
+  RUNNABLE_MIGRATION_STATUSES,
   startMigration,
 } from './volume-status';
 
@@ -21,13 +22,11 @@ describe('migration statuses', () => {
     const status = migrationTargetStatus('src-1');
     expect(status).toBe('target:src-1');
     expect(isMigrationTarget(status)).toBe(true);
-    expect(migrationTargetSourceId(status)).toBe('src-1');
   });
 
   it('do not take other statuses for targets', () => {
     expect(isMigrationTarget('migrating')).toBe(false);
     expect(isMigrationTarget(null)).toBe(false);
-    expect(migrationTargetSourceId('success')).toBeNull();
   });
 
   it.each([null, 'deleting', 'error', 'success'])('%j is not migrating', (status) => {
@@ -37,48 +36,44 @@ describe('migration statuses', () => {
   it.each(['starting', 'migrating', 'completing', 'target:src-1'])('%s is migrating', (status) => {
     expect(isMigrating(status)).toBe(true);
   });
+
+  it("call a source's migration under way active, and runnable only before its rows swap", () => {
+    expect(ACTIVE_MIGRATION_STATUSES.every(isMigrating)).toBe(true);
+    expect(RUNNABLE_MIGRATION_STATUSES.every((s) => ACTIVE_MIGRATION_STATUSES.includes(s))).toBe(true);
+    expect(RUNNABLE_MIGRATION_STATUSES).not.toContain('completing');
+  });
 });
 
 describe('planVolumeDelete', () => {
   const volume: DeletableVolume = {
     status: 'available',
-    projectId: 'p1',
     host: 'host-a@file#pool1',
     attachStatus: 'detached',
     migrationStatus: null,
     consistencygroupId: null,
     groupId: null,
-    snapshots: [],
   };
-  const snapshot: SnapshotFacts = { status: 'available', projectId: 'p1', cgsnapshotId: null, groupSnapshotId: null };
-  const REFUSED =
+  const refused = refusal(
+    ErrorCode.InvalidVolume,
     'Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing ' +
-    'and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated ' +
-    'from snapshots after volume transfer.';
-  const refused = refusal(ErrorCode.InvalidVolume, REFUSED);
+      'and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated ' +
+      'from snapshots after volume transfer.',
+  );
 
-  it.each(['available', 'error', 'error_restoring', 'error_extending'])('deletes a %s volume on its backend', (status) => {
-    expect(planVolumeDelete({ ...volume, status })).toEqual({ kind: 'delete-on-backend', status: 'deleting' });
+  it.each(DELETABLE_STATUSES)('deletes a %s volume on its backend', (status) => {
+    expect(planVolumeDelete({ ...volume, status })).toEqual({ kind: 'delete-on-backend', host: 'host-a@file#pool1' });
   });
 
-  it('marks an error_managing volume error_managing_deleting', () => {
-    expect(planVolumeDelete({ ...volume, status: 'error_managing' })).toEqual({
-      kind: 'delete-on-backend',
-      status: 'error_managing_deleting',
-    });
-  });
-
-  it.each(['in-use', 'creating', 'maintenance', 'awaiting-transfer', 'deleting'])('refuses a %s volume', (status) => {
+  it.each(['in-use', 'creating', 'maintenance', 'reserved', 'deleting', 'error_deleting'])('refuses a %s volume', (status) => {
     expect(() => planVolumeDelete({ ...volume, status })).toThrow(refused);
   });
 
-  it('refuses a migrating, attached, grouped or snapshotted volume', () => {
+  it('refuses a migrating, attached or grouped volume', () => {
     expect(() => planVolumeDelete({ ...volume, migrationStatus: 'migrating' })).toThrow(refused);
     expect(() => planVolumeDelete({ ...volume, migrationStatus: 'target:src' })).toThrow(refused);
     expect(() => planVolumeDelete({ ...volume, attachStatus: 'attached' })).toThrow(refused);
     expect(() => planVolumeDelete({ ...volume, groupId: 'g1' })).toThrow(refused);
     expect(() => planVolumeDelete({ ...volume, consistencygroupId: 'cg1' })).toThrow(refused);
-    expect(() => planVolumeDelete({ ...volume, snapshots: [snapshot] })).toThrow(refused);
   });
 
   it('allows a volume whose last migration ended', () => {
@@ -88,46 +83,9 @@ describe('planVolumeDelete', () => {
   });
 
   it('drops a never-scheduled volume at once, whatever its state', () => {
-    expect(planVolumeDelete({ ...volume, host: null, status: 'creating', snapshots: [snapshot] })).toEqual({
+    expect(planVolumeDelete({ ...volume, host: null, status: 'creating', migrationStatus: 'migrating' })).toEqual({
       kind: 'destroy-row',
     });
-  });
-
-  const forcedRefused = refusal(
-    ErrorCode.InvalidVolume,
-    'Invalid volume: Volume  must not be migrating, attached, belong to a group, have snapshots, awaiting a ' +
-      'transfer, or be disassociated from snapshots after volume transfer.',
-  );
-
-  it('with force skips only the status condition, and the message drops its status clause', () => {
-    expect(planVolumeDelete({ ...volume, status: 'creating' }, { force: true }).kind).toBe('delete-on-backend');
-    expect(() => planVolumeDelete({ ...volume, status: 'creating', attachStatus: 'attached' }, { force: true })).toThrow(
-      forcedRefused,
-    );
-  });
-
-  it('with cascade accepts snapshots that are available or in error', () => {
-    const snapshots = [snapshot, { ...snapshot, status: 'error' }];
-    expect(planVolumeDelete({ ...volume, snapshots }, { cascade: true }).kind).toBe('delete-on-backend');
-    expect(() => planVolumeDelete({ ...volume, snapshots: [{ ...snapshot, status: 'creating' }] }, { cascade: true })).toThrow(
-      refused,
-    );
-  });
-
-  it('with cascade refuses snapshots of another project unless the caller is admin', () => {
-    const snapshots = [{ ...snapshot, projectId: 'p2' }];
-    expect(() => planVolumeDelete({ ...volume, snapshots }, { cascade: true })).toThrow(refused);
-    expect(planVolumeDelete({ ...volume, snapshots }, { cascade: true, isAdmin: true }).kind).toBe('delete-on-backend');
-  });
-
-  it('with cascade and force refuses only snapshots inside a consistency group snapshot', () => {
-    const creating = { ...snapshot, status: 'creating' };
-    expect(planVolumeDelete({ ...volume, snapshots: [creating] }, { cascade: true, force: true }).kind).toBe(
-      'delete-on-backend',
-    );
-    expect(() =>
-      planVolumeDelete({ ...volume, snapshots: [{ ...snapshot, cgsnapshotId: 'cg' }] }, { cascade: true, force: true }),
-    ).toThrow(forcedRefused);
   });
 });
 
@@ -141,7 +99,6 @@ describe('os-migrate_volume preconditions', () => {
     groupId: null,
     host: 'peer-cinder@fake1#fake',
     clusterName: null,
-    hasSnapshots: false,
   };
   const elsewhere = { host: 'peer-cinder@fake2#fake' };
   const refused = refusal(
@@ -167,11 +124,10 @@ describe('os-migrate_volume preconditions', () => {
     expect(() => startMigration({ ...volume, migrationStatus: 'migrating' }, elsewhere, false)).toThrow(refused);
   });
 
-  it('refuse replicated, grouped and snapshotted volumes', () => {
+  it('refuse replicated and grouped volumes, and one in maintenance', () => {
     expect(canStartMigration({ ...volume, replicationStatus: 'enabled' }, elsewhere)).toBe(false);
     expect(canStartMigration({ ...volume, groupId: 'g' }, elsewhere)).toBe(false);
     expect(canStartMigration({ ...volume, consistencygroupId: 'cg' }, elsewhere)).toBe(false);
-    expect(canStartMigration({ ...volume, hasSnapshots: true }, elsewhere)).toBe(false);
     expect(canStartMigration({ ...volume, status: 'maintenance' }, elsewhere)).toBe(false);
   });
 

@@ -1,4 +1,4 @@
-import { CodedError, ErrorCode } from '@volume/contracts';
+import { CodedError, ErrorCode } from './errors';
 
 // Volume, attach and migration statuses as Cinder's cinder/objects/fields.py spells them, and the
 // state preconditions Cinder's cinder/volume/api.py and admin_actions.py enforce with conditional
@@ -30,17 +30,6 @@ export const VOLUME_STATUSES = [
 ] as const;
 export type VolumeStatus = (typeof VOLUME_STATUSES)[number];
 
-export const VOLUME_ATTACH_STATUSES = [
-  'attached',
-  'attaching',
-  'detached',
-  'reserved',
-  'error_attaching',
-  'error_detaching',
-  'deleted',
-] as const;
-export type VolumeAttachStatus = (typeof VOLUME_ATTACH_STATUSES)[number];
-
 /** The attach statuses os-reset_status accepts. */
 export const RESETTABLE_ATTACH_STATUSES = ['attached', 'detached'] as const;
 
@@ -60,8 +49,18 @@ export type VolumeMigrationStatus =
   | 'deleting'
   | `target:${string}`;
 
-/** Migration statuses that mean "not migrating now" (Cinder's AVAILABLE_MIGRATION_STATUS). */
+/**
+ * Migration statuses that mean "not migrating now" (Cinder's AVAILABLE_MIGRATION_STATUS): what every
+ * operation a migration blocks (delete, migrate, reserve, begin detaching) reads, through isMigrating
+ * or as its guard. Only the last detach reads another set, as Cinder's db does (volumeAfterDetach).
+ */
 export const AVAILABLE_MIGRATION_STATUSES: readonly (string | null)[] = [null, 'deleting', 'error', 'success'];
+
+/** Migration statuses of a source volume whose migration is under way (the complement, less targets). */
+export const ACTIVE_MIGRATION_STATUSES: readonly string[] = ['starting', 'migrating', 'completing'];
+
+/** Migration statuses a source host may run the copy from: placed and waiting, or resumed mid-copy. */
+export const RUNNABLE_MIGRATION_STATUSES: readonly string[] = ['starting', 'migrating'];
 
 const TARGET_PREFIX = 'target:';
 
@@ -73,94 +72,50 @@ export function isMigrationTarget(migrationStatus: string | null): boolean {
   return migrationStatus !== null && migrationStatus.startsWith(TARGET_PREFIX);
 }
 
-/** The source volume id of a `target:<id>` status, or null for any other status. */
-export function migrationTargetSourceId(migrationStatus: string | null): string | null {
-  return migrationStatus !== null && isMigrationTarget(migrationStatus)
-    ? migrationStatus.slice(TARGET_PREFIX.length)
-    : null;
-}
-
 export function isMigrating(migrationStatus: string | null): boolean {
   return !AVAILABLE_MIGRATION_STATUSES.includes(migrationStatus);
 }
 
 // ---------------------------------------------------------------- delete
 
-export interface SnapshotFacts {
-  status: string;
-  projectId: string;
-  cgsnapshotId: string | null;
-  groupSnapshotId: string | null;
-}
-
+/** What the delete rule reads of a volume (this service has no snapshots, transfers or manage). */
 export interface DeletableVolume {
   status: string;
-  projectId: string;
   /** Null when scheduling never placed the volume: then only the row exists. */
   host: string | null;
   attachStatus: string | null;
   migrationStatus: string | null;
   consistencygroupId: string | null;
   groupId: string | null;
-  snapshots: readonly SnapshotFacts[];
 }
 
-export interface DeleteOptions {
-  /** DELETE ?force=true (>= 3.23, admin): skips the status condition only. */
-  force?: boolean;
-  /** DELETE ?cascade=true: snapshots are deleted too instead of blocking. */
-  cascade?: boolean;
-  isAdmin?: boolean;
-}
+/** What a permitted delete does: drop the row at once, or mark it `deleting` for its host's backend. */
+export type VolumeDeletePlan = { kind: 'destroy-row' } | { kind: 'delete-on-backend'; host: string };
 
-/** What a permitted delete does: drop the row at once, or hand the volume to its backend. */
-export type VolumeDeletePlan =
-  | { kind: 'destroy-row' }
-  | { kind: 'delete-on-backend'; status: 'deleting' | 'error_managing_deleting' };
-
-const DELETABLE_STATUSES = ['available', 'error', 'error_restoring', 'error_extending', 'error_managing'];
-const DELETABLE_SNAPSHOT_STATUSES = ['available', 'error'];
+/** Statuses from which a volume may be deleted (Cinder's delete without force). */
+export const DELETABLE_STATUSES: readonly string[] = ['available', 'error', 'error_restoring', 'error_extending', 'error_managing'];
 
 /**
  * Cinder's volume API delete preconditions.
  * @throws CodedError(InvalidVolume) with Cinder's "Invalid volume: Volume status must be ..." text.
  */
-export function planVolumeDelete(volume: DeletableVolume, options: DeleteOptions = {}): VolumeDeletePlan {
+export function planVolumeDelete(volume: DeletableVolume): VolumeDeletePlan {
   // Cinder destroys a never-scheduled volume before looking at any condition.
   if (volume.host === null) return { kind: 'destroy-row' };
-  if (!deleteConditionsHold(volume, options)) {
-    const statusClause = options.force ? '' : `status must be ${DELETABLE_STATUSES.join(' or ')} and`;
+  const deletable =
+    DELETABLE_STATUSES.includes(volume.status) &&
+    volume.attachStatus !== 'attached' &&
+    !isMigrating(volume.migrationStatus) &&
+    volume.consistencygroupId === null &&
+    volume.groupId === null;
+  if (!deletable) {
     throw new CodedError(
       ErrorCode.InvalidVolume,
-      `Invalid volume: Volume ${statusClause} must not be migrating, attached, belong to a group, have snapshots, ` +
-        'awaiting a transfer, or be disassociated from snapshots after volume transfer.',
+      `Invalid volume: Volume status must be ${DELETABLE_STATUSES.join(' or ')} and must not be migrating, attached, ` +
+        'belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.',
     );
   }
-  return {
-    kind: 'delete-on-backend',
-    status: volume.status === 'error_managing' ? 'error_managing_deleting' : 'deleting',
-  };
-}
-
-function deleteConditionsHold(volume: DeletableVolume, options: DeleteOptions): boolean {
-  if (volume.attachStatus === 'attached') return false;
-  if (isMigrating(volume.migrationStatus)) return false;
-  if (volume.consistencygroupId !== null || volume.groupId !== null) return false;
-  if (!options.force && !DELETABLE_STATUSES.includes(volume.status)) return false;
-  return snapshotsAllowDelete(volume, options);
-}
-
-function snapshotsAllowDelete(volume: DeletableVolume, options: DeleteOptions): boolean {
-  const { snapshots } = volume;
-  if (!options.cascade) return snapshots.length === 0;
-  if (options.force) return snapshots.every((snapshot) => snapshot.cgsnapshotId === null);
-  // Cinder's volume_has_undeletable_snapshots_filter, including its odd pairing of conditions.
-  const undeletable = (snapshot: SnapshotFacts): boolean => {
-    const badStatus = !DELETABLE_SNAPSHOT_STATUSES.includes(snapshot.status);
-    return (snapshot.cgsnapshotId !== null || badStatus) && (snapshot.groupSnapshotId !== null || badStatus);
-  };
-  if (snapshots.some(undeletable)) return false;
-  return options.isAdmin === true || snapshots.every((snapshot) => snapshot.projectId === volume.projectId);
+  return { kind: 'delete-on-backend', host: volume.host };
 }
 
 // ---------------------------------------------------------------- update
@@ -177,6 +132,7 @@ export function checkVolumeUpdatable(status: string): void {
 
 // ---------------------------------------------------------------- os-migrate_volume
 
+/** What the migrate rule reads of a volume (this service has no snapshots: Cinder's snapshot clause never applies). */
 export interface MigratableVolume {
   id: string;
   status: string;
@@ -186,7 +142,6 @@ export interface MigratableVolume {
   groupId: string | null;
   host: string | null;
   clusterName: string | null;
-  hasSnapshots: boolean;
 }
 
 /** Where the volume goes: the requested host string, or the cluster its service belongs to. */
@@ -215,8 +170,7 @@ export function canStartMigration(volume: MigratableVolume, destination: Migrati
     MIGRATABLE_REPLICATION_STATUSES.includes(volume.replicationStatus) &&
     !inGroup(volume.consistencygroupId) &&
     !inGroup(volume.groupId) &&
-    !sameDestination &&
-    !volume.hasSnapshots
+    !sameDestination
   );
 }
 

@@ -1,7 +1,5 @@
 import { DataSource } from 'typeorm';
-import { ComputeDeviceEntity } from './entities/compute-device.entity';
-import { ComputeServerEntity } from './entities/compute-server.entity';
-import { ComputeSwapEntity } from './entities/compute-swap.entity';
+import { COMPUTE_HOST_ENTITIES, ComputeHost1764136800000 } from './compute-host';
 import { PoolEntity } from './entities/pool.entity';
 import { ServiceEntity } from './entities/service.entity';
 import { VolumeAttachmentEntity } from './entities/volume-attachment.entity';
@@ -11,7 +9,6 @@ import { VolumeEntity } from './entities/volume.entity';
 import { VolumeTypeEntity, VolumeTypeExtraSpecEntity } from './entities/volume-type.entity';
 import { InitialSchema1764043200000 } from './migrations/1764043200000-initial-schema';
 import { VolumeMigrations1764050400000 } from './migrations/1764050400000-volume-migrations';
-import { ComputeHost1764136800000 } from './migrations/1764136800000-compute-host';
 
 /** Listed as classes, not globs: the apps are bundled into one file each. */
 export const ENTITIES = [
@@ -23,12 +20,10 @@ export const ENTITIES = [
   ServiceEntity,
   PoolEntity,
   VolumeMigrationEntity,
-  ComputeServerEntity,
-  ComputeDeviceEntity,
-  ComputeSwapEntity,
+  ...COMPUTE_HOST_ENTITIES,
 ];
 
-/** One history, applied in order; each one reversible. */
+/** One history for the volume service's tables and the compute host's, applied in order; each one reversible. */
 export const MIGRATIONS = [InitialSchema1764043200000, VolumeMigrations1764050400000, ComputeHost1764136800000];
 
 export interface DataSourceSettings {

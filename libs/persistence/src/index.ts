@@ -1,7 +1,4 @@
 export * from './data-source';
-export * from './entities/compute-device.entity';
-export * from './entities/compute-server.entity';
-export * from './entities/compute-swap.entity';
 export * from './entities/pool.entity';
 export * from './entities/service.entity';
 export * from './entities/volume-attachment.entity';
@@ -11,5 +8,4 @@ export * from './entities/volume-migration.entity';
 export * from './entities/volume.entity';
 export * from './migrations/1764043200000-initial-schema';
 export * from './migrations/1764050400000-volume-migrations';
-export * from './migrations/1764136800000-compute-host';
-export * from './repositories/migration-outcomes';
+export * from './transitions';

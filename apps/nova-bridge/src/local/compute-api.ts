@@ -1,6 +1,6 @@
 import Fastify, { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
-import { ComputeDeviceEntity, ComputeServerEntity } from '@volume/persistence';
+import { ComputeDeviceEntity, ComputeServerEntity } from '@volume/persistence/compute-host';
 import { ComputeFault } from './compute-fault';
 import { ComputeCaller, LocalServers } from './servers';
 

@@ -11,7 +11,7 @@ import {
   SwapVolumeReply,
   SwapVolumeRequest,
 } from '@volume/contracts';
-import { ComputeDeviceEntity, ComputeServerEntity, ComputeSwapEntity } from '@volume/persistence';
+import { ComputeDeviceEntity, ComputeServerEntity, ComputeSwapEntity } from '@volume/persistence/compute-host';
 import { ComputeAdapter, ComputeAdapterDeps } from '../compute-adapter';
 import { buildComputeApi } from './compute-api';
 import { ComputeFault } from './compute-fault';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { ComputeDeviceEntity, ComputeServerEntity, ComputeSwapEntity } from '@volume/persistence';
+import { ComputeDeviceEntity, ComputeServerEntity, ComputeSwapEntity } from '@volume/persistence/compute-host';
 import { ComputeFault } from './compute-fault';
 import { Guest, OpenGuest } from './guest';
 import { VolumeApiClient, VolumeApiError } from './volume-api.client';

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { DataSource } from 'typeorm';
-import { ComputeSwapEntity } from '@volume/persistence';
+import { ComputeSwapEntity } from '@volume/persistence/compute-host';
 import { Guest, Mirror } from './guest';
 import type { MirrorStats } from './mirror/device-mirror';
 import { SwapContext, SwapRun } from './swap-run';

@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { CancelSwapReply, SwapPhase, SwapProgressReply } from '@volume/contracts';
-import { ComputeSwapEntity } from '@volume/persistence';
+import { recordSwapProgress } from '@volume/persistence';
+import { ComputeSwapEntity } from '@volume/persistence/compute-host';
 import { Guest, Mirror } from './guest';
 import { connectorFor } from './servers';
 import { FINISHED, PRE_PIVOT, swapPercent } from '@volume/domain';
@@ -337,10 +338,8 @@ export class SwapRun {
     const { id, oldVolumeId, migrationId, progress, cur, end } = this.row;
     await this.ctx.ds.transaction(async (em) => {
       await em.query(`UPDATE compute_swaps SET progress = $2, cur = $3, "end" = $4, updated_at = now() WHERE id = $1`, [id, progress, cur, end]);
-      if (progress !== null) {
-        await em.query(`UPDATE volumes SET migration_progress = $2 WHERE id = $1 AND migration_status = 'migrating'`, [oldVolumeId, String(progress)]);
-      }
-      await em.query(`UPDATE volume_migrations SET bytes_done = $2, bytes_total = $3, updated_at = now() WHERE id = $1`, [migrationId, cur ?? 0, end ?? 0]);
+      const percent = progress === null ? null : String(progress);
+      await recordSwapProgress(em, { migrationId, volumeId: oldVolumeId, percent, bytesDone: cur ?? 0, bytesTotal: end ?? 0 });
     });
   }
 

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { NEW_ATTACH, NEW_ATTACH_COMPLETION } from '@volume/microversion';
-import { AuthedContext, Ctx } from '../http/request-context';
+import { type AuthedContext, Ctx } from '../http/request-context';
 import { parseAttachmentAction, parseAttachmentCreate, parseAttachmentUpdate } from './attachment-requests';
 import { attachmentDetail, attachmentSummary } from './attachment.view-builder';
 import { AttachmentsService } from './attachments.service';

@@ -4,8 +4,16 @@ import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { LOGGER } from '@volume/platform';
-import { JsonDocument, VolumeAttachmentEntity, VolumeEntity } from '@volume/persistence';
-import { WorkerClient } from '../clients/worker.client';
+import {
+  completeAttachment,
+  connectAttachment,
+  deleteAttachment,
+  JsonDocument,
+  reserveAttachment,
+  VolumeAttachmentEntity,
+  VolumeEntity,
+} from '@volume/persistence';
+import { WorkerRpcClient } from '@volume/rpc-clients';
 import { Caller } from '../http/auth';
 import { canSeeProject } from '../http/policy';
 import { UUID } from '../volumes/volume-list.repository';
@@ -27,7 +35,7 @@ export class AttachmentsService {
   constructor(
     private readonly ds: DataSource,
     private readonly volumes: VolumesService,
-    private readonly workers: WorkerClient,
+    private readonly workers: WorkerRpcClient,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
@@ -60,31 +68,7 @@ export class AttachmentsService {
   async create(caller: Caller, input: CreateAttachmentInput, requestId: string): Promise<VolumeAttachmentEntity> {
     const volume = await this.volumes.get(caller, input.volumeId);
     const id = randomUUID();
-    await this.ds.transaction(async (em) => {
-      // One conditional UPDATE decides between racing attach, delete and migrate requests.
-      const reserved = await em
-        .createQueryBuilder()
-        .update(VolumeEntity)
-        .set({ status: 'reserved', updatedAt: new Date() })
-        .where('id = :id', { id: volume.id })
-        .andWhere(volume.multiattach ? `status IN ('available', 'in-use', 'reserved')` : `status = 'available'`)
-        // A migration's destination (target:<id>) may be reserved: the compute side attaches it to swap.
-        .andWhere(`(migration_status IS NULL OR migration_status IN ('deleting', 'error', 'success') OR migration_status LIKE 'target:%')`)
-        .execute();
-      if (!reserved.affected) {
-        const statuses = volume.multiattach ? 'available or in-use or downloading' : 'available or downloading';
-        throw new CodedError(ErrorCode.InvalidVolume, `Invalid volume: Volume ${volume.id} status must be ${statuses}`);
-      }
-      await em.getRepository(VolumeAttachmentEntity).insert({
-        id,
-        volumeId: volume.id,
-        projectId: volume.projectId,
-        instanceUuid: input.instanceUuid,
-        attachStatus: 'reserved',
-        attachMode: input.mode ?? 'rw',
-        createdAt: new Date(),
-      });
-    });
+    await reserveAttachment(this.ds.manager, { id, volumeId: volume.id, instanceUuid: input.instanceUuid, mode: input.mode ?? 'rw' });
     if (input.connector) return this.connect(caller, id, input.connector, requestId);
     return this.get(caller, id);
   }
@@ -98,26 +82,15 @@ export class AttachmentsService {
     }
     const { connectionInfo } = await this.workers.initializeConnection(volume.host, volume.id, connector, requestId);
     const mode = typeof connector.mode === 'string' && ['rw', 'ro'].includes(connector.mode) ? connector.mode : a.attachMode;
-    await this.ds.transaction(async (em) => {
-      await em.getRepository(VolumeAttachmentEntity).update(
-        { id },
-        {
-          // Both come from JSON (the request body, the worker's reply), so they are JSON documents.
-          connector: connector as JsonDocument,
-          connectionInfo: { ...connectionInfo, attachment_id: id } as JsonDocument,
-          attachStatus: 'attaching',
-          attachMode: mode,
-          attachedHost: typeof connector.host === 'string' ? connector.host : null,
-          mountpoint: typeof connector.mountpoint === 'string' ? connector.mountpoint : null,
-          updatedAt: new Date(),
-        },
-      );
-      await em
-        .createQueryBuilder()
-        .update(VolumeEntity)
-        .set({ status: 'attaching', updatedAt: new Date() })
-        .where('id = :id AND status = :s', { id: volume.id, s: 'reserved' })
-        .execute();
+    await connectAttachment(this.ds.manager, {
+      attachmentId: id,
+      volumeId: volume.id,
+      // Both come from JSON (the request body, the worker's reply), so they are JSON documents.
+      connector: connector as JsonDocument,
+      connectionInfo: { ...connectionInfo, attachment_id: id } as JsonDocument,
+      mode,
+      attachedHost: typeof connector.host === 'string' ? connector.host : null,
+      mountpoint: typeof connector.mountpoint === 'string' ? connector.mountpoint : null,
     });
     return this.get(caller, id);
   }
@@ -125,41 +98,17 @@ export class AttachmentsService {
   /** os-complete: the consumer is using the volume now. */
   async complete(caller: Caller, id: string): Promise<void> {
     const a = await this.get(caller, id);
-    await this.ds.transaction(async (em) => {
-      await em
-        .getRepository(VolumeAttachmentEntity)
-        .update({ id }, { attachStatus: 'attached', attachTime: new Date(), updatedAt: new Date() });
-      await em
-        .getRepository(VolumeEntity)
-        .update({ id: a.volumeId }, { status: 'in-use', attachStatus: 'attached', updatedAt: new Date() });
-    });
+    await completeAttachment(this.ds.manager, { attachmentId: id, volumeId: a.volumeId });
   }
 
   /**
-   * Removes the attachment; returns the volume's remaining attachments, as Cinder does. The last one
-   * of a migrating volume leaves its status alone (Cinder's db volume_detached hides the detach
-   * while a migration runs): the compute side deletes the old attachment mid-swap, and the volume
-   * must still read in-use until the completion swaps the rows.
+   * Removes the attachment; returns the volume's remaining attachments, as Cinder does. The volume's
+   * status follows (a migration hides the last detach: see volumeAfterDetach).
    */
   async delete(caller: Caller, id: string): Promise<VolumeAttachmentEntity[]> {
     const a = await this.get(caller, id);
-    return this.ds.transaction(async (em) => {
-      const [locked]: { status: string; migration_status: string | null }[] = await em.query(
-        `SELECT status, migration_status FROM volumes WHERE id = $1 FOR UPDATE`,
-        [a.volumeId],
-      );
-      await em.getRepository(VolumeAttachmentEntity).delete({ id });
-      const remaining = await em.getRepository(VolumeAttachmentEntity).find({ where: { volumeId: a.volumeId } });
-      const anyAttached = remaining.some((r) => r.attachStatus === 'attached');
-      const migrating = Boolean(locked?.migration_status) && !['success', 'error'].includes(locked.migration_status as string);
-      let status = remaining.length === 0 ? 'available' : anyAttached ? 'in-use' : 'reserved';
-      if (remaining.length === 0 && migrating) status = locked.status;
-      await em.getRepository(VolumeEntity).update(
-        { id: a.volumeId },
-        { status, attachStatus: anyAttached ? 'attached' : 'detached', updatedAt: new Date() },
-      );
-      this.log.info({ attachmentId: id, volumeId: a.volumeId, status }, 'attachment deleted');
-      return remaining;
-    });
+    const remaining = await deleteAttachment(this.ds.manager, { attachmentId: id, volumeId: a.volumeId });
+    this.log.info({ attachmentId: id, volumeId: a.volumeId, remaining: remaining.length }, 'attachment deleted');
+    return remaining;
   }
 }

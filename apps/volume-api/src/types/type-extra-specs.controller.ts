@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { AdminPolicy, requireAdmin } from '../http/policy';
-import { AuthedContext, Ctx } from '../http/request-context';
+import { type AuthedContext, Ctx } from '../http/request-context';
 import { extraSpecsOf, visibleExtraSpecs } from './extra-specs';
 import { parseCreateExtraSpecsRequest, parseUpdateExtraSpecRequest } from './volume-type.request';
 import { VolumeTypesService } from './volume-types.service';

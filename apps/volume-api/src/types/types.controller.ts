@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { AdminPolicy, requireAdmin } from '../http/policy';
-import { AuthedContext, Ctx } from '../http/request-context';
-import { queryValue, QueryParams } from '../infra/query-params';
+import { type AuthedContext, Ctx } from '../http/request-context';
+import { queryValue, type QueryParams } from '../query-params';
 import { parseCreateVolumeTypeRequest, parseIsPublicFilter } from './volume-type.request';
 import { volumeTypeView } from './volume-type.view-builder';
 import { VolumeTypesService } from './volume-types.service';

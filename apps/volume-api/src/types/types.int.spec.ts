@@ -1,35 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { CodedError, ErrorCode } from '@volume/contracts';
-import { createDataSource, PoolEntity, ServiceEntity, VolumeEntity } from '@volume/persistence';
+import { createDataSource, VolumeEntity } from '@volume/persistence';
 import { createTestDatabase, TestDatabase } from '@volume/testing';
-import { loadApiConfig } from '../config';
 import { Caller } from '../http/auth';
-import { poolsView } from '../infra/pool.view-builder';
-import { PoolsService } from '../infra/pools.service';
-import { ServicesService } from '../infra/services.service';
 import { extraSpecsOf } from './extra-specs';
 import { DEFAULT_VOLUME_TYPE, VolumeTypesService } from './volume-types.service';
 
-// The services against a freshly migrated PostgreSQL database: the queries, constraints and the
-// database clock are what these tests are about.
+// The volume types service against a freshly migrated PostgreSQL database: the queries and the
+// constraints are what these tests are about.
 
 const admin: Caller = { userId: 'admin', projectId: 'p-admin', roles: ['admin'], isAdmin: true, isService: false };
 const member: Caller = { userId: 'u1', projectId: 'p1', roles: ['member'], isAdmin: false, isService: false };
-const config = loadApiConfig({ SERVICE_DOWN_TIME_S: '60' });
 
 let db: TestDatabase;
 let ds: DataSource;
 let types: VolumeTypesService;
-let pools: PoolsService;
-let services: ServicesService;
 
 beforeAll(async () => {
   db = await createTestDatabase('volume_types');
   ds = await createDataSource({ url: db.url, poolSize: 2 }).initialize();
   types = new VolumeTypesService(ds);
-  pools = new PoolsService(ds, config, types);
-  services = new ServicesService(ds, config, pools);
 });
 
 afterAll(async () => {
@@ -186,93 +177,5 @@ describe('volume types', () => {
 
   it('when the type to delete does not exist, then it is not found', async () => {
     expect((await refusal(types.delete(admin, randomUUID()))).code).toBe(ErrorCode.NotFound);
-  });
-});
-
-describe('pools and services', () => {
-  let fileType: string;
-
-  beforeAll(async () => {
-    fileType = (await types.create(typeInput('file-thin', { volume_backend_name: 'file', thin_provisioning_support: '<is> True' }))).id;
-    const capabilities = {
-      reservedPercentage: 0,
-      maxOverSubscriptionRatio: 20,
-      thinProvisioningSupport: true,
-      thickProvisioningSupport: false,
-      storageProtocol: 'file',
-      driverVersion: '1.0.0',
-      volumeBackendName: 'file',
-    };
-    const pool = (name: string, reportedAgo: string) => ({
-      name,
-      serviceHost: name.split('@')[0],
-      availabilityZone: 'nova',
-      totalCapacityGb: 100,
-      freeCapacityGb: 90,
-      capabilities,
-      updatedAt: () => `now() - interval '${reportedAgo}'`,
-    });
-    await ds
-      .getRepository(PoolEntity)
-      .insert([pool('host-a@file#pool1', '5 seconds'), pool('host-a@file#pool2', '5 seconds'), pool('host-b@file#pool1', '3 minutes')]);
-    await insertVolume(fileType, 'host-a@file#pool1', 10);
-    await insertVolume(fileType, 'host-a@file#pool1', 5);
-    await insertVolume(fileType, 'host-b@file#pool1', 7);
-
-    const service = (host: string, binary: string, updatedAgo: string | null) => ({
-      uuid: randomUUID(),
-      host,
-      binary,
-      topic: binary,
-      availabilityZone: 'nova',
-      createdAt: () => `now() - interval '10 minutes'`,
-      updatedAt: updatedAgo === null ? null : () => `now() - interval '${updatedAgo}'`,
-    });
-    await ds
-      .getRepository(ServiceEntity)
-      .insert([
-        service('host-a@file', 'cinder-volume', '2 seconds'),
-        service('host-a', 'cinder-scheduler', '5 minutes'),
-        service('host-b@file', 'cinder-volume', null),
-      ]);
-  });
-
-  it('when pools are listed, then only recently reported ones appear, with allocated capacity summed from their volumes', async () => {
-    const listed = await pools.list({ detail: true, capabilities: {} });
-    expect(listed.map((p) => p.stats.host)).toEqual(['host-a@file#pool1', 'host-a@file#pool2']);
-    const [pool1, pool2] = poolsView(listed, true).pools;
-    expect(pool1.capabilities).toMatchObject({ pool_name: 'pool1', allocated_capacity_gb: 15, provisioned_capacity_gb: 15, free_capacity_gb: 90 });
-    expect(pool2.capabilities).toMatchObject({ allocated_capacity_gb: 0 });
-  });
-
-  it('when filtered by name or capability, then only matching pools remain', async () => {
-    expect((await pools.list({ detail: false, name: 'host-a@file#pool2', capabilities: {} })).map((p) => p.stats.host)).toEqual([
-      'host-a@file#pool2',
-    ]);
-    expect(await pools.list({ detail: false, capabilities: { storage_protocol: 'iSCSI' } })).toEqual([]);
-  });
-
-  it('when filtered by volume type, then pools must satisfy its extra specs', async () => {
-    expect(await pools.list({ detail: false, volumeType: 'file-thin', capabilities: {} })).toHaveLength(2);
-    await types.create(typeInput('thick-only', { thick_provisioning_support: '<is> True' }));
-    expect(await pools.list({ detail: false, volumeType: 'thick-only', capabilities: {} })).toEqual([]);
-    expect((await refusal(pools.list({ detail: false, volumeType: 'nope', capabilities: {} }))).message).toBe(
-      'Volume type with name nope could not be found.',
-    );
-  });
-
-  it('when services are listed, then each is up or down by its last heartbeat on the database clock', async () => {
-    const listed = await services.list({});
-    expect(listed.map((s) => [s.service.host, s.service.binary, s.up, s.backendState])).toEqual([
-      ['host-a@file', 'cinder-volume', true, 'up'],
-      ['host-a', 'cinder-scheduler', false, null],
-      ['host-b@file', 'cinder-volume', false, null],
-    ]);
-  });
-
-  it('when services are filtered by host or binary, then only exact matches remain', async () => {
-    expect((await services.list({ host: 'host-a' })).map((s) => s.service.binary)).toEqual(['cinder-scheduler']);
-    expect((await services.list({ binary: 'cinder-volume' })).map((s) => s.service.host)).toEqual(['host-a@file', 'host-b@file']);
-    expect(await services.list({ host: 'host-a', binary: 'cinder-volume' })).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { CodedError, ErrorCode } from '@volume/contracts';
-import { parseBoolish, pyRepr, validate } from '@volume/domain';
+import { validate } from '@volume/api-dtos';
+import { parseBoolish, pyRepr } from '@volume/domain';
 import { ExtraSpecsInput } from './extra-specs';
 import {
   createExtraSpecsSchema,

@@ -1,4 +1,4 @@
-import type { JsonSchema } from '@volume/domain';
+import type { JsonSchema } from '@volume/api-dtos';
 
 // Cinder's request schemas for volume types (cinder/api/schemas/volume_types.py and
 // types_extra_specs.py over parameter_types.py). Key order is Cinder's: it decides which error a

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { CodedError, ErrorCode } from '@volume/contracts';
-import { isUuidLike } from '@volume/domain';
+import { isUuidLike } from '@volume/api-dtos';
 import { VolumeEntity, VolumeTypeEntity, VolumeTypeExtraSpecEntity } from '@volume/persistence';
 import { Caller } from '../http/auth';
 import { assertNotCacheableAndMultiattach, extraSpecsOf, ExtraSpecsInput, LoadedVolumeType } from './extra-specs';

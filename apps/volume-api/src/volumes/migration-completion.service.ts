@@ -2,10 +2,11 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { CodedError, ErrorCode, isCodedError } from '@volume/contracts';
-import { checkMigrationCompletion, parseMigrateVolumeCompletion } from '@volume/domain';
+import { parseMigrateVolumeCompletion } from '@volume/api-dtos';
+import { checkMigrationCompletion } from '@volume/domain';
 import { LOGGER } from '@volume/platform';
-import { VolumeEntity } from '@volume/persistence';
-import { WorkerClient } from '../clients/worker.client';
+import { moveSwappedAttachments, VolumeEntity } from '@volume/persistence';
+import { WorkerRpcClient } from '@volume/rpc-clients';
 import { requireAdminOrService, ServicePolicy } from '../http/policy';
 import { AuthedContext } from '../http/request-context';
 import { VolumeActionsService } from './volume-actions.service';
@@ -25,7 +26,7 @@ export class MigrationCompletionService implements OnModuleInit {
     private readonly ds: DataSource,
     private readonly actions: VolumeActionsService,
     private readonly volumes: VolumesService,
-    private readonly workers: WorkerClient,
+    private readonly workers: WorkerRpcClient,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
@@ -48,7 +49,8 @@ export class MigrationCompletionService implements OnModuleInit {
     if (await this.alreadyCompleted(volume, params.newVolumeId)) return volume.id;
     const newVolume = await this.volumes.get(ctx.caller, params.newVolumeId);
     if (checkMigrationCompletion(volume, newVolume) === 'plain-swap') {
-      if (!params.error) await this.moveAttachments(volume.id, newVolume.id);
+      // Nova swapped volumes on its own (neither migrates): the attachments move to the new volume.
+      if (!params.error) await moveSwappedAttachments(this.ds.manager, volume.id, newVolume.id);
       return newVolume.id;
     }
     if (!volume.host) throw new CodedError(ErrorCode.InvalidVolume, `Invalid volume: Volume ${volume.id} has no host.`);
@@ -71,24 +73,5 @@ export class MigrationCompletionService implements OnModuleInit {
       [volume.id],
     );
     return latest?.status === 'success' && String(latest.dest_volume_id).toLowerCase() === newVolumeId.toLowerCase();
-  }
-
-  /**
-   * Nova swapped volumes on its own (neither migrates): Cinder detaches the old volume and attaches
-   * the new one in its place; here the attachment rows move, so their ids stay valid.
-   */
-  private async moveAttachments(oldId: string, newId: string): Promise<void> {
-    await this.ds.transaction(async (em) => {
-      await em.query(`SELECT id FROM volumes WHERE id IN ($1, $2) ORDER BY id FOR UPDATE`, [oldId, newId]);
-      const [moved]: [unknown[], number] = await em.query(
-        `UPDATE volume_attachments SET volume_id = $2, attach_status = 'attached', updated_at = now()
-          WHERE volume_id = $1 RETURNING id`,
-        [oldId, newId],
-      );
-      if (moved.length === 0) return;
-      const volumes = em.getRepository(VolumeEntity);
-      await volumes.update({ id: oldId }, { status: 'available', attachStatus: 'detached', updatedAt: new Date() });
-      await volumes.update({ id: newId }, { status: 'in-use', attachStatus: 'attached', updatedAt: new Date() });
-    });
   }
 }

@@ -3,13 +3,13 @@ import { FastifyReply } from 'fastify';
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { VOLUME_SUMMARY, VOLUME_SUMMARY_METADATA } from '@volume/microversion';
 import { API_CONFIG } from '../api-config.token';
-import { ApiConfig } from '../config';
+import type { ApiConfig } from '../config';
 import { collectionHref } from '../http/links';
 import { VolumeTypesService } from '../types/volume-types.service';
-import { AuthedContext, Ctx } from '../http/request-context';
+import { type AuthedContext, Ctx } from '../http/request-context';
 import { VolumeActionsService } from './volume-actions.service';
-import { VolumeAdminActionsService } from './volume-admin-actions.service';
-import { parseCreateRequest, parseListRequest, parseUpdateRequest, QueryParams } from './volume-requests';
+import { MigrationProgressService } from './migration-progress/migration-progress.service';
+import { parseCreateRequest, parseListRequest, parseUpdateRequest, type QueryParams } from './volume-requests';
 import { volumeDetail, volumeSummary } from './volume.view-builder';
 import { VolumesService } from './volumes.service';
 
@@ -23,7 +23,7 @@ export class VolumesController {
   constructor(
     private readonly volumes: VolumesService,
     private readonly actions: VolumeActionsService,
-    private readonly adminActions: VolumeAdminActionsService,
+    private readonly progress: MigrationProgressService,
     private readonly types: VolumeTypesService,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
@@ -70,7 +70,7 @@ export class VolumesController {
   @Get(':id')
   async show(@Ctx() ctx: AuthedContext, @Param('id') id: string) {
     const v = await this.volumes.get(ctx.caller, id);
-    const migrationProgress = await this.adminActions.migrationProgress(ctx, v);
+    const migrationProgress = await this.progress.migrationProgress(ctx, v);
     return { volume: volumeDetail(ctx, v, { withExtensions: true, migrationProgress }) };
   }
 

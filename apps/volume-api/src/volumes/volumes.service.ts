@@ -2,16 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
 import type { Pool } from 'pg';
-import { DataSource, EntityManager, In, ObjectLiteral, QueryFailedError, SelectQueryBuilder } from 'typeorm';
+import { DataSource, EntityManager, ObjectLiteral, QueryFailedError, SelectQueryBuilder } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { RawSqlResultsToEntityTransformer } from 'typeorm/query-builder/transformer/RawSqlResultsToEntityTransformer.js';
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { LOGGER } from '@volume/platform';
-import { VolumeEntity, VolumeMetadataEntity, VolumeTypeEntity } from '@volume/persistence';
+import {
+  createVolumeRecord,
+  markCreateFailed,
+  requestVolumeDelete,
+  updateVolumeProperties,
+  VolumeEntity,
+  VolumeTypeEntity,
+} from '@volume/persistence';
 import { API_CONFIG } from '../api-config.token';
-import { SchedulerClient } from '../clients/scheduler.client';
-import { WorkerClient } from '../clients/worker.client';
-import { ApiConfig } from '../config';
+import { SchedulerRpcClient, WorkerRpcClient } from '@volume/rpc-clients';
+import type { ApiConfig } from '../config';
 import { Caller } from '../http/auth';
 import { canSeeProject } from '../http/policy';
 import { UUID, VolumeListRepository, VolumeListSpec } from './volume-list.repository';
@@ -31,11 +37,6 @@ export interface UpdateVolumeInput {
   metadata?: Record<string, string>;
 }
 
-/** Statuses from which Cinder lets a volume be deleted (without force). */
-const DELETABLE = ['available', 'error', 'error_restoring', 'error_extending', 'error_managing'];
-/** Migration states that do not block an operation (Cinder's AVAILABLE_MIGRATION_STATUS). */
-const IDLE_MIGRATION = [null, 'deleting', 'error', 'success'];
-
 @Injectable()
 export class VolumesService {
   private readonly lists: VolumeListRepository;
@@ -44,8 +45,8 @@ export class VolumesService {
 
   constructor(
     private readonly ds: DataSource,
-    private readonly scheduler: SchedulerClient,
-    private readonly workers: WorkerClient,
+    private readonly scheduler: SchedulerRpcClient,
+    private readonly workers: WorkerRpcClient,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Inject(LOGGER) private readonly log: Logger,
   ) {
@@ -57,23 +58,22 @@ export class VolumesService {
   }
 
   /** One volume with what its views need; a volume of another project is "not found" to members. */
-  async get(caller: Caller, id: string, em: EntityManager = this.ds.manager): Promise<VolumeEntity> {
+  async get(caller: Caller, id: string): Promise<VolumeEntity> {
     if (!UUID.test(id)) throw VolumesService.notFound(id);
-    const v = em === this.ds.manager ? await this.getPrepared(id) : await volumeQuery(em, id).getOne();
+    const v = await this.getPrepared(id);
     if (!v || !canSeeProject(caller, v.projectId)) throw VolumesService.notFound(id);
     return v;
   }
 
   /**
-   * `get` outside a transaction, the API's hottest query. Run by the query builder it is an unnamed
+   * `get`, the API's hottest query. Run by the query builder it is an unnamed
    * statement, so PostgreSQL plans the 4-table join on every request, and planning was most of its
    * cost (pgbench: 2 250 tps planned each time, 20 000 prepared). Here the query builder's own SQL,
    * generated once, runs as a named prepared statement (pg parses it once per pooled connection)
    * on the pool TypeORM holds, and TypeORM's own transformer (as `getOne` does) turns the rows into
    * the same VolumeEntity: same relations, column transformers and Dates (it skips getOne's "Load"
-   * broadcast: no entity here has subscribers or @AfterLoad). Inside a transaction
-   * (another EntityManager) `get` keeps the query builder, which runs on that transaction's
-   * connection.
+   * broadcast: no entity here has subscribers or @AfterLoad). Writes go through the transitions
+   * (@volume/persistence), which lock the row they judge: `get` never reads inside a transaction.
    */
   private async getPrepared(id: string): Promise<VolumeEntity | undefined> {
     const { qb, text } = (this.prepared ??= prepareVolumeQuery(this.ds));
@@ -100,24 +100,16 @@ export class VolumesService {
   async create(caller: Caller, input: CreateVolumeInput, requestId: string): Promise<VolumeEntity> {
     const availabilityZone = await this.availabilityZone(input.availabilityZone);
     const id = randomUUID();
-    await this.ds.transaction(async (em) => {
-      await em.getRepository(VolumeEntity).insert({
-        id,
-        projectId: caller.projectId,
-        userId: caller.userId,
-        displayName: input.name,
-        displayDescription: input.description,
-        size: input.size,
-        status: 'creating',
-        attachStatus: 'detached',
-        availabilityZone,
-        volumeTypeId: input.volumeType.id,
-        // Cinder's column default; the worker sets what its backend really does.
-        sharedTargets: true,
-        useQuota: true,
-        createdAt: new Date(),
-      });
-      await this.writeMetadata(em, id, input.metadata);
+    await createVolumeRecord(this.ds.manager, {
+      id,
+      projectId: caller.projectId,
+      userId: caller.userId,
+      displayName: input.name,
+      displayDescription: input.description,
+      size: input.size,
+      availabilityZone,
+      volumeTypeId: input.volumeType.id,
+      metadata: input.metadata,
     });
     const created = await this.get(caller, id);
     try {
@@ -125,7 +117,7 @@ export class VolumesService {
     } catch (err) {
       // Nobody took the request: the volume cannot be created, say so on the row (Cinder: error).
       this.log.error({ err, volumeId: id, reqId: requestId }, 'scheduler did not take the create request');
-      await this.ds.getRepository(VolumeEntity).update({ id, status: 'creating' }, { status: 'error', updatedAt: new Date() });
+      await markCreateFailed(this.ds.manager, id);
     }
     return created;
   }
@@ -143,62 +135,29 @@ export class VolumesService {
   }
 
   async update(caller: Caller, id: string, input: UpdateVolumeInput): Promise<VolumeEntity> {
-    await this.ds.transaction(async (em) => {
-      const v = await this.get(caller, id, em);
-      if (v.status === 'maintenance') {
-        throw new CodedError(ErrorCode.InvalidVolume, 'Invalid volume: The volume cannot be updated during maintenance.');
-      }
-      const changes: Partial<VolumeEntity> = { updatedAt: new Date() };
-      if (input.name !== undefined) changes.displayName = input.name;
-      if (input.description !== undefined) changes.displayDescription = input.description;
-      await em.getRepository(VolumeEntity).update({ id }, changes);
-      if (input.metadata !== undefined) {
-        await em.getRepository(VolumeMetadataEntity).delete({ volumeId: id });
-        await this.writeMetadata(em, id, input.metadata);
-      }
+    await this.get(caller, id);
+    await updateVolumeProperties(this.ds.manager, id, {
+      displayName: input.name,
+      displayDescription: input.description,
+      metadata: input.metadata,
     });
     return this.get(caller, id);
   }
 
-  private async writeMetadata(em: EntityManager, volumeId: string, metadata: Record<string, string>): Promise<void> {
-    const rows = Object.entries(metadata).map(([key, value]) => ({ volumeId, key, value }));
-    if (rows.length) await em.getRepository(VolumeMetadataEntity).insert(rows);
-  }
-
   /**
-   * Marks the volume `deleting` in one conditional UPDATE (so a racing attach or migrate loses),
-   * then asks its worker to remove the data; a volume never placed is removed at once.
+   * Marks the volume `deleting` (or drops a never-placed one at once), then asks its worker to
+   * remove the data.
    */
   async delete(caller: Caller, id: string, requestId: string): Promise<void> {
-    const v = await this.get(caller, id);
-    const result = await this.ds
-      .createQueryBuilder()
-      .update(VolumeEntity)
-      .set({ status: 'deleting', previousStatus: () => 'status', updatedAt: new Date() })
-      .where('id = :id', { id })
-      .andWhere({ status: In(DELETABLE) })
-      .andWhere(`(migration_status IS NULL OR migration_status IN ('deleting', 'error', 'success'))`)
-      .andWhere(`attach_status <> 'attached'`)
-      .andWhere(`NOT EXISTS (SELECT 1 FROM volume_attachments a WHERE a.volume_id = :id)`, { id })
-      .execute();
-    if (!result.affected) {
-      throw new CodedError(
-        ErrorCode.InvalidVolume,
-        'Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.',
-      );
-    }
-    if (!v.host) {
-      await this.ds.getRepository(VolumeEntity).delete({ id });
-      return;
-    }
+    await this.get(caller, id);
+    const request = await requestVolumeDelete(this.ds.manager, id);
+    if (request.destroyed) return;
     // Cinder casts the delete: the API answers 202 now; a worker that misses it finishes on restart.
-    this.workers.deleteVolume(v.host, id, requestId).catch((err) => {
+    this.workers.deleteVolume(request.host, id, requestId).catch((err) => {
       this.log.warn({ err, volumeId: id, reqId: requestId }, 'worker did not confirm the delete; it resumes on restart');
     });
   }
 }
-
-export { IDLE_MIGRATION };
 
 /** The query of `VolumesService.get`: the volume with its metadata, attachments and type. */
 export function volumeQuery(em: EntityManager, id: string): SelectQueryBuilder<VolumeEntity> {

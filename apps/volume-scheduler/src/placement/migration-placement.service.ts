@@ -1,13 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { CodedError, ErrorCode, MigrationModeName, MigrationSubjects, ScheduleMigrationRequest } from '@volume/contracts';
-import { extractHost, migrationTargetStatus, place } from '@volume/domain';
-import { APP_CONFIG, LOGGER, NatsService } from '@volume/platform';
-import { endMigrationWithError } from '@volume/persistence';
-import { SchedulerConfig } from '../config';
-import { migrationMode } from '@volume/domain';
+import { CodedError, ErrorCode, MigrationModeName, ScheduleMigrationRequest } from '@volume/contracts';
+import { extractHost, migrationMode, place } from '@volume/domain';
+import { APP_CONFIG, LOGGER } from '@volume/platform';
+import { dropUnusedDestination, endMigrationWithError, lockMigrationSource, recordPlacement, reserveDestination } from '@volume/persistence';
+import { WorkerRpcClient } from '@volume/rpc-clients';
+import type { SchedulerConfig } from '../config';
 import { PlacementService } from './placement.service';
 
 interface Reserved {
@@ -28,7 +27,7 @@ interface Reserved {
 export class MigrationPlacementService {
   constructor(
     private readonly ds: DataSource,
-    private readonly nats: NatsService,
+    private readonly workers: WorkerRpcClient,
     private readonly placement: PlacementService,
     @Inject(APP_CONFIG) private readonly config: SchedulerConfig,
     @Inject(LOGGER) private readonly log: Logger,
@@ -41,20 +40,20 @@ export class MigrationPlacementService {
     } catch (err) {
       const reason = err instanceof CodedError ? err.message : `placement failed: ${(err as Error).message}`;
       log.error({ err, volumeId: req.volumeId, migrationId: req.migrationId }, 'migration not placed; it ends in error');
-      await this.ds.transaction((em) => endMigrationWithError(em, { migrationId: req.migrationId, volumeId: req.volumeId, error: reason }));
+      await endMigrationWithError(this.ds.manager, { migrationId: req.migrationId, volumeId: req.volumeId, error: reason });
       return;
     }
     log.info({ volumeId: req.volumeId, migrationId: req.migrationId, ...reserved }, 'migration destination reserved');
     try {
-      await this.nats.call(
-        MigrationSubjects.run,
+      await this.workers.runMigration(
+        reserved.sourceHost,
         { migrationId: req.migrationId, volumeId: req.volumeId, destPoolHost: reserved.destPoolHost, mode: reserved.mode, destVolumeId: reserved.destVolumeId },
-        { host: extractHost(reserved.sourceHost, 'host') as string, requestId },
+        requestId,
       );
     } catch (err) {
       log.error({ err, volumeId: req.volumeId }, 'source worker did not take the migration; it ends in error');
       await this.ds.transaction(async (em) => {
-        if (reserved.destVolumeId) await em.query(`DELETE FROM volumes WHERE id = $1 AND status = 'creating'`, [reserved.destVolumeId]);
+        if (reserved.destVolumeId) await dropUnusedDestination(em, reserved.destVolumeId);
         await endMigrationWithError(em, {
           migrationId: req.migrationId,
           volumeId: req.volumeId,
@@ -66,18 +65,10 @@ export class MigrationPlacementService {
 
   private async reserve(req: ScheduleMigrationRequest): Promise<Reserved> {
     return this.ds.transaction(async (em) => {
-      const [vol] = await em.query(
-        `SELECT id, size, host, project_id, user_id, volume_type_id, display_name, display_description, migration_status,
-                status, previous_status
-           FROM volumes WHERE id = $1 FOR UPDATE`,
-        [req.volumeId],
-      );
-      if (!vol || vol.migration_status !== 'starting' || !vol.host) {
-        throw new CodedError(ErrorCode.InvalidVolume, `Volume ${req.volumeId} is not waiting for a migration`);
-      }
+      const vol = await lockMigrationSource(em, req.volumeId);
       const specs: { key: string; value: string }[] = await em.query(
         `SELECT key, value FROM volume_type_extra_specs WHERE volume_type_id = $1`,
-        [vol.volume_type_id],
+        [vol.volumeTypeId],
       );
       const wantedBackend = extractHost(req.destHost, 'backend');
       const wantedPool = extractHost(req.destHost, 'pool');
@@ -101,34 +92,12 @@ export class MigrationPlacementService {
         destPoolHost,
         forceHostCopy: req.forceHostCopy,
         status: vol.status,
-        previousStatus: vol.previous_status,
+        previousStatus: vol.previousStatus,
       });
-      let destVolumeId: string | null = null;
-      if (mode === 'host-assisted') {
-        destVolumeId = randomUUID();
-        await em.query(
-          `INSERT INTO volumes (id, project_id, user_id, display_name, display_description, size, status, attach_status,
-                                migration_status, host, availability_zone, volume_type_id, shared_targets, use_quota, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, 'creating', 'detached', $7, $8, $9, $10, true, false, now())`,
-          [
-            destVolumeId,
-            vol.project_id,
-            vol.user_id,
-            vol.display_name,
-            vol.display_description,
-            vol.size,
-            migrationTargetStatus(req.volumeId),
-            destPoolHost,
-            best.pool.availabilityZone,
-            vol.volume_type_id,
-          ],
-        );
-      }
-      await em.query(
-        `UPDATE volume_migrations SET mode = $2, dest_host = $3, dest_volume_id = $4, source_host = $5, updated_at = now() WHERE id = $1`,
-        [req.migrationId, mode, destPoolHost, destVolumeId, vol.host],
-      );
-      return { destPoolHost, sourceHost: vol.host as string, mode, destVolumeId };
+      const destVolumeId =
+        mode === 'host-assisted' ? await reserveDestination(em, vol, { poolHost: destPoolHost, availabilityZone: best.pool.availabilityZone }) : null;
+      await recordPlacement(em, { migrationId: req.migrationId, mode, destPoolHost, destVolumeId, sourceHost: vol.host });
+      return { destPoolHost, sourceHost: vol.host, mode, destVolumeId };
     });
   }
 }

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
-import { CancelSwapReply, ComputeSubjects, isCodedError, WorkerSubjects } from '@volume/contracts';
-import { extractHost, migrationTargetStatus } from '@volume/domain';
+import { CancelSwapReply, isCodedError } from '@volume/contracts';
+import { RUNNABLE_MIGRATION_STATUSES } from '@volume/domain';
 import { APP_CONFIG, LOGGER, NatsService } from '@volume/platform';
-import { endMigrationWithError } from '@volume/persistence';
-import { SchedulerConfig } from '../config';
+import { endMigrationWithError, markDestinationDeleting, postponeStallCheck } from '@volume/persistence';
+import { ComputeRpcClient, WorkerRpcClient } from '@volume/rpc-clients';
+import type { SchedulerConfig } from '../config';
 
 interface StalledRow {
   id: string;
@@ -35,6 +36,8 @@ export class MigrationWatchdog {
   constructor(
     private readonly ds: DataSource,
     private readonly nats: NatsService,
+    private readonly compute: ComputeRpcClient,
+    private readonly workers: WorkerRpcClient,
     @Inject(APP_CONFIG) private readonly config: SchedulerConfig,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
@@ -57,14 +60,14 @@ export class MigrationWatchdog {
     const { ended, swaps } = await this.ds.transaction(async (em) => {
       const rows: StalledRow[] = await em.query(
         `SELECT id, volume_id, dest_volume_id, dest_host, status, mode FROM volume_migrations
-          WHERE status IN ('starting', 'migrating') AND updated_at < now() - make_interval(secs => $1)
+          WHERE status = ANY($2) AND updated_at < now() - make_interval(secs => $1)
           FOR UPDATE SKIP LOCKED`,
-        [this.config.MIGRATION_STALL_TIMEOUT_S],
+        [this.config.MIGRATION_STALL_TIMEOUT_S, RUNNABLE_MIGRATION_STATUSES],
       );
       const swaps = rows.filter((r) => r.mode === 'compute-swap');
       // Claimed (no other replica sees them stalled) and released before nova-bridge is asked: a
       // cancel rolls back through a completion that updates these very rows.
-      if (swaps.length) await em.query(`UPDATE volume_migrations SET updated_at = now() WHERE id = ANY($1)`, [swaps.map((r) => r.id)]);
+      await postponeStallCheck(em, swaps.map((r) => r.id));
       const plain = rows.filter((r) => r.mode !== 'compute-swap');
       for (const row of plain) {
         const error = `no progress for ${this.config.MIGRATION_STALL_TIMEOUT_S} s (status ${row.status}); the source host stopped reporting`;
@@ -84,7 +87,7 @@ export class MigrationWatchdog {
     const silent = `no progress for ${this.config.MIGRATION_STALL_TIMEOUT_S} s`;
     let reply: CancelSwapReply | null = null;
     try {
-      reply = await this.nats.call(ComputeSubjects.cancelSwap, { volumeId: row.volume_id, reason: `the migration made ${silent}` });
+      reply = await this.compute.cancelSwap(row.volume_id, `the migration made ${silent}`);
     } catch (err) {
       log.warn({ err: isCodedError(err) ? err.message : err }, 'nova-bridge did not answer the cancel');
     }
@@ -93,7 +96,10 @@ export class MigrationWatchdog {
       log.error(`migration stalled: ${error}`);
       const ended = await this.ds.transaction(async (em) => {
         // The compute side's own completion may have ended it meanwhile (a cancel rolls back with one).
-        const [live] = await em.query(`SELECT 1 FROM volume_migrations WHERE id = $1 AND status IN ('starting', 'migrating') FOR UPDATE`, [row.id]);
+        const [live] = await em.query(`SELECT 1 FROM volume_migrations WHERE id = $1 AND status = ANY($2) FOR UPDATE`, [
+          row.id,
+          RUNNABLE_MIGRATION_STATUSES,
+        ]);
         if (!live) return false;
         await this.endInError(em, row, error);
         return true;
@@ -115,19 +121,13 @@ export class MigrationWatchdog {
 
   /** The volume keeps its data; the destination's row goes `deleting` (removeDestination once committed). */
   private async endInError(em: EntityManager, row: StalledRow, error: string): Promise<void> {
-    if (row.dest_volume_id) {
-      await em.query(`UPDATE volumes SET status = 'deleting', updated_at = now() WHERE id = $1 AND migration_status = $2`, [
-        row.dest_volume_id,
-        migrationTargetStatus(row.volume_id),
-      ]);
-    }
+    if (row.dest_volume_id) await markDestinationDeleting(em, { volumeId: row.volume_id, destVolumeId: row.dest_volume_id });
     await endMigrationWithError(em, { migrationId: row.id, volumeId: row.volume_id, error });
   }
 
   /** After the commit, so that its host finds the row `deleting`; or at its next start (its reconcile). */
   private removeDestination(row: StalledRow): void {
     if (!row.dest_volume_id) return;
-    const destWorker = extractHost(row.dest_host, 'host') as string;
-    this.nats.track(this.nats.call(WorkerSubjects.deleteVolume, { volumeId: row.dest_volume_id }, { host: destWorker }).catch(() => undefined));
+    this.nats.track(this.workers.deleteVolume(row.dest_host, row.dest_volume_id).catch(() => undefined));
   }
 }

@@ -1,10 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
-import { CodedError, ErrorCode, WorkerSubjects } from '@volume/contracts';
-import { extractHost, place, PoolStats, poolStatsOf } from '@volume/domain';
-import { APP_CONFIG, LOGGER, NatsService } from '@volume/platform';
-import { SchedulerConfig } from '../config';
+import { CodedError, ErrorCode } from '@volume/contracts';
+import { place, PoolStats, poolStatsOf } from '@volume/domain';
+import { failStaleCreates, lockUnplacedVolume, markCreateFailed, recordVolumePlacement } from '@volume/persistence';
+import { APP_CONFIG, LOGGER } from '@volume/platform';
+import { WorkerRpcClient } from '@volume/rpc-clients';
+import type { SchedulerConfig } from '../config';
 
 interface PoolRow {
   name: string;
@@ -23,7 +25,7 @@ interface PoolRow {
 export class PlacementService {
   constructor(
     private readonly ds: DataSource,
-    private readonly nats: NatsService,
+    private readonly workers: WorkerRpcClient,
     @Inject(APP_CONFIG) private readonly config: SchedulerConfig,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
@@ -61,19 +63,15 @@ export class PlacementService {
   /** Chooses a pool and records it on the volume; returns the pool, or null when the volume is not ours to place. */
   private async reserve(volumeId: string): Promise<{ poolHost: string; sizeGb: number } | null> {
     return this.ds.transaction(async (em) => {
-      const [vol] = await em.query(
-        `SELECT v.id, v.size, v.availability_zone, v.volume_type_id, v.host, v.status
-           FROM volumes v WHERE v.id = $1 FOR UPDATE`,
-        [volumeId],
-      );
-      if (!vol || vol.status !== 'creating' || vol.host) return null;
+      const vol = await lockUnplacedVolume(em, volumeId);
+      if (!vol) return null;
       const specs: { key: string; value: string }[] = await em.query(
         `SELECT key, value FROM volume_type_extra_specs WHERE volume_type_id = $1`,
-        [vol.volume_type_id],
+        [vol.volumeTypeId],
       );
       const pools = await this.livePools(em, true);
       const result = place(
-        { sizeGb: vol.size, availabilityZone: vol.availability_zone, extraSpecs: Object.fromEntries(specs.map((s) => [s.key, s.value])) },
+        { sizeGb: vol.size, availabilityZone: vol.availabilityZone, extraSpecs: Object.fromEntries(specs.map((s) => [s.key, s.value])) },
         pools,
         { capacityWeightMultiplier: Number(this.config.CAPACITY_WEIGHT_MULTIPLIER) },
       );
@@ -84,8 +82,8 @@ export class PlacementService {
           `No valid backend was found. ${result.rejections.map((r) => `${r.pool}: ${r.reason}`).join('; ') || 'No pools are reported.'}`,
         );
       }
-      await em.query(`UPDATE volumes SET host = $2, updated_at = now() WHERE id = $1`, [volumeId, best.pool.host]);
-      return { poolHost: best.pool.host, sizeGb: vol.size as number };
+      await recordVolumePlacement(em, volumeId, best.pool.host);
+      return { poolHost: best.pool.host, sizeGb: vol.size };
     });
   }
 
@@ -96,7 +94,7 @@ export class PlacementService {
       placed = await this.reserve(volumeId);
     } catch (err) {
       log.error({ err, volumeId }, 'placement failed; volume set to error');
-      await this.markError(volumeId);
+      await markCreateFailed(this.ds.manager, volumeId);
       return;
     }
     if (!placed) {
@@ -106,32 +104,17 @@ export class PlacementService {
     const { poolHost, sizeGb } = placed;
     log.info({ volumeId, poolHost }, 'volume placed');
     try {
-      const reply = await this.nats.call(
-        WorkerSubjects.createVolume,
-        { volumeId, poolHost, sizeGb },
-        { host: extractHost(poolHost, 'host') as string, requestId },
-      );
+      const reply = await this.workers.createVolume(poolHost, { volumeId, poolHost, sizeGb }, { requestId });
       log.info({ volumeId, status: reply.status }, 'worker answered create');
     } catch (err) {
       log.error({ err, volumeId, poolHost }, 'worker did not create the volume; volume set to error');
-      await this.markError(volumeId);
+      await markCreateFailed(this.ds.manager, volumeId);
     }
-  }
-
-  private async markError(volumeId: string): Promise<void> {
-    await this.ds.query(`UPDATE volumes SET status = 'error', updated_at = now() WHERE id = $1 AND status = 'creating'`, [volumeId]);
   }
 
   /** What a crash left behind: unplaced volumes nobody will place any more. */
   async failStaleCreates(): Promise<number> {
-    // TypeORM answers an UPDATE ... RETURNING with [rows, affected].
-    const [rows]: [{ id: string }[], number] = await this.ds.query(
-      `UPDATE volumes SET status = 'error', updated_at = now()
-        WHERE status = 'creating' AND host IS NULL AND created_at < now() - make_interval(secs => $1)
-        RETURNING id`,
-      [this.config.STALE_CREATE_S],
-    );
-    const ids = rows.map((r) => r.id);
+    const ids = await failStaleCreates(this.ds.manager, this.config.STALE_CREATE_S);
     if (ids.length) this.log.warn({ volumeIds: ids }, 'unplaced volumes left creating by a crash set to error');
     return ids.length;
   }

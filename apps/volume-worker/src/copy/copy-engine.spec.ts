@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { copyVolumeData, CopySink, localSink, remoteSink } from './copy-engine';
 import { ByteThrottle } from '@volume/platform';
 import { MigrationDataServer } from './data-server';
-import { allocatedBytes, MIB, readRange, sameContent, sparseFile, tempDir } from './spec-helpers';
+import { allocatedBytes, MIB, readRange, sameContent, sparseFile, tempDir } from '../../test/copy-helpers';
 
 const SIZE = 64 * MIB;
 const BLOCK = 4 * MIB;

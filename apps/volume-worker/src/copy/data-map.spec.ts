@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bytesToRead, dataRanges, overlapsData, parseFilefrag } from './data-map';
-import { MIB, sparseFile, tempDir } from './spec-helpers';
+import { MIB, sparseFile, tempDir } from '../../test/copy-helpers';
 
 const OUTPUT = `Filesystem type is: ef53
 File size of /data/volume is 67108864 (67108864 blocks of 1 bytes)

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { FileHandle, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MigrationDataServer } from './data-server';
-import { allocatedBytes, Answer, finishMark, MIB, openStream, put, RawStream, readRange, record, sparseFile, tempDir } from './spec-helpers';
+import { allocatedBytes, Answer, finishMark, MIB, openStream, put, RawStream, readRange, record, sparseFile, tempDir } from '../../test/copy-helpers';
 
 const SECRET = 's3cret-for-this-migration';
 const SIZE = 8 * MIB;

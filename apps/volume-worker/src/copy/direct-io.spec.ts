@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { FileHandle, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { alignedBuffers, CopyFile, DIRECT_IO_ALIGNMENT, isDirectIoBuffer } from './direct-io';
-import { MIB, readRange, sparseFile, tempDir } from './spec-helpers';
+import { MIB, readRange, sparseFile, tempDir } from '../../test/copy-helpers';
 
 /** Bytes of `path` in the page cache (util-linux fincore). */
 function cachedBytes(path: string): number {

@@ -1,13 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CodedError, ErrorCode, MigrationSubjects } from '@volume/contracts';
+import { isMigrationTarget } from '@volume/domain';
 import { APP_CONFIG, NatsService } from '@volume/platform';
-import { VolumeEntity } from '@volume/persistence';
+import { VolumeEntity, volumeName } from '@volume/persistence';
 import { MigrationDataServer } from '../copy/data-server';
 import { FileDriver } from '../backend/file-driver';
 // A type-only import: decorator metadata would otherwise reference a value that does not exist.
 import type { WorkerConfig } from '../config';
-import { VolumeService, volumeName } from '../volume/volume.service';
+import { VolumeService } from '../volume/volume.service';
+import { MigrationCompletion } from './completion/migration-completion.service';
 import { MigrationRunner } from './migration-runner.service';
 import { ProgressRegistry } from './progress-registry';
 
@@ -18,6 +20,7 @@ export class MigrationHandlers {
     private readonly nats: NatsService,
     private readonly ds: DataSource,
     private readonly runner: MigrationRunner,
+    private readonly completion: MigrationCompletion,
     private readonly registry: ProgressRegistry,
     private readonly dataServer: MigrationDataServer,
     private readonly driver: FileDriver,
@@ -35,13 +38,13 @@ export class MigrationHandlers {
       },
       { host },
     );
-    this.nats.serve(MigrationSubjects.completion, (req, { log }) => this.runner.completion(req, log), { host });
+    this.nats.serve(MigrationSubjects.completion, (req, { log }) => this.completion.complete(req, log), { host });
     this.nats.serve(MigrationSubjects.progress, ({ volumeId }) => this.registry.report(volumeId), { host });
     this.nats.serve(
       MigrationSubjects.openTarget,
       async (req) => {
         const dest = await this.ds.getRepository(VolumeEntity).findOneBy({ id: req.destVolumeId });
-        if (!dest || dest.status !== 'available' || !dest.migrationStatus?.startsWith('target:')) {
+        if (!dest || dest.status !== 'available' || !isMigrationTarget(dest.migrationStatus)) {
           throw new CodedError(ErrorCode.InvalidVolume, `Volume ${req.destVolumeId} is not an available migration destination`);
         }
         const path = this.driver.devicePath(this.volumes.poolOf(dest), volumeName(dest));

@@ -9,19 +9,19 @@ import {
   ErrorCode,
   InitializeConnectionReply,
 } from '@volume/contracts';
-import { VolumeEntity } from '@volume/persistence';
+import {
+  destroyBackendDeleted,
+  markBackendCreated,
+  markBackendDeleteFailed,
+  markCreateFailed,
+  VolumeEntity,
+  volumeName,
+} from '@volume/persistence';
 import { APP_CONFIG } from '@volume/platform';
 import { FileDriver } from '../backend/file-driver';
 // A type-only import: decorator metadata would otherwise reference a value that does not exist.
 import type { WorkerConfig } from '../config';
 import { parsePoolHost } from './pool-host';
-
-const NOW = () => 'now()';
-
-/** After a migration the data keeps the name of the row it was copied to (Cinder's `_name_id`). */
-export function volumeName(volume: Pick<VolumeEntity, 'id' | 'nameId'>): string {
-  return volume.nameId ?? volume.id;
-}
 
 /**
  * The volume manager of this host: it owns the files of the volumes placed on its pools and moves
@@ -65,15 +65,15 @@ export class VolumeService {
       path = file.path;
     } catch (err) {
       log.error({ err, volumeId: volume.id }, 'creating the volume file failed');
-      await this.volumes.update({ id: volume.id, status: 'creating' }, { status: 'error', updatedAt: NOW });
+      await markCreateFailed(this.volumes.manager, volume.id);
       return 'error';
     }
-    const { affected } = await this.volumes.update(
-      { id: volume.id, status: 'creating' },
-      // A file on a local pool is never shared between hosts (Cinder's shared_targets).
-      { status: 'available', providerLocation: path, sharedTargets: false, serviceUuid: await this.serviceUuid(), updatedAt: NOW },
-    );
-    if (!affected) await this.changedWhileCreating(volume, log);
+    const created = await markBackendCreated(this.volumes.manager, {
+      volumeId: volume.id,
+      providerLocation: path,
+      serviceUuid: await this.serviceUuid(),
+    });
+    if (!created) await this.changedWhileCreating(volume, log);
     return 'available';
   }
 
@@ -106,11 +106,10 @@ export class VolumeService {
       log.info({ volumeId: volume.id }, 'volume file deleted');
     } catch (err) {
       log.error({ err, volumeId: volume.id }, 'deleting the volume file failed');
-      await this.volumes.update({ id: volume.id, status: 'deleting' }, { status: 'error_deleting', updatedAt: NOW });
+      await markBackendDeleteFailed(this.volumes.manager, volume.id);
       throw new CodedError(ErrorCode.BackendFailure, `Deleting volume ${volume.id} failed: ${(err as Error).message}`);
     }
-    const { affected } = await this.volumes.delete({ id: volume.id, status: 'deleting' });
-    return Boolean(affected);
+    return destroyBackendDeleted(this.volumes.manager, volume.id);
   }
 
   async initializeConnection(volumeId: string): Promise<InitializeConnectionReply> {

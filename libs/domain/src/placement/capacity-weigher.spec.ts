@@ -1,6 +1,6 @@
 import { CapacityWeigher } from './capacity-weigher';
 import type { PlacementRequest } from './pool-stats';
-import { pool } from './spec-pools';
+import { pool } from '../../test/pool-factory';
 
 const request: PlacementRequest = { sizeGb: 1, extraSpecs: {} };
 

@@ -1,6 +1,6 @@
 import { AvailabilityZoneFilter, CapabilitiesFilter, CapacityFilter, poolCapabilities } from './filters';
 import type { PlacementRequest } from './pool-stats';
-import { pool } from './spec-pools';
+import { pool } from '../../test/pool-factory';
 
 const request = (overrides: Partial<PlacementRequest> = {}): PlacementRequest => ({ sizeGb: 10, extraSpecs: {}, ...overrides });
 

@@ -1,5 +1,11 @@
-import { MigrationModeName } from '@volume/contracts';
 import { extractHost } from '../host';
+
+/**
+ * How a migration moves the data (`migrationMode` picks the first two).
+ * `compute-swap`: an in-use volume whose destination exists and whose attachments the compute side
+ * (nova-bridge) is swapping; the migration ends with `os-migrate_volume_completion`.
+ */
+export type MigrationModeName = 'driver-assisted' | 'host-assisted' | 'compute-swap';
 
 export interface MigrationModeInput {
   /** `host@backend#pool` the volume is on. */

@@ -1,6 +1,6 @@
 import { backendPassesFilters, place } from './place';
 import type { PlacementRequest } from './pool-stats';
-import { pool } from './spec-pools';
+import { pool } from '../../test/pool-factory';
 
 const pools = [
   pool({ host: 'host-a@file#pool1', freeCapacityGb: 20 }),

@@ -1,5 +1,7 @@
-import { SwapPhase } from '@volume/contracts';
 import { progressPercent } from './migration-progress';
+
+/** Where a swap is, as Nova/QEMU name the steps of a block-mirror job. */
+export type SwapPhase = 'accepted' | 'copying' | 'ready' | 'pivoting' | 'completing' | 'completed' | 'failed' | 'cancelled';
 
 /** Phases in which a percent means something: the copy runs or the guest already moved. */
 const REPORTING: ReadonlySet<SwapPhase> = new Set<SwapPhase>(['copying', 'ready', 'pivoting', 'completing']);

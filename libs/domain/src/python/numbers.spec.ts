@@ -1,20 +1,4 @@
-import { parsePyFloat, parsePyInt, pyFloat, pyInt, pyRound2 } from './numbers';
-
-describe('parsePyInt accepts what int(str) accepts', () => {
-  it.each([
-    ['5', 5],
-    [' +5 ', 5],
-    ['-3', -3],
-    ['1_000', 1000],
-    ['007', 7],
-  ])('%j is %d', (text, value) => {
-    expect(parsePyInt(text)).toBe(value);
-  });
-
-  it.each(['', '1.5', '1e3', '0x1f', '1__0', '_1', 'abc'])('%j is refused', (text) => {
-    expect(parsePyInt(text)).toBeUndefined();
-  });
-});
+import { parsePyFloat, pyFloat, pyRound2 } from './numbers';
 
 describe('parsePyFloat accepts what float(str) accepts', () => {
   it.each([
@@ -37,17 +21,17 @@ describe('parsePyFloat accepts what float(str) accepts', () => {
   });
 });
 
-describe('pyInt and pyFloat convert JSON values as int() and float() do', () => {
-  it('truncates floats and turns booleans into 0 and 1', () => {
-    expect(pyInt(1.9)).toBe(1);
-    expect(pyInt(true)).toBe(1);
+describe('pyFloat converts JSON values as float() does', () => {
+  it('keeps numbers and turns booleans into 0 and 1', () => {
+    expect(pyFloat(1.9)).toBe(1.9);
+    expect(pyFloat(true)).toBe(1);
     expect(pyFloat(false)).toBe(0);
   });
 
   it('refuses null, lists and objects', () => {
-    expect(pyInt(null)).toBeUndefined();
+    expect(pyFloat(null)).toBeUndefined();
     expect(pyFloat([1])).toBeUndefined();
-    expect(pyInt({})).toBeUndefined();
+    expect(pyFloat({})).toBeUndefined();
   });
 });
 

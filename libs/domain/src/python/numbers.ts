@@ -1,20 +1,13 @@
 import { pyStrip } from './strings';
 
-// int() and float() accept more than Number(): surrounding whitespace, '+', digit-group
-// underscores, 'inf'/'nan' spellings. They also reject what Number() accepts ('', '0x1f', '1e3' for
-// int). Cinder parses query strings and schema bounds with them, so the same inputs must pass and
-// fail here. Only ASCII digits are supported; Python also takes other Unicode decimal digits.
+// float() accepts more than Number(): surrounding whitespace, '+', digit-group underscores,
+// 'inf'/'nan' spellings, and rejects what Number() accepts ('', '0x1f'). Cinder reads capabilities
+// and schema bounds with it, so the same inputs must pass and fail here. Only ASCII digits are
+// supported; Python also takes other Unicode decimal digits.
 
-const PY_INT = /^[+-]?\d+(?:_\d+)*$/;
 const DIGITS = String.raw`\d+(?:_\d+)*`;
 const PY_FLOAT = new RegExp(`^[+-]?(?:${DIGITS}(?:\\.(?:${DIGITS})?)?|\\.${DIGITS})(?:[eE][+-]?${DIGITS})?$`);
 const PY_FLOAT_SPECIAL = /^([+-]?)(inf|infinity|nan)$/i;
-
-/** int(text) for a str, or undefined where Python raises ValueError. */
-export function parsePyInt(text: string): number | undefined {
-  const stripped = pyStrip(text);
-  return PY_INT.test(stripped) ? Number(stripped.replace(/_/g, '')) : undefined;
-}
 
 /** float(text) for a str, or undefined where Python raises ValueError. */
 export function parsePyFloat(text: string): number | undefined {
@@ -24,14 +17,6 @@ export function parsePyFloat(text: string): number | undefined {
   if (!special) return undefined;
   if (special[2].toLowerCase() === 'nan') return Number.NaN;
   return special[1] === '-' ? -Infinity : Infinity;
-}
-
-/** int(value) for a JSON value, or undefined where Python raises ValueError or TypeError. */
-export function pyInt(value: unknown): number | undefined {
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  if (typeof value === 'number') return Number.isFinite(value) ? Math.trunc(value) : undefined;
-  if (typeof value === 'string') return parsePyInt(value);
-  return undefined;
 }
 
 /** float(value) for a JSON value, or undefined where Python raises ValueError or TypeError. */

@@ -1,4 +1,4 @@
-import { pyFloatRepr, pyRepr, pyStr, pyTupleRepr } from './repr';
+import { pyFloatRepr, pyRepr, pyStr } from './repr';
 
 describe('pyRepr prints JSON values as Python repr() prints the parsed objects', () => {
   it.each([
@@ -50,15 +50,10 @@ describe('pyFloatRepr follows Python float repr', () => {
   });
 });
 
-describe('pyStr and pyTupleRepr', () => {
+describe('pyStr', () => {
   it('pyStr prints strings bare and anything else as repr', () => {
     expect(pyStr('abc')).toBe('abc');
     expect(pyStr({})).toBe('{}');
     expect(pyStr(null)).toBe('None');
-  });
-
-  it('pyTupleRepr prints parentheses and a trailing comma for one item', () => {
-    expect(pyTupleRepr(['a', 'b'])).toBe("('a', 'b')");
-    expect(pyTupleRepr(['a'])).toBe("('a',)");
   });
 });

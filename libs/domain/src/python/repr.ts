@@ -23,11 +23,6 @@ export function pyStr(value: unknown): string {
   return typeof value === 'string' ? value : pyRepr(value);
 }
 
-/** repr() of a tuple, which is how Cinder lists valid statuses in its messages. */
-export function pyTupleRepr(items: readonly unknown[]): string {
-  return items.length === 1 ? `(${pyRepr(items[0])},)` : `(${items.map(pyRepr).join(', ')})`;
-}
-
 function pyNumberRepr(value: number): string {
   // Beyond 1e16 JSON integers are no longer exact in a double, so printing them as floats is the
   // closest we can get to what Python received.

@@ -1,13 +1,9 @@
-import { pyLen, pySplit, pyStrip, pyTruthy } from './strings';
+import { pySplit, pyStrip, pyTruthy } from './strings';
 
 describe('Python string semantics', () => {
   it('pyStrip removes the whitespace Python strips, which includes \\x1c-\\x1f and \\x85 but not \\ufeff', () => {
     expect(pyStrip(' \t\x1c\x85name\u3000\n')).toBe('name');
     expect(pyStrip('\ufeffname')).toBe('\ufeffname');
-  });
-
-  it('pyLen counts code points, so an emoji is one character', () => {
-    expect(pyLen('\u{1F600}a')).toBe(2);
   });
 
   it('pySplit splits on whitespace runs and drops empty words', () => {

@@ -1,6 +1,6 @@
-// Python's str.strip() and len() differ from String.prototype.trim() and .length: Python strips
-// \x1c-\x1f and \x85 but not \ufeff, and counts code points rather than UTF-16 units. Cinder's
-// length limits are Python's, so a name of 255 emoji must pass here as it passes there.
+// Python's str.strip() and str.split() differ from String.prototype.trim() and split(/\s+/):
+// Python's whitespace includes \x1c-\x1f and \x85 but not \ufeff, and values must strip and split
+// here as they do in Cinder.
 
 const PY_WHITESPACE = '\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 const LEADING = new RegExp(`^[${PY_WHITESPACE}]+`);
@@ -14,12 +14,6 @@ export function pyStrip(text: string): string {
 /** str.split() without arguments: on runs of whitespace, dropping empty words. */
 export function pySplit(text: string): string[] {
   return text.split(RUN).filter((word) => word !== '');
-}
-
-export function pyLen(text: string): number {
-  let count = 0;
-  for (const _char of text) count += 1;
-  return count;
 }
 
 /** Python truthiness of a JSON value: None, False, 0, '', [] and {} are false. */

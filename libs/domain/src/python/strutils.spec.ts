@@ -1,6 +1,6 @@
-import { ErrorCode } from '@volume/contracts';
-import { refusal } from '../spec-helpers';
-import { boolFromString, getBoolParam, parseBoolish } from './strutils';
+import { ErrorCode } from '../errors';
+import { refusal } from '../../test/refusal';
+import { boolFromString, parseBoolish } from './strutils';
 
 describe('parseBoolish is oslo bool_from_string(strict=True)', () => {
   it.each([true, 'True', 'yes', ' on ', '1', 't', 'Y', 1])('%j is true', (value) => {
@@ -26,28 +26,5 @@ describe('boolFromString is the lenient form', () => {
     expect(boolFromString('maybe')).toBe(false);
     expect(boolFromString('maybe', true)).toBe(true);
     expect(boolFromString(null)).toBe(false);
-  });
-});
-
-describe('getBoolParam is Cinder utils.get_bool_param', () => {
-  it('gives the default when the parameter is absent', () => {
-    expect(getBoolParam('with_count', {})).toBe(false);
-    expect(getBoolParam('with_count', {}, true)).toBe(true);
-  });
-
-  it('parses a present parameter', () => {
-    expect(getBoolParam('with_count', { with_count: 'True' })).toBe(true);
-  });
-
-  it('refuses a non-boolean with Cinder\'s text', () => {
-    expect(() => getBoolParam('all_tenants', { all_tenants: 'maybe' })).toThrow(
-      refusal(ErrorCode.BadRequest, "Value 'maybe' for 'all_tenants' is not a boolean."),
-    );
-  });
-
-  it('refuses surrounding spaces, which is_valid_boolstr does not strip', () => {
-    expect(() => getBoolParam('with_count', { with_count: ' true' })).toThrow(
-      refusal(ErrorCode.BadRequest, "Value ' true' for 'with_count' is not a boolean."),
-    );
   });
 });

@@ -1,12 +1,12 @@
-import { CodedError, ErrorCode } from '@volume/contracts';
+import { CodedError, ErrorCode } from '../errors';
 import { pyStr } from './repr';
 import { pyStrip } from './strings';
 
-// oslo_utils.strutils.bool_from_string and Cinder's utils.get_bool_param, which decide what
-// "true" means for query parameters and action bodies.
+// oslo_utils.strutils.bool_from_string, which decides what "true" means for capabilities, query
+// parameters and action bodies.
 
-const TRUE_STRINGS = ['1', 't', 'true', 'on', 'y', 'yes'];
-const FALSE_STRINGS = ['0', 'f', 'false', 'off', 'n', 'no'];
+export const TRUE_STRINGS: readonly string[] = ['1', 't', 'true', 'on', 'y', 'yes'];
+export const FALSE_STRINGS: readonly string[] = ['0', 'f', 'false', 'off', 'n', 'no'];
 const ACCEPTABLE = [...TRUE_STRINGS, ...FALSE_STRINGS]
   .sort()
   .map((text) => `'${text}'`)
@@ -30,24 +30,6 @@ export function parseBoolish(value: unknown): boolean {
     );
   }
   return parsed;
-}
-
-/**
- * Cinder's utils.get_bool_param: a missing parameter is `defaultValue`.
- * @throws CodedError(BadRequest) "Value 'x' for 'name' is not a boolean."
- */
-export function getBoolParam(
-  name: string,
-  params: Readonly<Record<string, unknown>>,
-  defaultValue = false,
-): boolean {
-  const value = Object.hasOwn(params, name) ? params[name] : defaultValue;
-  // is_valid_boolstr does not strip, bool_from_string does: ' true' is refused here.
-  const spelled = pyStr(value).toLowerCase();
-  if (!TRUE_STRINGS.includes(spelled) && !FALSE_STRINGS.includes(spelled)) {
-    throw new CodedError(ErrorCode.BadRequest, `Value '${pyStr(value)}' for '${name}' is not a boolean.`);
-  }
-  return parseBoolish(value);
 }
 
 function boolOrUndefined(value: unknown): boolean | undefined {

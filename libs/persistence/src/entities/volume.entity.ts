@@ -115,3 +115,8 @@ export class VolumeEntity {
   @OneToMany(() => VolumeAttachmentEntity, (a) => a.volume)
   attachments?: Relation<VolumeAttachmentEntity[]>;
 }
+
+/** The name of a volume's data: after a migration it keeps the name of the row it was copied to (Cinder's `name_id`). */
+export function volumeName(volume: Pick<VolumeEntity, 'id' | 'nameId'>): string {
+  return volume.nameId ?? volume.id;
+}

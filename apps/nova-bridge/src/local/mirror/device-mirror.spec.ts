@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { BlockFile, openBlockFile } from './block-file';
 import { DeviceMirror, MirrorError, MirrorStats } from './device-mirror';
 import { GuestDevice } from './guest-device';
-import { allocatedBytes, Cleanup, fileDifference, firstDifference, GuestWriter, KIB, MIB, sparseFile, until, withTempDir } from './mirror-spec-helpers';
+import { allocatedBytes, Cleanup, fileDifference, firstDifference, GuestWriter, KIB, MIB, sparseFile, until, withTempDir } from '../../../test/mirror-helpers';
 
 /** Pivots as soon as the mirror lets it, recording source and target as they are at the commit point. */
 async function pivotWhenConverged(mirror: DeviceMirror, src: string, dst: string): Promise<{ source: Buffer; target: Buffer }> {

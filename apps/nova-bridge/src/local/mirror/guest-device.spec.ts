@@ -3,7 +3,7 @@ import { readFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MirrorError } from './device-mirror';
 import { GuestDevice } from './guest-device';
-import { Cleanup, KIB, MIB, sparseFile, withTempDir } from './mirror-spec-helpers';
+import { Cleanup, KIB, MIB, sparseFile, withTempDir } from '../../../test/mirror-helpers';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

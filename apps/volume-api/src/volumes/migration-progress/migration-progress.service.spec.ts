@@ -1,0 +1,110 @@
+import pino from 'pino';
+import { DataSource } from 'typeorm';
+import { ApiVersion, MIGRATION_PROGRESS } from '@volume/microversion';
+import { MigrationMode, VolumeEntity } from '@volume/persistence';
+import { ComputeRpcClient, WorkerRpcClient } from '@volume/rpc-clients';
+import { ApiConfig } from '../../config';
+import { AuthedContext } from '../../http/request-context';
+import { MigrationProgressService } from './migration-progress.service';
+
+const ctx: AuthedContext = {
+  requestId: 'req-1',
+  version: ApiVersion.parse(MIGRATION_PROGRESS),
+  baseUrl: 'http://api',
+  caller: { userId: 'admin', projectId: 'p', roles: [], isAdmin: true, isService: false },
+};
+
+function migrating(id: string, persisted: string | null, previousStatus = 'available'): VolumeEntity {
+  return Object.assign(new VolumeEntity(), {
+    id,
+    host: 'host-a@file#pool1',
+    status: previousStatus,
+    previousStatus,
+    migrationStatus: 'migrating',
+    migrationProgress: persisted,
+  });
+}
+
+type Source = (volumeId: string) => Promise<{ progress: string | null }>;
+
+function service(progress: Source, swapProgress: Source = async () => ({ progress: null }), mode: MigrationMode | null = 'host-assisted') {
+  const calls: string[] = [];
+  const computeCalls: string[] = [];
+  const modeLookups: string[] = [];
+  // The recorded mode is all the service reads of the database (activeMigrationMode's one query).
+  const ds = {
+    manager: {
+      query: async (_sql: string, [volumeId]: [string]) => {
+        modeLookups.push(volumeId);
+        return mode === null ? [] : [{ mode }];
+      },
+    },
+  } as unknown as DataSource;
+  const workers = {
+    migrationProgress: (_host: string, volumeId: string) => {
+      calls.push(volumeId);
+      return progress(volumeId);
+    },
+  } as unknown as WorkerRpcClient;
+  const compute = {
+    swapProgress: (volumeId: string) => {
+      computeCalls.push(volumeId);
+      return swapProgress(volumeId);
+    },
+  } as unknown as ComputeRpcClient;
+  const svc = new MigrationProgressService(ds, workers, compute, { MIGRATION_PROGRESS_TIMEOUT_MS: 200 } as ApiConfig, pino({ level: 'silent' }));
+  return { svc, calls, computeCalls, modeLookups };
+}
+
+describe('live migration progress for GET volume', () => {
+  it('when 32 GETs of one migrating volume arrive together, then the mode is read once, the worker is asked once and all see its answer', async () => {
+    const { svc, calls, modeLookups } = service(async () => ({ progress: '42' }));
+    const answers = await Promise.all(Array.from({ length: 32 }, () => svc.migrationProgress(ctx, migrating('v1', '10'))));
+    expect(modeLookups).toEqual(['v1']);
+    expect(calls).toEqual(['v1']);
+    expect(new Set(answers)).toEqual(new Set(['42']));
+  });
+
+  it('when two volumes migrate, then each is asked on its own', async () => {
+    const { svc, calls } = service(async (id) => ({ progress: id === 'v1' ? '1' : '2' }));
+    expect(await svc.migrationProgress(ctx, migrating('v1', null))).toBe('1');
+    expect(await svc.migrationProgress(ctx, migrating('v2', null))).toBe('2');
+    expect(calls).toEqual(['v1', 'v2']);
+  });
+
+  it('when the worker does not answer, then the persisted value is shown', async () => {
+    const { svc } = service(async () => {
+      throw new Error('timeout');
+    });
+    expect(await svc.migrationProgress(ctx, migrating('v1', '37'))).toBe('37');
+  });
+
+  it('when the caller is not an admin, then neither the database nor the worker is asked and nothing is shown', async () => {
+    const { svc, calls, modeLookups } = service(async () => ({ progress: '42' }));
+    const member = { ...ctx, caller: { ...ctx.caller, isAdmin: false, isService: false } };
+    expect(await svc.migrationProgress(member, migrating('v1', '10'))).toBeNull();
+    expect(modeLookups).toEqual([]);
+    expect(calls).toEqual([]);
+  });
+
+  it('when the migration is recorded as a compute swap, then nova-bridge is asked, not the worker', async () => {
+    const { svc, calls, computeCalls } = service(async () => ({ progress: '5' }), async () => ({ progress: '63' }), 'compute-swap');
+    expect(await svc.migrationProgress(ctx, migrating('v1', '10', 'in-use'))).toBe('63');
+    expect(computeCalls).toEqual(['v1']);
+    expect(calls).toEqual([]);
+  });
+
+  it('when an in-use volume is still copied by its host (not yet handed to compute), then the worker is asked', async () => {
+    const { svc, calls, computeCalls } = service(async () => ({ progress: '12' }), async () => ({ progress: '63' }), 'host-assisted');
+    expect(await svc.migrationProgress(ctx, migrating('v1', null, 'in-use'))).toBe('12');
+    expect(calls).toEqual(['v1']);
+    expect(computeCalls).toEqual([]);
+  });
+
+  it('when the mode is not recorded yet, then the worker is asked', async () => {
+    const { svc, calls, computeCalls } = service(async () => ({ progress: '3' }), async () => ({ progress: '63' }), null);
+    expect(await svc.migrationProgress(ctx, migrating('v1', null, 'in-use'))).toBe('3');
+    expect(calls).toEqual(['v1']);
+    expect(computeCalls).toEqual([]);
+  });
+});

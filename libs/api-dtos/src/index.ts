@@ -1,0 +1,12 @@
+export * from './list-params';
+export { getBoolParam } from './python/bool-param';
+export type { JsonSchema, JsonType } from './validation/json-schema';
+export { isValid, validate } from './validation/validator';
+export { isUuidLike } from './validation/formats';
+export * from './schemas/admin-actions';
+export * from './schemas/create-attachment';
+export * from './schemas/create-volume';
+export * from './schemas/metadata';
+export * from './schemas/schema-for';
+export * from './schemas/update-volume';
+export { DB_MAX_INT } from './schemas/parameter-types';

@@ -1,6 +1,0 @@
-import type { ErrorCode } from '@volume/contracts';
-
-/** Matches a thrown CodedError by code and exact message: `expect(fn).toThrow(refusal(...))`. */
-export function refusal(code: ErrorCode, message: string): ReturnType<typeof expect.objectContaining> {
-  return expect.objectContaining({ code, message });
-}

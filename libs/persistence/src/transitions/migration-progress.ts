@@ -1,0 +1,76 @@
+import { EntityManager } from 'typeorm';
+import { ACTIVE_MIGRATION_STATUSES, RUNNABLE_MIGRATION_STATUSES, VolumeMigrationStatus } from '@volume/domain';
+import { MigrationMode } from '../entities/volume-migration.entity';
+
+/** The one migration status under which a migration's progress is recorded. */
+const MIGRATING: VolumeMigrationStatus = 'migrating';
+
+/**
+ * The source host takes the migration (Cinder's manager sets `migration_status = migrating`): only a
+ * volume still waiting for it, or interrupted mid-copy, moves; the migration's row follows.
+ * @returns false when the volume left the migration (reset, ended) before this host took it.
+ */
+export function markMigrating(em: EntityManager, m: { migrationId: string; volumeId: string }): Promise<boolean> {
+  return em.transaction(async (tx) => {
+    const [, affected]: [unknown, number] = await tx.query(
+      `UPDATE volumes SET migration_status = $2, updated_at = now() WHERE id = $1 AND migration_status = ANY($3)`,
+      [m.volumeId, MIGRATING, RUNNABLE_MIGRATION_STATUSES],
+    );
+    if (affected) {
+      await tx.query(`UPDATE volume_migrations SET status = $2, updated_at = now() WHERE id = $1`, [m.migrationId, MIGRATING]);
+    }
+    return affected > 0;
+  });
+}
+
+/**
+ * A host copy's progress: the percent an admin sees on the volume and the durable checkpoint the
+ * copy resumes from. Written only while the volume is `migrating`, so that a volume an admin reset
+ * meanwhile shows nothing stale.
+ * @returns false when the volume is no longer `migrating` (nothing was written): the copy must stop.
+ */
+export function recordCopyProgress(
+  em: EntityManager,
+  m: { migrationId: string; volumeId: string; percent: string; bytesDone: number },
+): Promise<boolean> {
+  return em.transaction(async (tx) => {
+    const [, affected]: [unknown, number] = await tx.query(
+      `UPDATE volumes SET migration_progress = $2 WHERE id = $1 AND migration_status = $3`,
+      [m.volumeId, m.percent, MIGRATING],
+    );
+    if (affected) {
+      await tx.query(`UPDATE volume_migrations SET bytes_done = $2, updated_at = now() WHERE id = $1`, [m.migrationId, m.bytesDone]);
+    }
+    return affected > 0;
+  });
+}
+
+/**
+ * A compute swap's progress, as the compute side measures it: the percent on the volume (what GET
+ * shows when the compute side does not answer) while it is `migrating`, and the mirror's counters on
+ * the migration while it is under way, which also tell the watchdog that the swap is alive.
+ */
+export function recordSwapProgress(
+  em: EntityManager,
+  m: { migrationId: string; volumeId: string; percent: string | null; bytesDone: number; bytesTotal: number },
+): Promise<void> {
+  return em.transaction(async (tx) => {
+    if (m.percent !== null) {
+      await tx.query(`UPDATE volumes SET migration_progress = $2 WHERE id = $1 AND migration_status = $3`, [m.volumeId, m.percent, MIGRATING]);
+    }
+    await tx.query(
+      `UPDATE volume_migrations SET bytes_done = $2, bytes_total = $3, updated_at = now() WHERE id = $1 AND status = ANY($4)`,
+      [m.migrationId, m.bytesDone, m.bytesTotal, ACTIVE_MIGRATION_STATUSES],
+    );
+  });
+}
+
+/**
+ * The migration is the compute side's from now on: set before the first swap is asked for, so that
+ * neither a restart of the source host (a copy over the destination) nor the watchdog's plain path
+ * (deleting the destination under a guest) touches it without asking the compute side first.
+ */
+export async function markComputeSwap(em: EntityManager, migrationId: string): Promise<void> {
+  const mode: MigrationMode = 'compute-swap';
+  await em.query(`UPDATE volume_migrations SET mode = $2, updated_at = now() WHERE id = $1`, [migrationId, mode]);
+}

@@ -1,0 +1,40 @@
+import { EntityManager } from 'typeorm';
+import { VolumeStatus } from '@volume/domain';
+
+// What a volume's host records once its backend has acted (Cinder's volume manager after the driver
+// call). Each write expects the status the request left, so that a row that changed meanwhile is
+// never overwritten: the caller decides what the refusal means.
+
+const CREATING: VolumeStatus = 'creating';
+const DELETING: VolumeStatus = 'deleting';
+
+/**
+ * The volume's file exists: the volume becomes `available`, pointing at its data and at the host's
+ * `cinder-volume` service. A file on a local pool is never shared between hosts (Cinder's shared_targets).
+ * @returns false when the volume is no longer `creating` (or is gone): nothing was written.
+ */
+export async function markBackendCreated(
+  em: EntityManager,
+  v: { volumeId: string; providerLocation: string; serviceUuid: string | null },
+): Promise<boolean> {
+  const [, affected]: [unknown, number] = await em.query(
+    `UPDATE volumes SET status = 'available', provider_location = $2, shared_targets = false, service_uuid = $3, updated_at = now()
+      WHERE id = $1 AND status = $4`,
+    [v.volumeId, v.providerLocation, v.serviceUuid, CREATING],
+  );
+  return affected > 0;
+}
+
+/** The backend could not remove the volume's file: `error_deleting`, as Cinder, so that a later delete retries. */
+export async function markBackendDeleteFailed(em: EntityManager, volumeId: string): Promise<void> {
+  await em.query(`UPDATE volumes SET status = 'error_deleting', updated_at = now() WHERE id = $1 AND status = $2`, [volumeId, DELETING]);
+}
+
+/**
+ * The volume's file is gone: its row goes (metadata and attachments cascade).
+ * @returns false when no `deleting` row was there to remove.
+ */
+export async function destroyBackendDeleted(em: EntityManager, volumeId: string): Promise<boolean> {
+  const [, affected]: [unknown, number] = await em.query(`DELETE FROM volumes WHERE id = $1 AND status = $2`, [volumeId, DELETING]);
+  return affected > 0;
+}

@@ -1,0 +1,140 @@
+import { EntityManager } from 'typeorm';
+import { checkVolumeUpdatable, planVolumeDelete, VolumeStatus } from '@volume/domain';
+import { VolumeMetadataEntity } from '../entities/volume-metadata.entity';
+import { VolumeEntity } from '../entities/volume.entity';
+import { lockVolume } from './locked-volume';
+
+// A volume's life outside migrations, as the API and the scheduler write it: accepted, placed (or
+// failed), renamed, deleted.
+
+const CREATING: VolumeStatus = 'creating';
+
+export interface NewVolume {
+  id: string;
+  projectId: string;
+  userId: string;
+  displayName: string | null;
+  displayDescription: string | null;
+  size: number;
+  availabilityZone: string;
+  volumeTypeId: string;
+  metadata: Record<string, string>;
+}
+
+/** A volume the API accepted: `creating`, on no host yet, with its metadata. */
+export function createVolumeRecord(em: EntityManager, v: NewVolume): Promise<void> {
+  return em.transaction(async (tx) => {
+    await tx.getRepository(VolumeEntity).insert({
+      id: v.id,
+      projectId: v.projectId,
+      userId: v.userId,
+      displayName: v.displayName,
+      displayDescription: v.displayDescription,
+      size: v.size,
+      status: CREATING,
+      attachStatus: 'detached',
+      availabilityZone: v.availabilityZone,
+      volumeTypeId: v.volumeTypeId,
+      // Cinder's column default; the worker sets what its backend really does.
+      sharedTargets: true,
+      useQuota: true,
+      createdAt: new Date(),
+    });
+    await insertMetadata(tx, v.id, v.metadata);
+  });
+}
+
+/**
+ * Nobody will make the volume (no scheduler took the request, no pool fits, its worker did not
+ * create it): a volume still `creating` ends in `error`, as Cinder's.
+ */
+export async function markCreateFailed(em: EntityManager, volumeId: string): Promise<void> {
+  await em.query(`UPDATE volumes SET status = 'error', updated_at = now() WHERE id = $1 AND status = $2`, [volumeId, CREATING]);
+}
+
+/**
+ * The scheduler's first step: the volume, locked in the caller's transaction (the one that also
+ * locks the pools), when it still waits for a pool.
+ * @returns null when it does not (gone, placed already, or no longer `creating`).
+ */
+export async function lockUnplacedVolume(em: EntityManager, volumeId: string): Promise<VolumeEntity | null> {
+  const volume = await em.getRepository(VolumeEntity).findOne({ where: { id: volumeId }, lock: { mode: 'pessimistic_write' } });
+  return volume && volume.status === CREATING && !volume.host ? volume : null;
+}
+
+/** The pool the scheduler chose, on a volume lockUnplacedVolume returned; its worker makes the data next. */
+export async function recordVolumePlacement(em: EntityManager, volumeId: string, poolHost: string): Promise<void> {
+  await em.query(`UPDATE volumes SET host = $2, updated_at = now() WHERE id = $1 AND status = $3 AND host IS NULL`, [
+    volumeId,
+    poolHost,
+    CREATING,
+  ]);
+}
+
+/**
+ * What a crash left behind: volumes still `creating` on no host after `olderThanS` seconds, which
+ * nobody will place any more, end in `error`.
+ * @returns their ids.
+ */
+export async function failStaleCreates(em: EntityManager, olderThanS: number): Promise<string[]> {
+  // TypeORM answers an UPDATE ... RETURNING with [rows, affected].
+  const [rows]: [{ id: string }[], number] = await em.query(
+    `UPDATE volumes SET status = 'error', updated_at = now()
+      WHERE status = $2 AND host IS NULL AND created_at < now() - make_interval(secs => $1)
+      RETURNING id`,
+    [olderThanS, CREATING],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** PUT volume's fields; `undefined` leaves a field alone, metadata is replaced whole. */
+export interface VolumePropertyChanges {
+  displayName?: string | null;
+  displayDescription?: string | null;
+  metadata?: Record<string, string>;
+}
+
+/**
+ * Renames or re-describes a volume, or replaces its metadata.
+ * @throws CodedError(NotFound) when the volume is gone; CodedError(InvalidVolume) from
+ *   checkVolumeUpdatable when it is in maintenance (a locked migration).
+ */
+export function updateVolumeProperties(em: EntityManager, volumeId: string, changes: VolumePropertyChanges): Promise<void> {
+  return em.transaction(async (tx) => {
+    checkVolumeUpdatable((await lockVolume(tx, volumeId)).status);
+    const fields: Partial<VolumeEntity> = { updatedAt: new Date() };
+    if (changes.displayName !== undefined) fields.displayName = changes.displayName;
+    if (changes.displayDescription !== undefined) fields.displayDescription = changes.displayDescription;
+    await tx.getRepository(VolumeEntity).update({ id: volumeId }, fields);
+    if (changes.metadata !== undefined) {
+      await tx.getRepository(VolumeMetadataEntity).delete({ volumeId });
+      await insertMetadata(tx, volumeId, changes.metadata);
+    }
+  });
+}
+
+async function insertMetadata(em: EntityManager, volumeId: string, metadata: Record<string, string>): Promise<void> {
+  const rows = Object.entries(metadata).map(([key, value]) => ({ volumeId, key, value }));
+  if (rows.length) await em.getRepository(VolumeMetadataEntity).insert(rows);
+}
+
+/** What a permitted delete did: the row is gone (never placed), or its host's worker removes the data. */
+export type VolumeDeleteRequest = { destroyed: true } | { destroyed: false; host: string };
+
+/**
+ * DELETE volume, as planVolumeDelete rules on the locked row: a volume never placed goes at once
+ * (metadata and attachments cascade); any other becomes `deleting` (a racing attach or migrate then
+ * finds it so), and its host removes the data and the row.
+ * @throws CodedError(NotFound) when the volume is gone; CodedError(InvalidVolume) when it may not be deleted.
+ */
+export function requestVolumeDelete(em: EntityManager, volumeId: string): Promise<VolumeDeleteRequest> {
+  return em.transaction(async (tx) => {
+    const plan = planVolumeDelete(await lockVolume(tx, volumeId));
+    if (plan.kind === 'destroy-row') {
+      await tx.getRepository(VolumeEntity).delete({ id: volumeId });
+      return { destroyed: true };
+    }
+    await tx.query(`UPDATE volumes SET status = 'deleting', previous_status = status, updated_at = now() WHERE id = $1`, [volumeId]);
+    return { destroyed: false, host: plan.host };
+  });
+}
