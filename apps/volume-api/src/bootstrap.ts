@@ -5,7 +5,9 @@ import { createLogger, PinoNestLogger } from '@volume/platform';
 import { ApiModule } from './api.module';
 import { ApiConfig, loadApiConfig } from './config';
 import { CinderFaultFilter } from './http/exception.filter';
-import { genReqId, installPipeline, rewriteUrl } from './http/pipeline';
+import { installRequestHooks, MAX_URL_LENGTH, rewriteUrl } from './http/request-hooks';
+import { genReqId } from './http/request-id';
+import { answerClientError, answerConnect, answerFrameworkError } from './http/transport-errors';
 
 /** Cinder's max_request_body_size. */
 const MAX_BODY_BYTES = 114_688;
@@ -25,6 +27,13 @@ export async function createApiApp(env: Record<string, string | undefined>): Pro
     rewriteUrl,
     bodyLimit: MAX_BODY_BYTES,
     trustProxy: true,
+    // Cinder answers an HTTP/1.1 request without Host; Node's own refusal would carry no fault body.
+    http: { requireHostHeader: false },
+    // Refusals before routing are Cinder's faults too, not Fastify's or Node's own bodies.
+    clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
+    // A long id is "not found" (Cinder's answer), not a refusal of the URL, up to the URL's own limit.
+    routerOptions: { maxParamLength: MAX_URL_LENGTH },
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config, logger), adapter, {
     logger: new PinoNestLogger(logger),
@@ -32,7 +41,9 @@ export async function createApiApp(env: Record<string, string | undefined>): Pro
     // A failing start (an unmigrated database, say) rejects with its error, for runMain to print.
     abortOnError: false,
   });
-  installPipeline(app.getHttpAdapter().getInstance(), config);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.server.on('connect', answerConnect);
+  installRequestHooks(fastify, config);
   app.useGlobalFilters(new CinderFaultFilter());
   await app.init();
   return { app, config };

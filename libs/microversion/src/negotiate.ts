@@ -17,7 +17,7 @@ export interface NegotiatedVersion {
 /** A refusal, ready to render as Cinder's fault body `{"<faultKey>": {"code": status, "message": message}}`. */
 export interface VersionFault {
   ok: false;
-  status: 400 | 406 | 500;
+  status: 400 | 406;
   faultKey: 'badRequest' | 'computeFault';
   message: string;
   /** When set, the fault response still carries `versionHeaders(echoVersion)`. */
@@ -26,9 +26,8 @@ export interface VersionFault {
 
 export type NegotiationResult = NegotiatedVersion | VersionFault;
 
-// webob's generic texts: Cinder lets these two cases escape its own handlers.
+// webob's generic text: Cinder lets this case escape its own handlers.
 const MALFORMED_MESSAGE = 'The server could not comply with the request since it is either malformed or otherwise incorrect.';
-const SERVER_ERROR_MESSAGE = 'The server has either erred or is incapable of performing the requested operation.';
 
 // Python's str.split() separators; JS \s lacks \x1c-\x1f and \x85 (a Latin-1 header byte) and adds \ufeff.
 const PYTHON_WHITESPACE = /[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
@@ -36,7 +35,8 @@ const PYTHON_WHITESPACE = /[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u202
 /**
  * Resolves the request's microversion from the `OpenStack-API-Version` header value the way
  * Cinder's `Request.set_api_version_request` and `Resource.__call__` do, including their quirks:
- * the service is matched by substring, and a malformed element is a 500, not a 400.
+ * the service is matched by substring. One quirk we do not copy: Cinder answers an element that is not
+ * exactly two tokens with a 500 (an unpacking ValueError); input is never a server error here, so it is a 400.
  */
 export function negotiateVersion(
   headerValue: string | undefined,
@@ -48,7 +48,7 @@ export function negotiateVersion(
   if (element === undefined) return { ok: false, status: 400, faultKey: 'badRequest', message: MALFORMED_MESSAGE };
 
   const tokens = element.split(PYTHON_WHITESPACE).filter((token) => token !== '');
-  if (tokens.length !== 2) return { ok: false, status: 500, faultKey: 'computeFault', message: SERVER_ERROR_MESSAGE };
+  if (tokens.length !== 2) return { ok: false, status: 400, faultKey: 'badRequest', message: MALFORMED_MESSAGE };
 
   const requested = tokens[1];
   const max = ApiVersion.from(bounds.max);

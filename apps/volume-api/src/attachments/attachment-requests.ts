@@ -1,5 +1,5 @@
 import { CodedError, ErrorCode } from '@volume/contracts';
-import { parseCreateAttachment } from '@volume/domain';
+import { parseCreateAttachment } from '@volume/api-dtos';
 import { ApiVersion } from '@volume/microversion';
 import { CreateAttachmentInput } from './attachments.service';
 
@@ -7,9 +7,24 @@ function object(value: unknown): Record<string, unknown> | undefined {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
+/** The connector's fields that the attachment keeps in columns (attached_host, mountpoint), with their width. */
+const CONNECTOR_COLUMNS = { host: 255, mountpoint: 255 } as const;
+
+/** Checked before the worker is asked to connect anything: afterwards the row could not be written. */
+function checkConnector(connector: Record<string, unknown>): Record<string, unknown> {
+  for (const [field, width] of Object.entries(CONNECTOR_COLUMNS)) {
+    const value = connector[field];
+    if (typeof value === 'string' && value.length > width) {
+      throw new CodedError(ErrorCode.BadRequest, `Invalid input received: connector ${field} is longer than ${width} characters.`);
+    }
+  }
+  return connector;
+}
+
 export function parseAttachmentCreate(body: unknown, version: ApiVersion): CreateAttachmentInput {
   const req = parseCreateAttachment(body, version.toString());
-  return { volumeId: req.volumeUuid, instanceUuid: req.instanceUuid, connector: req.connector, mode: req.mode };
+  const connector = req.connector && checkConnector(req.connector);
+  return { volumeId: req.volumeUuid, instanceUuid: req.instanceUuid, connector, mode: req.mode };
 }
 
 /** `PUT /attachments/{id}`: Cinder's attachment update schema requires a connector object. */
@@ -25,7 +40,7 @@ export function parseAttachmentUpdate(body: unknown): Record<string, unknown> {
         : "Invalid input for field/attribute connector. 'connector' is not of type 'object'",
     );
   }
-  return connector;
+  return checkConnector(connector);
 }
 
 /** `POST /attachments/{id}/action`: the one action is os-complete. */

@@ -60,6 +60,14 @@ export function keystoneCaller(headers: Headers): Caller {
   return { userId, projectId, roles, isAdmin: roles.includes('admin'), isService: roles.includes('service') };
 }
 
+/** The width of every user and project id column, as in Cinder's schema; Keystone's ids are 64 at most. */
+export const MAX_ID_LENGTH = 255;
+
 export function callerFor(strategy: 'noauth' | 'keystone', headers: Headers): Caller {
-  return strategy === 'noauth' ? noauthCaller(headers) : keystoneCaller(headers);
+  const caller = strategy === 'noauth' ? noauthCaller(headers) : keystoneCaller(headers);
+  // No real credential names such an id, and none of its rows could be stored.
+  if (caller.userId.length > MAX_ID_LENGTH || caller.projectId.length > MAX_ID_LENGTH) {
+    throw new CodedError(ErrorCode.Unauthorized, UNAUTHORIZED);
+  }
+  return caller;
 }

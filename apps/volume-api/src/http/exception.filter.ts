@@ -1,9 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
+import { QueryFailedError } from 'typeorm';
 import { faultBody } from '@volume/contracts';
-import { GENERIC_400, toFault } from './fault';
-
-const NOT_FOUND_TEXT = '404 Not Found\n\nThe resource could not be found.\n\n   ';
+import { Fault, ROUTER_NOT_FOUND_TEXT, toFault, transportFault } from './fault';
+import { requestIdHeaders } from './request-id';
 
 /** Every error a controller throws leaves as Cinder's fault body; unexpected ones are logged, never shown. */
 @Catch()
@@ -12,20 +12,18 @@ export class CinderFaultFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const req = http.getRequest<FastifyRequest>();
-    let status: number;
-    let message: string;
+    // Some refusals reach the filter without passing the request hooks (a bad URL with an unknown method).
+    reply.headers(requestIdHeaders(req.id));
     if (req.is404) {
       // Cinder's router answers unknown paths before any controller, in plain text.
-      reply.code(404).type('text/plain; charset=UTF-8').send(NOT_FOUND_TEXT);
+      reply.code(404).type('text/plain; charset=UTF-8').send(ROUTER_NOT_FOUND_TEXT);
       return;
     }
-    if (err instanceof HttpException && err.getStatus() < 500) {
-      status = err.getStatus() === 404 ? 404 : 400;
-      message = status === 404 ? 'The resource could not be found.' : GENERIC_400;
-    } else {
-      ({ status, message } = toFault(err));
-    }
+    // Nest wraps Fastify's refusals (a body over the limit, bad framing) in an HttpException of their status.
+    const { status, message }: Fault = err instanceof HttpException && err.getStatus() < 500 ? transportFault(err.getStatus()) : toFault(err);
     if (status >= 500) req.log.error({ err }, 'request failed');
+    // A value the database refused is the client's error, and a check the API should have made.
+    else if (err instanceof QueryFailedError) req.log.warn({ err }, 'request input refused by the database');
     reply.code(status).type('application/json').send(faultBody(status, message));
   }
 }

@@ -1,3 +1,4 @@
+import { QueryFailedError } from 'typeorm';
 import { CodedError, ErrorCode } from '@volume/contracts';
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
@@ -24,18 +25,54 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.Internal]: 500,
 };
 
+export interface Fault {
+  status: number;
+  message: string;
+}
+
 export const GENERIC_500 = 'The server has either erred or is incapable of performing the requested operation.';
 export const GENERIC_400 = 'The server could not comply with the request since it is either malformed or otherwise incorrect.';
 
+/** Cinder's router answers a path (or method) it has no route for in plain text, before any fault handling. */
+export const ROUTER_NOT_FOUND_TEXT = '404 Not Found\n\nThe resource could not be found.\n\n   ';
+
+/**
+ * What Cinder says when the HTTP layer refuses a request before any controller: webob's
+ * explanations (oslo's size limiter's for 413). Other 4xx of the transport become webob's generic 400.
+ */
+const TRANSPORT_MESSAGES: Record<number, string> = {
+  400: GENERIC_400,
+  404: 'The resource could not be found.',
+  408: 'The server has waited too long for the request to be sent by the client.',
+  413: 'Request is too large.',
+  414: 'The request URI was too long for this server.',
+  431: 'The request header fields were too large',
+};
+
+/** The fault for a status the HTTP layer (Node's parser, Fastify, Nest) chose. */
+export function transportFault(status: number): Fault {
+  const message = TRANSPORT_MESSAGES[status];
+  return message ? { status, message } : { status: 400, message: GENERIC_400 };
+}
+
+/**
+ * PostgreSQL's class 22 ("data exception": a NUL byte, a value longer than its column, a malformed
+ * uuid) means the input could not be stored: the client's error, whichever check let it through.
+ */
+function isDataException(err: unknown): boolean {
+  const code = err instanceof QueryFailedError ? (err.driverError as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('22');
+}
+
 /** Maps any error to (status, message) without leaking internals of unexpected failures. */
-export function toFault(err: unknown): { status: number; message: string } {
+export function toFault(err: unknown): Fault {
   if (err instanceof CodedError) {
     const status = STATUS_BY_CODE[err.code] ?? 500;
     return { status, message: status === 500 ? GENERIC_500 : err.message };
   }
+  if (isDataException(err)) return { status: 400, message: GENERIC_400 };
   // Fastify's own refusals (body limits, bad framing) carry a 4xx statusCode.
-  const { code, statusCode } = (err ?? {}) as { code?: string; statusCode?: number };
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, message: 'Request is too large.' };
-  if (statusCode && statusCode >= 400 && statusCode < 500) return { status: 400, message: GENERIC_400 };
+  const { statusCode } = (err ?? {}) as { statusCode?: number };
+  if (statusCode && statusCode >= 400 && statusCode < 500) return transportFault(statusCode);
   return { status: 500, message: GENERIC_500 };
 }

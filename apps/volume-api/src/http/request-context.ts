@@ -3,7 +3,7 @@ import { FastifyRequest } from 'fastify';
 import { ApiVersion } from '@volume/microversion';
 import { Caller } from './auth';
 
-/** What the pipeline learned about a request before any controller runs. */
+/** What the request hooks learned about a request before any controller runs. */
 export interface RequestContext {
   requestId: string;
   /** Negotiated microversion (3.0 for `GET /` without a header too). */

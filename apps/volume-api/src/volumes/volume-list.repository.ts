@@ -80,6 +80,8 @@ export class VolumeListRepository {
       const p = `eq${i++}`;
       const c = column(prop as keyof VolumeEntity);
       if (value === null) qb.andWhere(`${c} IS NULL`);
+      // An empty list is a value no row can hold (see the request's coercion); `IN ()` is no SQL.
+      else if (Array.isArray(value) && value.length === 0) qb.andWhere('FALSE');
       else if (Array.isArray(value)) qb.andWhere(`${c} IN (:...${p})`, { [p]: value });
       else qb.andWhere(`${c} = :${p}`, { [p]: value });
     }

@@ -1,5 +1,5 @@
 import { CodedError, ErrorCode } from '@volume/contracts';
-import { GENERIC_BAD_REQUEST_MESSAGE, parseCreateVolume, parseUpdateVolume, parseVolumeListQuery } from '@volume/domain';
+import { GENERIC_BAD_REQUEST_MESSAGE, parseCreateVolume, parseUpdateVolume, parseVolumeListQuery } from '@volume/api-dtos';
 import { VolumeEntity } from '@volume/persistence';
 import { AuthedContext } from '../http/request-context';
 import { VolumeTypesService } from '../types/volume-types.service';
@@ -115,7 +115,12 @@ function coerce(property: keyof VolumeEntity, raw: string | boolean): unknown {
     if (!/^\d+$/.test(raw)) throw invalidFilter(`size must be an integer, not ${raw}`);
     return Number(raw);
   }
+  // A value the column cannot hold matches no row (Cinder on MySQL compares it and finds none).
   if (['id', 'groupId', 'volumeTypeId', 'snapshotId', 'sourceVolid'].includes(property) && !UUID_TEXT.test(raw)) return [];
+  if (property === 'createdAt' || property === 'updatedAt') {
+    const time = new Date(raw);
+    return Number.isNaN(time.getTime()) ? [] : time;
+  }
   return raw;
 }
 

@@ -1,11 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CodedError, ErrorCode, faultBody } from '@volume/contracts';
 import { ApiVersion, buildVersionsDocument, negotiateVersion, versionHeaders } from '@volume/microversion';
 import { ApiConfig } from '../config';
 import { callerFor } from './auth';
-import { toFault } from './fault';
+import { toFault, transportFault } from './fault';
+import { parseJsonBody, UNSTORABLE_TEXT } from './json-body';
+import { requestIdHeaders } from './request-id';
 
 /** Cinder's default project_id_regex: a URL segment that is not hex (or '-') is not a project id. */
 const PROJECT_IN_URL = /^\/v3\/([0-9a-f-]+)(\/.*)$/;
@@ -23,9 +24,8 @@ export function rewriteUrl(req: IncomingMessage): string {
   return `/v3${m[2]}`;
 }
 
-export function genReqId(): string {
-  return `req-${randomUUID()}`;
-}
+/** eventlet's MAX_REQUEST_LINE, under which Cinder's API runs: longer URLs are refused with 414. */
+export const MAX_URL_LENGTH = 8192;
 
 function sendFault(reply: FastifyReply, status: number, message: string, echoVersion?: string): FastifyReply {
   if (echoVersion) reply.headers(versionHeaders(echoVersion));
@@ -37,19 +37,27 @@ function baseUrlOf(req: FastifyRequest, config: ApiConfig): string {
   return `${req.protocol}://${req.headers.host ?? `127.0.0.1:${config.API_PORT}`}`;
 }
 
-/** Request id, auth, microversion and the project check, in Cinder's order, before routing to a controller. */
-export function installPipeline(fastify: FastifyInstance, config: ApiConfig): void {
+/**
+ * Request id, URL checks, auth, microversion and the project check, in Cinder's order, before routing
+ * to a controller; and the body parsers.
+ */
+export function installRequestHooks(fastify: FastifyInstance, config: ApiConfig): void {
   fastify.decorateRequest('ctx', undefined as unknown as FastifyRequest['ctx']);
 
   fastify.addHook('onRequest', async (req, reply) => {
-    reply.header('x-openstack-request-id', req.id);
-    reply.header('x-compute-request-id', req.id);
+    reply.headers(requestIdHeaders(req.id));
     req.ctx = {
       requestId: req.id,
       version: ApiVersion.parse('3.0'),
       urlProjectId: urlProjectIds.get(req.raw),
       baseUrl: baseUrlOf(req, config),
     };
+    if (req.originalUrl.length >= MAX_URL_LENGTH) {
+      const f = transportFault(414);
+      return sendFault(reply, f.status, f.message);
+    }
+    // `%00` is the only way a NUL reaches a URL (the parser refuses a raw one); PostgreSQL stores none.
+    if (req.originalUrl.includes('%00')) return sendFault(reply, 400, UNSTORABLE_TEXT);
     if (req.is404) return;
     const path = req.url.split('?')[0];
     if (path === '/healthz' || path === '/readyz') return;
@@ -84,12 +92,10 @@ export function installPipeline(fastify: FastifyInstance, config: ApiConfig): vo
   // Cinder reads JSON bodies only; an empty body is "no body" (the controller decides).
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = String(body);
-    if (text.trim() === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(new CodedError(ErrorCode.BadRequest, 'Malformed request body'), undefined);
+      done(null, parseJsonBody(String(body)));
+    } catch (err) {
+      done(err as Error, undefined);
     }
   });
   fastify.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {

@@ -1,0 +1,47 @@
+import { QueryFailedError } from 'typeorm';
+import { CodedError, ErrorCode } from '@volume/contracts';
+import { GENERIC_400, GENERIC_500, toFault, transportFault } from './fault';
+
+function queryFailed(sqlState: string): QueryFailedError {
+  return new QueryFailedError('SELECT 1', [], Object.assign(new Error('refused'), { code: sqlState }));
+}
+
+describe('transportFault', () => {
+  it.each([
+    [400, GENERIC_400],
+    [404, 'The resource could not be found.'],
+    [408, 'The server has waited too long for the request to be sent by the client.'],
+    [413, 'Request is too large.'],
+    [414, 'The request URI was too long for this server.'],
+    [431, 'The request header fields were too large'],
+  ])('when the HTTP layer refuses with %i, then that status with the text Cinder answers it with', (status, message) => {
+    expect(transportFault(status)).toEqual({ status, message });
+  });
+
+  it('when the HTTP layer refuses with another 4xx, then a 400 with webob\'s generic text', () => {
+    expect(transportFault(418)).toEqual({ status: 400, message: GENERIC_400 });
+  });
+});
+
+describe('toFault', () => {
+  it('when a coded error arrives, then its status and message', () => {
+    expect(toFault(new CodedError(ErrorCode.NotFound, 'Volume x could not be found.'))).toEqual({ status: 404, message: 'Volume x could not be found.' });
+  });
+
+  it.each(['22P02', '22001', '22021', '22007'])('when PostgreSQL refuses a value as a data exception (%s), then 400: the input was bad', (sqlState) => {
+    expect(toFault(queryFailed(sqlState))).toEqual({ status: 400, message: GENERIC_400 });
+  });
+
+  it.each(['42601', '57P01', '23505'])('when PostgreSQL fails otherwise (%s), then 500 without its text', (sqlState) => {
+    expect(toFault(queryFailed(sqlState))).toEqual({ status: 500, message: GENERIC_500 });
+  });
+
+  it("when Fastify refuses a body over the limit, then 413 with oslo's text", () => {
+    const err = Object.assign(new Error('Request body is too large'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 });
+    expect(toFault(err)).toEqual({ status: 413, message: 'Request is too large.' });
+  });
+
+  it('when anything else fails, then 500 without its text', () => {
+    expect(toFault(new TypeError('x is undefined'))).toEqual({ status: 500, message: GENERIC_500 });
+  });
+});
