@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { request, waitFor } from './support/http';
+import { COMPUTE_URL, request, waitFor } from './support/http';
 
 /**
  * An attached volume moves to the other storage host while its guest writes, through nova-bridge's
  * local compute host (`npm start` and the compose stack serve its API on 8774; E2E_COMPUTE_URL).
  */
-const COMPUTE_URL = (process.env.E2E_COMPUTE_URL || 'http://127.0.0.1:8774').replace(/\/+$/, '');
 const PROJECT = randomBytes(16).toString('hex');
 const ADMIN = `admin:${PROJECT}`;
 const MEMBER = `demo:${PROJECT}`;

@@ -1,5 +1,7 @@
 /** The stack under test, from outside: `npm start` (the default) or the compose stack, or any other. */
 export const BASE_URL = (process.env.E2E_BASE_URL || 'http://127.0.0.1:8776').replace(/\/+$/, '');
+/** nova-bridge's local compute host's API in that stack (8774 in `npm start`; compose's COMPUTE_PUBLISH). */
+export const COMPUTE_URL = (process.env.E2E_COMPUTE_URL || 'http://127.0.0.1:8774').replace(/\/+$/, '');
 
 export interface Reply {
   status: number;
