@@ -41,19 +41,15 @@ export default tseslint.config(
     },
   },
   {
-    // The whole-stack harness and the end-to-end suites start the apps through their entry points.
-    files: ['libs/testing-stack/**/*.ts', 'apps/volume-e2e/**/*.ts'],
+    // The whole-stack harness and the suites over it start the apps, or drive parts of them, through
+    // their entry points.
+    files: ['libs/testing-stack/**/*.ts', 'apps/volume-integration/**/*.ts', 'apps/volume-e2e/**/*.ts'],
     rules: boundaries([APP_ENTRY_POINTS]),
   },
   {
     // Checks the deployment files against each app's config schema, the one source of its variables.
     files: ['apps/volume-e2e/src/deploy-config.spec.ts'],
     rules: boundaries([APP_ENTRY_POINTS, '^\\.\\./\\.\\./(volume-api|volume-scheduler|volume-worker|nova-bridge)/src/config$']),
-  },
-  {
-    // Until the harness moves to libs/testing-stack: its specs also reach into the local compute host.
-    files: ['apps/volume-api/test/**/*.ts'],
-    rules: boundaries([APP_ENTRY_POINTS, '../../nova-bridge/src/**']),
   },
   {
     files: ['**/*.js', '**/*.cjs'],

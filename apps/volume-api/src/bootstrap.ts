@@ -9,6 +9,11 @@ import { installRequestHooks, MAX_URL_LENGTH, rewriteUrl } from './http/request-
 import { genReqId } from './http/request-id';
 import { answerClientError, answerConnect, answerFrameworkError } from './http/transport-errors';
 
+// What a whole-stack spec calls beside HTTP (the prepared statement of a volume read): this file is
+// the only door into the app from outside.
+export type { Caller } from './http/auth';
+export { volumeQuery, VolumesService } from './volumes/volumes.service';
+
 /** Cinder's max_request_body_size. */
 const MAX_BODY_BYTES = 114_688;
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { fileSha256 as sha, freePort } from '@volume/testing';
-import { ADMIN, MEMBER, PROJECT, TestStack } from './stack';
+import { ADMIN, MEMBER, PROJECT, TestStack } from '@volume/testing-stack';
 
 // Migrations are throttled on purpose, so that progress can be watched: give them time.
 jest.setTimeout(120_000);

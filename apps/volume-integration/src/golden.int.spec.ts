@@ -1,6 +1,6 @@
 import { MAX_API_VERSION } from '@volume/microversion';
-import { keyShape, loadCapture } from './captures';
-import { ADMIN, TestStack } from './stack';
+import { ADMIN, TestStack } from '@volume/testing-stack';
+import { keyShape, loadCapture } from './support/captures';
 
 /**
  * Replays requests recorded from a real Cinder and expects the same answer. Cinder 21.3.1's max was

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Request/response pairs recorded from a real Cinder 21.3.1 (max 3.70), kept in the repo as golden fixtures. */
-export const CAPTURES_DIR = join(__dirname, 'fixtures/cinder-captures');
+export const CAPTURES_DIR = join(__dirname, '../fixtures/cinder-captures');
 
 export interface Capture {
   file: string;

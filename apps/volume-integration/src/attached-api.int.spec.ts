@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { ComputeSubjects, SwapProgressReply } from '@volume/contracts';
 import { NatsService } from '@volume/platform';
-import { ADMIN, MEMBER, OTHER_MEMBER, PROJECT, TestStack } from './stack';
+import { ADMIN, MEMBER, OTHER_MEMBER, PROJECT, TestStack } from '@volume/testing-stack';
 
 // The API side of migrating an attached volume (docs/attached-volume-migration.md): the service role
 // Nova calls as, begin/roll detaching, the attachment steps of the swap, the completion, and the

@@ -1,4 +1,4 @@
-import { ADMIN, PROJECT, TestStack } from './stack';
+import { ADMIN, PROJECT, TestStack } from '@volume/testing-stack';
 
 /**
  * Four pools of 5 GiB, no over-subscription: 20 GiB in all. Creates racing through the scheduler

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { fileSha256 as sha } from '@volume/testing';
-import { ADMIN, PROJECT, TestStack } from './stack';
+import { ADMIN, PROJECT, TestStack } from '@volume/testing-stack';
 
 // Migrations are throttled on purpose, so that progress can be watched: give them time.
 jest.setTimeout(120_000);

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Agent } from 'node:http';
 import fc from 'fast-check';
-import { notACinderAnswer, Outcome, send, sendRaw } from './hostile-client';
-import { RawRequest, rawRequest } from './hostile-raw-requests';
-import { HostileRequest, hostileRequest, Targets } from './hostile-requests';
-import { ADMIN, OTHER_PROJECT, PROJECT, TestStack } from './stack';
+import { ADMIN, OTHER_PROJECT, PROJECT, TestStack } from '@volume/testing-stack';
+import { notACinderAnswer, Outcome, send, sendRaw } from './support/hostile-client';
+import { RawRequest, rawRequest } from './support/hostile-raw-requests';
+import { HostileRequest, hostileRequest, Targets } from './support/hostile-requests';
 
 /**
  * Generated hostile requests against the real apps over real HTTP. The run is reproducible: the

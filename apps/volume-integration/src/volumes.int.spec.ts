@@ -3,9 +3,8 @@ import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { VolumeEntity } from '@volume/persistence';
-import { Caller } from '../src/http/auth';
-import { volumeQuery, VolumesService } from '../src/volumes/volumes.service';
-import { ADMIN, MEMBER, OTHER_MEMBER, OTHER_PROJECT, PROJECT, TestStack } from './stack';
+import { Caller, volumeQuery, VolumesService } from '@volume/api-app';
+import { ADMIN, MEMBER, OTHER_MEMBER, OTHER_PROJECT, PROJECT, TestStack } from '@volume/testing-stack';
 
 const V = `/v3/${PROJECT}/volumes`;
 const INSTANCE = '3f0c2a52-8c1e-4d6f-9a77-1b2c3d4e5f60';

@@ -5,8 +5,8 @@ import pino from 'pino';
 import { CodedError, ComputeSubjects, ErrorCode, MigrationSubjects, SwapVolumeRequest } from '@volume/contracts';
 import { NatsService } from '@volume/platform';
 import { fileSha256 as sha, readRange } from '@volume/testing';
+import { ADMIN, PROJECT, TestStack } from '@volume/testing-stack';
 import { createWorkerApp } from '@volume/worker-app';
-import { ADMIN, PROJECT, TestStack } from './stack';
 
 jest.setTimeout(60_000);
 

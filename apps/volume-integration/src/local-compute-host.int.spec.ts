@@ -5,14 +5,17 @@ import { DataSource } from 'typeorm';
 import { CodedError, ComputeSubjects } from '@volume/contracts';
 import { createDataSource } from '@volume/persistence';
 import { NatsService } from '@volume/platform';
-import { ComputeGuest } from './compute-guest';
-import { ADMIN, PROJECT, TestStack } from './stack';
-import { loadNovaBridgeConfig } from '../../nova-bridge/src/config';
-import { Guest, OpenGuest } from '../../nova-bridge/src/local/guest';
-import { LocalComputeAdapter } from '../../nova-bridge/src/local/local-adapter';
-import { BlockFile, openBlockFile } from '../../nova-bridge/src/local/mirror/block-file';
-import { GuestDevice } from '../../nova-bridge/src/local/mirror/guest-device';
-import { MirrorOptions } from '../../nova-bridge/src/local/mirror/device-mirror';
+import {
+  BlockFile,
+  Guest,
+  GuestDevice,
+  LocalComputeAdapter,
+  loadNovaBridgeConfig,
+  MirrorOptions,
+  OpenGuest,
+  openBlockFile,
+} from '@volume/nova-bridge-app';
+import { ADMIN, ComputeGuest, PROJECT, TestStack } from '@volume/testing-stack';
 
 const MIB = 1024 * 1024;
 const BLOCK = 64 * 1024;

@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { NovaBridgeModule } from '../../nova-bridge/src/nova-bridge.module';
-import { ComputeGuest } from './compute-guest';
-import { ADMIN, MEMBER, PROJECT, TestStack } from './stack';
+import { ADMIN, ComputeGuest, MEMBER, PROJECT, TestStack } from '@volume/testing-stack';
 
 // The swap is throttled on purpose, so that its progress can be watched.
 jest.setTimeout(120_000);
@@ -44,8 +42,7 @@ describe('migrating an attached volume through nova-bridge (real apps, local com
   beforeAll(async () => {
     // 12 MiB/s: the ~96 MiB the guest touches take several seconds to mirror.
     stack = await TestStack.start({ novaBridge: { SWAP_COPY_BPS_LIMIT: String(12 * MIB) } });
-    const adapter = stack.novaBridge?.get(NovaBridgeModule).computeAdapter as unknown as { apiUrl: string };
-    computeUrl = adapter.apiUrl;
+    computeUrl = stack.computeUrl as string;
   });
 
   afterAll(async () => {

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { HealthSubjects, healthTarget } from '@volume/contracts';
 import { NatsService } from '@volume/platform';
 import { ApiApp, createApiApp } from '@volume/api-app';
-import { createNovaBridgeApp } from '@volume/nova-bridge-app';
+import { createNovaBridgeApp, localComputeApiUrl } from '@volume/nova-bridge-app';
 import { createSchedulerApp } from '@volume/scheduler-app';
 import { createTestDatabase, testNatsUrl, TestDatabase } from '@volume/testing';
 import { createWorkerApp } from '@volume/worker-app';
@@ -113,6 +113,8 @@ export class TestStack {
   novaBridge?: INestApplicationContext;
   /** Where the API listens when nova-bridge runs (http://127.0.0.1:<port>). */
   apiUrl?: string;
+  /** Where nova-bridge's local compute host serves its compute API, when it runs. */
+  computeUrl?: string;
 
   /** The environment a worker of this stack runs with. */
   workerEnv(host: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -157,6 +159,7 @@ export class TestStack {
         COMPUTE_API_PORT: '0',
         ...(typeof opts.novaBridge === 'object' ? opts.novaBridge : {}),
       });
+      stack.computeUrl = localComputeApiUrl(stack.novaBridge);
     }
     return stack;
   }

@@ -1,0 +1,2 @@
+export * from './compute-guest';
+export * from './stack';
