@@ -1,8 +1,9 @@
-import { commonConfigSchema, ConfigError, ConfigOf, env, loadConfig } from '@volume/platform';
+import { Logger } from 'pino';
+import { commonConfigSchema, ConfigError, ConfigOf, env, isLoopbackAddress, loadConfig } from '@volume/platform';
 
 export const apiConfigSchema = {
   ...commonConfigSchema,
-  API_HOST: env.string('Address the HTTP API listens on', '0.0.0.0'),
+  API_HOST: env.string('Address the HTTP API listens on; 0.0.0.0 to serve other machines (containers, a cluster)', '127.0.0.1'),
   API_PORT: env.int('Port the HTTP API listens on (Cinder uses 8776)', 8776, 0),
   AUTH_STRATEGY: env.enum(
     'noauth: X-Auth-Token "user:project" (admin = user "admin" or X-Roles admin); keystone: trust X-User-Id/X-Project-Id/X-Roles set by keystonemiddleware in front',
@@ -24,4 +25,17 @@ export function loadApiConfig(source: Record<string, string | undefined> = proce
     throw new ConfigError('volume-api', [`MIGRATION_PROGRESS_TIMEOUT_MS=${config.MIGRATION_PROGRESS_TIMEOUT_MS} must be <= 200`]);
   }
   return config;
+}
+
+/**
+ * noauth believes what callers claim (`X-Roles: admin` makes an admin): harmless on loopback, an
+ * open door wherever else the port can be reached. Starting that way is allowed (a compose stack
+ * behind a published loopback port does), but never silently.
+ */
+export function warnIfNoauthIsExposed(config: Pick<ApiConfig, 'AUTH_STRATEGY' | 'API_HOST'>, log: Logger): void {
+  if (config.AUTH_STRATEGY !== 'noauth' || isLoopbackAddress(config.API_HOST)) return;
+  log.warn(
+    { AUTH_STRATEGY: config.AUTH_STRATEGY, API_HOST: config.API_HOST },
+    'noauth listens beyond loopback: anyone who reaches this port can act as any user, admin included',
+  );
 }

@@ -4,7 +4,7 @@ import { Logger } from 'pino';
 import { createLogger, installGracefulShutdown, LOGGER, runMain } from '@volume/platform';
 import { runMigrations } from '@volume/persistence';
 import { createApiApp } from './bootstrap';
-import { loadApiConfig } from './config';
+import { loadApiConfig, warnIfNoauthIsExposed } from './config';
 
 runMain(async () => {
   // `main.js migrate` applies the database migrations and exits: the one-shot deploy job uses it.
@@ -20,4 +20,5 @@ runMain(async () => {
   installGracefulShutdown(app, log, config.SHUTDOWN_TIMEOUT_S);
   await app.listen(config.API_PORT, config.API_HOST);
   log.info({ port: config.API_PORT }, 'volume-api listening');
+  warnIfNoauthIsExposed(config, log);
 });

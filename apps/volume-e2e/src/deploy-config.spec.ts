@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { ConfigSchema } from '@volume/platform';
+import { type ConfigSchema, isLoopbackAddress } from '@volume/platform';
 // The apps' schemas are the single source of their variables: the deployment files must agree with them.
 import { apiConfigSchema, loadApiConfig } from '../../volume-api/src/config';
 import { loadNovaBridgeConfig, novaBridgeConfigSchema } from '../../nova-bridge/src/config';
@@ -38,6 +38,34 @@ function mustSet(w: Workload): string[] {
   return [...new Set([...required, ...extra])];
 }
 
+/** Each listening port an app has, by the variable naming it and the one naming its address. */
+const LISTENERS: [port: string, address: string][] = [
+  ['API_PORT', 'API_HOST'],
+  ['HEALTH_PORT', 'HEALTH_HOST'],
+  ['COMPUTE_API_PORT', 'COMPUTE_API_BIND'],
+  ['VOLUME_DATA_PORT', 'VOLUME_DATA_BIND'],
+];
+
+/** The address the app listens on for a port, from its variables or their defaults; undefined if no listener has that port. */
+function listenAddressOf(w: Workload, port: number): string | undefined {
+  const { schema } = SCHEMAS[w.app as AppName];
+  const value = (name: string) => w.env[name] ?? schema[name]?.default;
+  const listener = LISTENERS.find(([portVar]) => portVar in schema && Number(value(portVar)) === port);
+  return listener && value(listener[1]);
+}
+
+/**
+ * Ports something outside the container connects to: kubelet's probes and Prometheus (on the pod's
+ * IP), compose's published ports. Compose's health checks run inside the container: loopback does.
+ */
+function portsReachedFromOutside(w: Workload): number[] {
+  if (typeof w.raw.kind === 'string') {
+    const scraped = (w.raw as any).spec?.template?.metadata?.annotations?.['prometheus.io/port']; // eslint-disable-line @typescript-eslint/no-explicit-any
+    return scraped === undefined ? w.probePorts : [...w.probePorts, Number(scraped)];
+  }
+  return ((w.raw.ports ?? []) as string[]).map((p) => parseInt(interpolate(String(p)).split(':').pop() as string, 10));
+}
+
 /** Everything wrong with one workload's configuration, as readable sentences. */
 function problemsOf(w: Workload): string[] {
   if (!w.app) return [`${w.source}: APP=${JSON.stringify(w.env.APP)} names none of ${APPS.join(', ')}`];
@@ -63,6 +91,12 @@ function problemsOf(w: Workload): string[] {
   if (w.probePorts.length === 0) problems.push(`${w.source}: no health check`);
   for (const port of w.probePorts) {
     if (port !== healthPort) problems.push(`${w.source}: a health check calls port ${port}, the app answers on ${healthPort}`);
+  }
+  for (const port of new Set(portsReachedFromOutside(w))) {
+    const address = listenAddressOf(w, port);
+    if (address === undefined || isLoopbackAddress(address)) {
+      problems.push(`${w.source}: port ${port} is reached from outside the container, but the app listens for it on ${address ?? 'no address'}`);
+    }
   }
   const shutdownS = Number(w.env.SHUTDOWN_TIMEOUT_S ?? schema.SHUTDOWN_TIMEOUT_S.default);
   if (!(w.stopGraceS !== undefined && w.stopGraceS > shutdownS)) {

@@ -120,4 +120,5 @@ export const commonConfigSchema = {
   REPORT_INTERVAL_S: env.int('Seconds between service heartbeats (and pool reports on workers)', 10, 1),
   SHUTDOWN_TIMEOUT_S: env.int('Seconds an app may take to stop on SIGTERM before it exits anyway', 20, 1),
   HEALTH_PORT: env.int('Port of a plain HTTP server answering GET /healthz and /readyz (probes) and /metrics (Prometheus); 0 = off (volume-api has its own on API_PORT)', 0),
+  HEALTH_HOST: env.string('Address the HEALTH_PORT server listens on; 0.0.0.0 where probes or Prometheus come from outside the container (Kubernetes)', '127.0.0.1'),
 };

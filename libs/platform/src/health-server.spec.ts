@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import pino from 'pino';
@@ -126,6 +127,18 @@ describe('HealthServer', () => {
     }
   });
 
+  it('when no address is given, then it listens on loopback only; 0.0.0.0 must be asked for', async () => {
+    const unspecified = await HealthServer.start({ port: 0, readiness: async () => report });
+    const everywhere = await HealthServer.start({ port: 0, host: '0.0.0.0', readiness: async () => report });
+    try {
+      expect([unspecified.address, everywhere.address]).toEqual(['127.0.0.1', '0.0.0.0']);
+      expect((await get(unspecified.port, '/healthz')).status).toBe(200);
+    } finally {
+      await unspecified.close();
+      await everywhere.close();
+    }
+  });
+
   it('when the port is taken, then start fails', async () => {
     await expect(HealthServer.start({ port: health.port, host: '127.0.0.1', readiness: async () => report })).rejects.toThrow(/EADDRINUSE/);
   });
@@ -142,7 +155,7 @@ describe('PlatformModule health server (real PostgreSQL and NATS)', () => {
     await db?.drop();
   });
 
-  async function platformApp(healthPort: number, url = db.url): Promise<INestApplicationContext> {
+  async function platformApp(healthPort: number, url = db.url, opts: { healthHost?: string; logger?: pino.Logger } = {}): Promise<INestApplicationContext> {
     @Module({
       imports: [
         PlatformModule.forRoot({
@@ -152,8 +165,9 @@ describe('PlatformModule health server (real PostgreSQL and NATS)', () => {
             NATS_URL: testNatsUrl(),
             NATS_SUBJECT_PREFIX: `t${randomBytes(6).toString('hex')}`,
             HEALTH_PORT: healthPort,
+            HEALTH_HOST: opts.healthHost,
           },
-          logger: log,
+          logger: opts.logger ?? log,
         }),
       ],
     })
@@ -181,6 +195,22 @@ describe('PlatformModule health server (real PostgreSQL and NATS)', () => {
     } finally {
       if (!closed) await app.close();
     }
+  });
+
+  it.each([
+    [undefined, '127.0.0.1'],
+    ['0.0.0.0', '0.0.0.0'],
+  ])('when HEALTH_HOST is %s, then the health server listens on %s', async (healthHost, address) => {
+    const lines: { msg: string; address?: string }[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const app = await platformApp(await freePort(), db.url, { healthHost, logger: pino({ level: 'info' }, sink) });
+    await app.close();
+    expect(lines.filter((l) => l.msg === 'health server listening').map((l) => l.address)).toEqual([address]);
   });
 
   it('when the database lacks a migration, then the app does not start and says which and how to apply it', async () => {

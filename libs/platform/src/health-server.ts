@@ -13,7 +13,10 @@ export interface ReadinessReport {
 export interface HealthServerOptions {
   /** 0 picks a free port (tests); the platform only starts the server when `HEALTH_PORT` > 0. */
   port: number;
-  /** Listen address; every interface by default, so that kubelet and Docker health checks reach it. */
+  /**
+   * Listen address; loopback by default, because `/readyz` and `/metrics` tell about every
+   * project's migrations: deployments whose probes come from outside (kubelet) say `0.0.0.0`.
+   */
   host?: string;
   readiness: () => Promise<ReadinessReport>;
   /** A readiness check that has not answered within this bound counts as failed (default 3 s). */
@@ -51,19 +54,24 @@ export class HealthServer {
     server.keepAliveTimeout = 1_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(opts.port, opts.host ?? '0.0.0.0', () => {
+      server.listen(opts.port, opts.host ?? '127.0.0.1', () => {
         server.off('error', reject);
         resolve();
       });
     });
     server.on('error', (err) => opts.log?.error({ err }, 'health server error'));
-    opts.log?.info({ port: health.port }, 'health server listening');
+    opts.log?.info({ address: health.address, port: health.port }, 'health server listening');
     return health;
   }
 
   /** The port actually bound (differs from the option when that was 0). */
   get port(): number {
     return (this.server.address() as AddressInfo).port;
+  }
+
+  /** The address actually bound. */
+  get address(): string {
+    return (this.server.address() as AddressInfo).address;
   }
 
   /** From now on `/readyz` answers 503 `stopping`; `/healthz` keeps answering until `close()`. */

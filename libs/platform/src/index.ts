@@ -4,6 +4,7 @@ export * from './config';
 export * from './health';
 export * from './health-server';
 export * from './heartbeat';
+export * from './listen-address';
 export * from './logger';
 export * from './metrics';
 export * from './nats.service';

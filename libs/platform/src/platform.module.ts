@@ -30,7 +30,7 @@ export interface AppIdentity {
 
 export interface PlatformOptions {
   identity: AppIdentity;
-  config: { DATABASE_URL: string; NATS_URL: string; NATS_SUBJECT_PREFIX: string; HEALTH_PORT?: number };
+  config: { DATABASE_URL: string; NATS_URL: string; NATS_SUBJECT_PREFIX: string; HEALTH_PORT?: number; HEALTH_HOST?: string };
   logger: Logger;
   dbPoolSize?: number;
 }
@@ -60,6 +60,7 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     if (port <= 0) return;
     this.health = await HealthServer.start({
       port,
+      host: this.config.HEALTH_HOST,
       log: this.log,
       metrics: () => this.metrics.render(),
       readiness: async () => {

@@ -59,11 +59,13 @@ export function installRequestHooks(fastify: FastifyInstance, config: ApiConfig)
     // `%00` is the only way a NUL reaches a URL (the parser refuses a raw one); PostgreSQL stores none.
     if (req.originalUrl.includes('%00')) return sendFault(reply, 400, UNSTORABLE_TEXT);
     if (req.is404) return;
-    const path = req.url.split('?')[0];
-    if (path === '/healthz' || path === '/readyz') return;
+    // The route the router chose, not the URL: `/%763/volumes` is `/v3/volumes` to the router (and to
+    // Cinder, whose WSGI server decodes the path), so only the route can say what runs.
+    const route = req.routeOptions.url ?? '';
+    if (route === '/healthz' || route === '/readyz') return;
 
-    // `/v3` itself only redirects; everything under `/v3/` (the version document too) needs auth.
-    const onV3 = path.startsWith('/v3/');
+    // `/v3` itself only redirects; every route under `/v3/` (the version document too) needs auth.
+    const onV3 = route.startsWith('/v3/');
     if (onV3) {
       try {
         req.ctx.caller = callerFor(config.AUTH_STRATEGY, req.headers);

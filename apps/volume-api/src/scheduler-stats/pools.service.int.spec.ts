@@ -4,6 +4,7 @@ import { ErrorCode } from '@volume/contracts';
 import { createDataSource, PoolEntity, VolumeEntity } from '@volume/persistence';
 import { createTestDatabase, TestDatabase } from '@volume/testing';
 import { loadApiConfig } from '../config';
+import { Caller } from '../http/auth';
 import { VolumeTypesService } from '../types/volume-types.service';
 import { poolsView } from './pool.view-builder';
 import { PoolsService } from './pools.service';
@@ -12,6 +13,8 @@ import { PoolsService } from './pools.service';
 // count as recent is judged by the database clock, and allocated capacity is summed in SQL.
 
 const config = loadApiConfig({ SERVICE_DOWN_TIME_S: '60' });
+// get_pools is an admin's call.
+const admin: Caller = { userId: 'admin', projectId: 'p-admin', roles: ['admin'], isAdmin: true, isService: false };
 
 let db: TestDatabase;
 let ds: DataSource;
@@ -76,7 +79,7 @@ afterAll(async () => {
 
 describe('pools', () => {
   it('when pools are listed, then only recently reported ones appear, with allocated capacity summed from their volumes', async () => {
-    const listed = await pools.list({ detail: true, capabilities: {} });
+    const listed = await pools.list(admin, { detail: true, capabilities: {} });
     expect(listed.map((p) => p.stats.host)).toEqual(['host-a@file#pool1', 'host-a@file#pool2']);
     const [pool1, pool2] = poolsView(listed, true).pools;
     expect(pool1.capabilities).toMatchObject({ pool_name: 'pool1', allocated_capacity_gb: 15, provisioned_capacity_gb: 15, free_capacity_gb: 90 });
@@ -84,17 +87,17 @@ describe('pools', () => {
   });
 
   it('when filtered by name or capability, then only matching pools remain', async () => {
-    expect((await pools.list({ detail: false, name: 'host-a@file#pool2', capabilities: {} })).map((p) => p.stats.host)).toEqual([
+    expect((await pools.list(admin, { detail: false, name: 'host-a@file#pool2', capabilities: {} })).map((p) => p.stats.host)).toEqual([
       'host-a@file#pool2',
     ]);
-    expect(await pools.list({ detail: false, capabilities: { storage_protocol: 'iSCSI' } })).toEqual([]);
+    expect(await pools.list(admin, { detail: false, capabilities: { storage_protocol: 'iSCSI' } })).toEqual([]);
   });
 
   it('when filtered by volume type, then pools must satisfy its extra specs', async () => {
-    expect(await pools.list({ detail: false, volumeType: 'file-thin', capabilities: {} })).toHaveLength(2);
+    expect(await pools.list(admin, { detail: false, volumeType: 'file-thin', capabilities: {} })).toHaveLength(2);
     await types.create(typeInput('thick-only', { thick_provisioning_support: '<is> True' }));
-    expect(await pools.list({ detail: false, volumeType: 'thick-only', capabilities: {} })).toEqual([]);
-    await expect(pools.list({ detail: false, volumeType: 'nope', capabilities: {} })).rejects.toMatchObject({
+    expect(await pools.list(admin, { detail: false, volumeType: 'thick-only', capabilities: {} })).toEqual([]);
+    await expect(pools.list(admin, { detail: false, volumeType: 'nope', capabilities: {} })).rejects.toMatchObject({
       name: 'CodedError',
       code: ErrorCode.NotFound,
       message: 'Volume type with name nope could not be found.',

@@ -4,6 +4,7 @@ import { CapabilitiesFilter, extractHost } from '@volume/domain';
 import { PoolEntity, VolumeEntity } from '@volume/persistence';
 import { API_CONFIG } from '../api-config.token';
 import type { ApiConfig } from '../config';
+import type { Caller } from '../http/auth';
 import { extraSpecsOf } from '../types/extra-specs';
 import { VolumeTypesService } from '../types/volume-types.service';
 import { capabilityEquals, PoolQuery } from './pool-query';
@@ -27,16 +28,16 @@ export class PoolsService {
   /**
    * `GET /scheduler-stats/get_pools`, filtered as the scheduler's host manager filters: by name,
    * by capability values, and by whether the capabilities satisfy a volume type's extra specs.
-   * @throws CodedError(NotFound) when the volume type does not exist.
+   * @throws CodedError(NotFound) when the volume type does not exist for the caller.
    */
-  async list(query: PoolQuery): Promise<ReportedPool[]> {
+  async list(caller: Caller, query: PoolQuery): Promise<ReportedPool[]> {
     const pools = await this.reported(query.name);
     const byCapabilities = pools.filter((pool) => {
       const capabilities = poolCapabilitiesView(pool);
       return Object.entries(query.capabilities).every(([key, value]) => capabilityEquals(capabilities[key], value));
     });
     if (query.volumeType === undefined) return byCapabilities;
-    const extraSpecs = extraSpecsOf(await this.types.resolve(query.volumeType));
+    const extraSpecs = extraSpecsOf(await this.types.resolve(query.volumeType, caller));
     return byCapabilities.filter((pool) => CapabilitiesFilter.check(pool.stats, { sizeGb: 0, extraSpecs }).passed);
   }
 

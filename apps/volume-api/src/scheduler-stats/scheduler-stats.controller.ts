@@ -15,6 +15,6 @@ export class SchedulerStatsController {
   async getPools(@Ctx() ctx: AuthedContext, @Query() query: QueryParams) {
     requireAdmin(ctx.caller, AdminPolicy.getPools);
     const poolQuery = parsePoolQuery(query, ctx.version);
-    return poolsView(await this.pools.list(poolQuery), poolQuery.detail);
+    return poolsView(await this.pools.list(ctx.caller, poolQuery), poolQuery.detail);
   }
 }

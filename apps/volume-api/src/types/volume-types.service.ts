@@ -28,6 +28,15 @@ function pgError(err: unknown): string | undefined {
 const UNIQUE_VIOLATION = '23505';
 const FOREIGN_KEY_VIOLATION = '23503';
 
+/**
+ * Who may see and use a type: admins every type, everyone else the public ones, as Cinder's type
+ * queries for a non-admin context filter on `is_public` (we keep no per-project access lists).
+ * `list` says the same in SQL.
+ */
+function visibleTo(caller: Caller, type: LoadedVolumeType): boolean {
+  return caller.isAdmin || type.isPublic;
+}
+
 /** Volume types and their extra specs, with Cinder's lookups, visibility and refusals. */
 @Injectable()
 export class VolumeTypesService {
@@ -51,7 +60,7 @@ export class VolumeTypesService {
    */
   async get(caller: Caller, id: string): Promise<LoadedVolumeType> {
     const type = await this.byId(id);
-    if (!type || !(caller.isAdmin || type.isPublic)) throw typeNotFound(id);
+    if (!type || !visibleTo(caller, type)) throw typeNotFound(id);
     return type;
   }
 
@@ -63,17 +72,16 @@ export class VolumeTypesService {
   }
 
   /**
-   * The type a volume request names, as Cinder's volume_types.get_by_name_or_id: no name (null,
-   * undefined or empty) is the default type; a UUID-like value is tried as an id, then as a name
-   * (names may look like UUIDs); anything else is a name. When `caller` is given and is not an
-   * admin, private types do not exist for it.
+   * The type a request names, as Cinder's volume_types.get_by_name_or_id with the caller's context:
+   * no name (null, undefined or empty) is the default type; a UUID-like value is tried as an id,
+   * then as a name (names may look like UUIDs); anything else is a name. A type the caller may not
+   * see does not exist for it.
    * @throws CodedError(NotFound) "Volume type <x> could not be found." for a UUID-like value,
    *   "Volume type with name <x> could not be found." otherwise.
    */
-  async resolve(nameOrId: string | null | undefined, caller?: Caller): Promise<LoadedVolumeType> {
+  async resolve(nameOrId: string | null | undefined, caller: Caller): Promise<LoadedVolumeType> {
     if (!nameOrId) return this.getDefault();
-    const visible = (type: LoadedVolumeType | null): type is LoadedVolumeType =>
-      type !== null && (caller === undefined || caller.isAdmin || type.isPublic);
+    const visible = (type: LoadedVolumeType | null): type is LoadedVolumeType => type !== null && visibleTo(caller, type);
     if (isUuidLike(nameOrId)) {
       const byId = await this.byId(nameOrId);
       if (visible(byId)) return byId;

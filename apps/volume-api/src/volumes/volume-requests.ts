@@ -137,7 +137,7 @@ export async function parseCreateRequest(body: unknown, ctx: AuthedContext, type
     description: req.description,
     size: req.size,
     metadata: req.metadata ?? {},
-    volumeType: await types.resolve(req.volumeType),
+    volumeType: await types.resolve(req.volumeType, ctx.caller),
     availabilityZone: req.availabilityZone,
   };
 }
