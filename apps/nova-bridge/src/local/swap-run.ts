@@ -2,11 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { CancelSwapReply, SwapPhase, SwapProgressReply } from '@volume/contracts';
-import { recordSwapProgress } from '@volume/persistence';
 import { ComputeSwapEntity } from '@volume/persistence/compute-host';
 import { Guest, Mirror } from './guest';
 import { connectorFor } from './servers';
 import { FINISHED, PRE_PIVOT, swapPercent } from '@volume/domain';
+import { interruptible, retryStep } from './swap-steps';
+import { commitPivot, persistSwapProgress, recordSwapCompleted, saveSwap } from './swap-store';
 import { VolumeApiClient, VolumeApiError } from './volume-api.client';
 
 export interface SwapContext {
@@ -35,12 +36,6 @@ export function progressReply(row: ComputeSwapEntity): SwapProgressReply {
 }
 
 const PERSIST_EVERY_MS = 1000;
-const MAX_BACKOFF_MS = 30_000;
-
-/** Errors worth retrying: volume-api down or failing, not a refusal of the request itself. */
-function transient(err: unknown): boolean {
-  return !(err instanceof VolumeApiError) || err.status === 0 || err.status >= 500;
-}
 
 /**
  * One swap of a device to a migrating volume's destination, as Nova's `_swap_volume` with
@@ -188,20 +183,7 @@ export class SwapRun {
     this.observe();
     const row = this.row;
     const progress = swapPercent('completing', row.progress, row.cur, row.end);
-    await this.ctx.ds.transaction(async (em) => {
-      await em.query(`UPDATE compute_devices SET path = $2, volume_id = $3, attachment_id = $4, updated_at = now() WHERE id = $1`, [
-        row.deviceId,
-        row.targetPath,
-        row.newVolumeId,
-        row.newAttachmentId,
-      ]);
-      const [, affected]: [unknown, number] = await em.query(
-        `UPDATE compute_swaps SET phase = 'completing', progress = $2, cur = $3, "end" = $4, updated_at = now()
-          WHERE id = $1 AND phase = 'pivoting'`,
-        [row.id, progress, row.cur, row.end],
-      );
-      if (!affected) throw new Error(`swap ${row.id} is no longer pivoting`);
-    });
+    await commitPivot(this.ctx.ds, row, progress);
     this.committed = true;
     row.phase = 'completing';
     row.progress = progress;
@@ -239,19 +221,7 @@ export class SwapRun {
       Infinity,
     );
     if (!completed) return;
-    await this.retry(
-      'record the completed swap',
-      () =>
-        this.ctx.ds.transaction(async (em) => {
-          await em.query(`UPDATE compute_devices SET volume_id = $2, attachment_id = $3, updated_at = now() WHERE id = $1`, [
-            this.row.deviceId,
-            saveVolumeId,
-            newAttachment,
-          ]);
-          await em.query(`UPDATE compute_swaps SET phase = 'completed', updated_at = now(), finished_at = now() WHERE id = $1`, [this.row.id]);
-        }),
-      Infinity,
-    );
+    await this.retry('record the completed swap', () => recordSwapCompleted(this.ctx.ds, this.row, saveVolumeId, newAttachment), Infinity);
     this.row.phase = 'completed';
     this.row.updatedAt = new Date();
     this.ctx.log.info({ swapId: this.row.id, volumeId: saveVolumeId }, 'swap completed');
@@ -280,27 +250,8 @@ export class SwapRun {
     );
   }
 
-  /**
-   * Runs `step` until it succeeds, `attempts` run out (refusals count as final) or the bridge
-   * stops; backoff doubles to 30 s. Returns whether it succeeded.
-   */
-  private async retry(what: string, step: () => Promise<unknown>, attempts: number): Promise<boolean> {
-    for (let attempt = 1, delay = 200; ; attempt++, delay = Math.min(delay * 2, MAX_BACKOFF_MS)) {
-      if (this.stopping.signal.aborted) return false;
-      try {
-        await step();
-        return true;
-      } catch (err) {
-        const final = attempt >= attempts || (attempts !== Infinity && !transient(err));
-        this.ctx.log[final ? 'error' : 'warn']({ err, swapId: this.row.id, attempt }, `swap: cannot ${what}${final ? '' : '; retrying'}`);
-        if (final) return false;
-      }
-      try {
-        await sleep(delay, undefined, { signal: this.stopping.signal });
-      } catch {
-        return false;
-      }
-    }
+  private retry(what: string, step: () => Promise<unknown>, attempts: number): Promise<boolean> {
+    return retryStep(what, step, attempts, { signal: this.stopping.signal, log: this.ctx.log, swapId: this.row.id });
   }
 
   /** Reads the mirror's counters into the row; cur moving is what "not stalled" means. */
@@ -329,18 +280,8 @@ export class SwapRun {
     if (now - this.lastPersistAt >= PERSIST_EVERY_MS && (cur !== this.persisted.cur || end !== this.persisted.end)) {
       this.lastPersistAt = now;
       this.persisted = { cur: cur ?? -1, end: end ?? -1 };
-      void this.persistProgress().catch((err) => this.ctx.log.warn({ err, swapId: this.row.id }, 'cannot persist swap progress'));
+      void persistSwapProgress(this.ctx.ds, this.row).catch((err) => this.ctx.log.warn({ err, swapId: this.row.id }, 'cannot persist swap progress'));
     }
-  }
-
-  /** The percent on the volume (for GET when the bridge does not answer) and the migration's counters. */
-  private async persistProgress(): Promise<void> {
-    const { id, oldVolumeId, migrationId, progress, cur, end } = this.row;
-    await this.ctx.ds.transaction(async (em) => {
-      await em.query(`UPDATE compute_swaps SET progress = $2, cur = $3, "end" = $4, updated_at = now() WHERE id = $1`, [id, progress, cur, end]);
-      const percent = progress === null ? null : String(progress);
-      await recordSwapProgress(em, { migrationId, volumeId: oldVolumeId, percent, bytesDone: cur ?? 0, bytesTotal: end ?? 0 });
-    });
   }
 
   private async setPhase(phase: SwapPhase): Promise<void> {
@@ -349,27 +290,12 @@ export class SwapRun {
     await this.save({ phase });
   }
 
-  private async save(changes: Partial<ComputeSwapEntity>): Promise<void> {
-    await this.ctx.ds.getRepository(ComputeSwapEntity).update({ id: this.row.id }, { ...changes, updatedAt: new Date() });
+  private save(changes: Partial<ComputeSwapEntity>): Promise<void> {
+    return saveSwap(this.ctx.ds, this.row.id, changes);
   }
 
   /** `promise`, or the reason of a cancel, a stall or a stop, whichever comes first. */
   private interruptible<T>(promise: Promise<T>): Promise<T> {
-    const signal = this.interrupt.signal;
-    return new Promise<T>((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason);
-      const onAbort = () => reject(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      promise.then(
-        (v) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(v);
-        },
-        (e) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(e);
-        },
-      );
-    });
+    return interruptible(promise, this.interrupt.signal);
   }
 }

@@ -42,12 +42,13 @@
  *   without its finish mark (a sender that stopped) leaves what was written, not durable.
  * - Flow control as above: the server stops reading while a write batch waits for the one in flight.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse, STATUS_CODES } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
 import { Logger } from 'pino';
 import { DurableFile } from './durable-file';
-import { COPY_STREAM_PROTOCOL, FramingError, RecordParser } from './segment-records';
+import { authorise, digest, HttpError, MIGRATION_ID, MigrationTarget, Target } from './migration-target';
+import { COPY_STREAM_PROTOCOL, FramingError } from './segment-records';
+import { receiveBody } from './segment-receiver';
 import { receiveStream } from './stream-receiver';
 
 export interface MigrationDataServerOptions {
@@ -66,41 +67,6 @@ export interface MigrationDataServerOptions {
   /** Copy streams read into reused 1 MiB buffers (default true; false: Node's 64 KiB reads, see stream-receiver.ts). */
   bulkReads?: boolean;
   log?: Logger;
-}
-
-export interface MigrationTarget {
-  migrationId: string;
-  /** The destination file; it must exist, full size and sparse. */
-  path: string;
-  sizeBytes: number;
-  secret: string;
-}
-
-interface Target {
-  spec: MigrationTarget;
-  secretDigest: Buffer;
-  file: Promise<DurableFile> | null;
-  /** Requests and copy streams under way: dropped when the target goes. */
-  active: Set<{ destroy(): void }>;
-  handlers: Set<Promise<void>>;
-}
-
-const MIGRATION_ID = /^[A-Za-z0-9_-]{1,128}$/;
-const SEGMENTS_PATH = /^\/migrations\/([^/]+)\/segments$/;
-/** A write batch: big enough for few syscalls, small enough to keep two per request in memory. */
-const BATCH_BYTES = 4 * 1024 * 1024;
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function digest(secret: string): Buffer {
-  return createHash('sha256').update(secret).digest();
 }
 
 export class MigrationDataServer {
@@ -187,7 +153,7 @@ export class MigrationDataServer {
     let target: Target;
     let sync: boolean;
     try {
-      ({ target, sync } = this.authorise(req));
+      ({ target, sync } = authorise(req, this.targets));
     } catch (err) {
       this.refuse(req, res, err);
       return;
@@ -208,7 +174,7 @@ export class MigrationDataServer {
   private serveStream(req: IncomingMessage, socket: Socket, head: Buffer): void {
     let target: Target;
     try {
-      ({ target } = this.authorise(req));
+      ({ target } = authorise(req, this.targets));
       if ((req.headers.upgrade ?? '').toLowerCase() !== COPY_STREAM_PROTOCOL) {
         throw new HttpError(400, `the only upgrade offered is ${COPY_STREAM_PROTOCOL}`);
       }
@@ -255,18 +221,6 @@ export class MigrationDataServer {
     target.handlers.add(handler);
   }
 
-  private authorise(req: IncomingMessage): { target: Target; sync: boolean } {
-    const url = new URL(req.url ?? '/', 'http://data-server');
-    const match = SEGMENTS_PATH.exec(url.pathname);
-    const target = match ? this.targets.get(decodeURIComponent(match[1])) : undefined;
-    if (!target) throw new HttpError(404, match ? 'no such migration target' : 'not found');
-    if (req.method !== 'PUT') throw new HttpError(405, 'only PUT is allowed');
-    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (!token) throw new HttpError(401, 'a bearer token is required');
-    // Digests have equal lengths, which timingSafeEqual needs, and leak nothing of the secret's length.
-    if (!timingSafeEqual(digest(token), target.secretDigest)) throw new HttpError(403, 'wrong secret');
-    return { target, sync: url.searchParams.get('sync') === '1' };
-  }
 
   /** Writes the body's records and resolves with the offset through which the target is durable. */
   private async receive(target: Target, req: IncomingMessage, sync: boolean): Promise<number> {
@@ -316,107 +270,5 @@ export class MigrationDataServer {
     if (close) headers.connection = 'close';
     if (status === 401) headers['www-authenticate'] = 'Bearer';
     res.writeHead(status, headers).end(json);
-  }
-}
-
-/**
- * Streams one request body into the file and resolves with the end of its last record. One write
- * is in flight while the next batch accumulates; reading pauses when that batch is full before the
- * write is done, and TCP then holds the sender back. Plain 'data' events, not an async iterator: a
- * promise per 64 KiB chunk shows at GB/s. A framing error stops reading without destroying the
- * request, so that the sender still gets its 400.
- */
-function receiveBody(req: IncomingMessage, file: DurableFile, sizeBytes: number): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    const batches = new Batcher();
-    const parser = new RecordParser(sizeBytes, (position, data) => batches.add(position, data));
-    const queue: Batch[] = [];
-    let writing = false;
-    let ended = false;
-    let failure: { err: unknown } | null = null;
-
-    const settle = () => {
-      if (writing) return;
-      if (failure) reject(failure.err);
-      else if (ended) resolve(parser.coveredThrough);
-    };
-    const fail = (err: unknown) => {
-      if (failure) return;
-      failure = { err };
-      queue.length = 0;
-      req.off('data', onData);
-      settle();
-    };
-    const writeQueued = async () => {
-      writing = true;
-      while (queue.length > 0 && !failure) {
-        const next = queue.shift() as Batch;
-        // The waiting batch is now the one in flight: the next may accumulate.
-        if (queue.length === 0 && !ended) req.resume();
-        try {
-          await file.write(next.position, next.chunks);
-          file.advance(next.position + next.bytes);
-        } catch (err) {
-          fail(err);
-        }
-      }
-      writing = false;
-      settle();
-    };
-    const onData = (chunk: Buffer) => {
-      try {
-        parser.push(chunk);
-      } catch (err) {
-        fail(err);
-        return;
-      }
-      queue.push(...batches.takeSealed());
-      if (!writing && queue.length > 0) void writeQueued();
-      else if (queue.length > 0) req.pause();
-    };
-    req.on('data', onData);
-    req.on('end', () => {
-      try {
-        parser.finish();
-      } catch (err) {
-        fail(err);
-        return;
-      }
-      batches.sealCurrent();
-      queue.push(...batches.takeSealed());
-      ended = true;
-      if (!writing) void writeQueued();
-    });
-    req.on('error', fail);
-    req.on('close', () => ended || fail(new Error('the sender closed the connection inside a segment')));
-  });
-}
-
-interface Batch {
-  position: number;
-  chunks: Buffer[];
-  bytes: number;
-}
-
-/** Groups contiguous payload views into one positional writev of up to BATCH_BYTES. */
-class Batcher {
-  private current: Batch | null = null;
-  private readonly sealed: Batch[] = [];
-
-  add(position: number, data: Buffer): void {
-    if (this.current && this.current.position + this.current.bytes !== position) this.sealCurrent();
-    this.current ??= { position, chunks: [], bytes: 0 };
-    this.current.chunks.push(data);
-    this.current.bytes += data.length;
-    if (this.current.bytes >= BATCH_BYTES) this.sealCurrent();
-  }
-
-  sealCurrent(): void {
-    if (this.current) this.sealed.push(this.current);
-    this.current = null;
-  }
-
-  takeSealed(): Batch[] {
-    return this.sealed.splice(0);
   }
 }

@@ -1,32 +1,15 @@
 import { setMaxListeners } from 'node:events';
 import { ByteThrottle } from '@volume/platform';
-import { BlockFile, BlockFileStat, openBlockFile } from './block-file';
+import { ChangeSignal } from './change-signal';
 import { ChunkLocks } from './chunk-locks';
 import { DirtyBitmap } from './dirty-bitmap';
-import { partsToWrite } from './holes';
+import type { MirrorHost } from './mirror-host';
 import { MirrorError, MirrorMode, MirrorOptions, MirrorState, MirrorStats, resolveMirrorOptions } from './mirror-options';
+import { ignore, MirrorTarget } from './mirror-target';
 
+export type { MirrorHost } from './mirror-host';
 export type { MirrorHooks, MirrorMode, MirrorOptions, MirrorState, MirrorStats } from './mirror-options';
 export { MirrorError } from './mirror-options';
-
-/**
- * What a GuestDevice lends its mirror. Nothing here writes the source: the mirror never does.
- * @internal
- */
-export interface MirrorHost {
-  readSource(offset: number, length: number): Promise<Buffer>;
-  statSource(): Promise<BlockFileStat>;
-  drain(): Promise<void>;
-  undrain(): void;
-  /** The commit point has passed: the device runs on `target` from now on and lets the source go. */
-  adoptTarget(mirror: DeviceMirror, path: string, target: BlockFile): Promise<void>;
-  /** The mirror ended without a pivot: guest I/O goes to the source only. */
-  detach(mirror: DeviceMirror): void;
-}
-
-function ignore(): void {
-  // Settled elsewhere, or nothing left to do about it.
-}
 
 /**
  * QEMU's `drive-mirror` of one guest device onto a target file (nova-bridge-notes §4, §5.3).
@@ -62,8 +45,6 @@ export class DeviceMirror {
   private pivoting: Promise<boolean> | null = null;
 
   private readonly dirty: DirtyBitmap;
-  /** Target granules this mirror wrote: only elsewhere may a zeroed target be trusted to read as zeroes. */
-  private readonly written: DirtyBitmap;
   private readonly locks = new ChunkLocks();
   private readonly pacer: ByteThrottle;
   private readonly abort = new AbortController();
@@ -72,13 +53,10 @@ export class DeviceMirror {
   private readonly syncAfterPasses: number;
   private readonly syncAfterMs: number;
 
-  private target: BlockFile | null = null;
-  private targetZeroed = false;
-  private targetOps = 0;
+  private readonly changes = new ChangeSignal();
+  private readonly target: MirrorTarget;
   private readonly opened: Promise<void>;
-  private closingTarget: Promise<void> | null = null;
   private failure: unknown = null;
-  private changeWaiters: (() => void)[] = [];
 
   /** Validates the options synchronously (RangeError), then starts opening the target and copying. */
   constructor(
@@ -96,7 +74,7 @@ export class DeviceMirror {
     // Every chunk in flight may wait in the pacer on this signal.
     setMaxListeners(this.maxInFlight + 10, this.abort.signal);
     this.dirty = new DirtyBitmap(sizeBytes, granularity, chunkBytes, true);
-    this.written = new DirtyBitmap(sizeBytes, granularity, chunkBytes, false);
+    this.target = new MirrorTarget(targetPath, sizeBytes, granularity, chunkBytes, this.changes);
 
     this.ready = new Promise<void>((resolve, reject) => {
       this.resolveReady = resolve;
@@ -104,7 +82,7 @@ export class DeviceMirror {
     });
     // Nobody need be waiting on `ready` when the mirror fails; that is not an unhandled rejection.
     this.ready.catch(ignore);
-    this.opened = this.openTarget();
+    this.opened = this.target.open(sizeBytes, this.opts, host, () => this.isActive());
     void this.run();
   }
 
@@ -144,7 +122,7 @@ export class DeviceMirror {
       this.state = 'cancelled';
       this.stop(new MirrorError(`mirror to ${this.targetPath} cancelled: ${reason}`, 'cancelled'));
     }
-    if (this.state !== 'pivoted') await this.closeTarget();
+    if (this.state !== 'pivoted') await this.target.close();
   }
 
   /** @internal GuestDevice takes the chunk locks of a guest write before writing the source. */
@@ -155,11 +133,10 @@ export class DeviceMirror {
   /** @internal After a guest write to the source (chunk locks still held). Never throws. */
   async afterGuestWrite(offset: number, data: Buffer, sourceWritten: boolean): Promise<void> {
     if (!this.isActive()) return;
-    if (this.mode === 'write-blocking' && sourceWritten && this.target) {
+    if (this.mode === 'write-blocking' && sourceWritten && this.target.isOpen) {
       this.activeWriteBytes += data.length;
       try {
-        this.written.set(offset, data.length);
-        await this.targetOp((target) => target.write(offset, data));
+        await this.target.write(offset, data);
         this.cur += data.length;
       } catch (err) {
         this.fail(err);
@@ -170,14 +147,14 @@ export class DeviceMirror {
     }
     // A failed source write may have changed part of the range: copy it again either way.
     this.dirty.set(offset, data.length);
-    this.changed();
+    this.changes.notify();
   }
 
   /** @internal After a guest flush of the source: in write-blocking mode the target holds guest writes too. Never throws. */
   async afterGuestFlush(): Promise<void> {
-    if (!this.isActive() || this.mode !== 'write-blocking' || !this.target) return;
+    if (!this.isActive() || this.mode !== 'write-blocking' || !this.target.isOpen) return;
     try {
-      await this.targetOp((target) => target.datasync());
+      await this.target.datasync();
     } catch (err) {
       this.fail(err);
     }
@@ -193,16 +170,6 @@ export class DeviceMirror {
     if (this.state === 'pivoted') throw new MirrorError(`mirror to ${this.targetPath} has pivoted already`, 'pivoted');
   }
 
-  private async openTarget(): Promise<void> {
-    const target = await (this.opts.hooks?.openTarget ?? openBlockFile)(this.targetPath);
-    this.target = target;
-    if (!this.isActive()) return;
-    const [t, s] = await Promise.all([target.stat(), this.host.statSource()]);
-    if (t.dev === s.dev && t.ino === s.ino) throw new Error(`the target ${this.targetPath} is the device's own file`);
-    if (t.size < this.sizeBytes) throw new Error(`the target ${this.targetPath} (${t.size} bytes) is smaller than the device (${this.sizeBytes} bytes)`);
-    this.targetZeroed = this.opts.targetZeroed ?? t.blocks === 0;
-  }
-
   private async run(): Promise<void> {
     try {
       await this.opened;
@@ -214,7 +181,7 @@ export class DeviceMirror {
       while (this.isActive()) {
         this.maybeSwitchToWriteBlocking();
         if (this.paused || this.slotsInUse >= this.maxInFlight) {
-          await this.nextChange();
+          await this.changes.next();
           continue;
         }
         const chunk = this.dirty.nextDirtyChunk(this.cursor, (c) => this.copying.has(c));
@@ -226,12 +193,12 @@ export class DeviceMirror {
           this.passes++;
           if (this.dirty.dirtyBytes > 0) this.passesEndedDirty++;
         } else if (this.state === 'copying' && this.dirty.dirtyBytes === 0 && this.copiesInFlight === 0) {
-          await this.targetOp((target) => target.datasync());
+          await this.target.datasync();
           if (this.state !== 'copying') continue;
           this.state = 'ready';
           this.resolveReady();
         } else {
-          await this.nextChange();
+          await this.changes.next();
         }
       }
     } catch (err) {
@@ -254,7 +221,7 @@ export class DeviceMirror {
       .finally(() => {
         this.copying.delete(chunk);
         this.copiesInFlight--;
-        this.changed();
+        this.changes.notify();
       })
       // Paid after the copy, outside the chunk lock, so that a rate limit never holds guest writes
       // up (QEMU too sleeps between iterations). Holes cost nothing.
@@ -262,7 +229,7 @@ export class DeviceMirror {
       .catch((err: unknown) => this.fail(err))
       .finally(() => {
         this.slotsInUse--;
-        this.changed();
+        this.changes.notify();
       });
   }
 
@@ -279,10 +246,8 @@ export class DeviceMirror {
       try {
         for (const { offset, length } of runs) {
           const data = await this.host.readSource(offset, length);
-          const parts = this.targetZeroed ? partsToWrite(offset, data, this.dirty.granularity, this.written) : [{ offset, data }];
-          for (const part of parts) {
-            this.written.set(part.offset, part.data.length);
-            await this.targetOp((target) => target.write(part.offset, part.data));
+          for (const part of this.target.partsOf(offset, data)) {
+            await this.target.write(part.offset, part.data);
             bytesWritten += part.data.length;
           }
           this.copyInFlightBytes -= length;
@@ -304,39 +269,25 @@ export class DeviceMirror {
     try {
       await this.host.drain();
       drained = true;
-      while (this.copiesInFlight > 0 && this.isActive()) await this.nextChange();
+      while (this.copiesInFlight > 0 && this.isActive()) await this.changes.next();
       this.assertActive();
       if (this.dirty.dirtyBytes > 0) return false;
-      await this.targetOp((target) => target.datasync()).catch((err: unknown) => {
+      await this.target.datasync().catch((err: unknown) => {
         this.fail(err);
         this.assertActive();
       });
       await commit();
-      const target = this.target as BlockFile;
+      const target = this.target.release();
       this.state = 'pivoted';
-      this.target = null;
       await this.host.adoptTarget(this, this.targetPath, target);
       this.finish();
       return true;
     } finally {
       if (this.state !== 'pivoted') {
         this.paused = false;
-        this.changed();
+        this.changes.notify();
       }
       if (drained) this.host.undrain();
-    }
-  }
-
-  /** Runs one target I/O; refused once the target is closing, so that closing can wait for the last one. */
-  private async targetOp<T>(op: (target: BlockFile) => Promise<T>): Promise<T> {
-    const target = this.target;
-    if (!target || this.closingTarget) throw new Error(`the mirror target ${this.targetPath} is closed`);
-    this.targetOps++;
-    try {
-      return await op(target);
-    } finally {
-      this.targetOps--;
-      this.changed();
     }
   }
 
@@ -346,7 +297,7 @@ export class DeviceMirror {
     this.state = 'failed';
     const message = err instanceof Error ? err.message : String(err);
     this.stop(new MirrorError(`mirror to ${this.targetPath} failed: ${message}`, 'failed', { cause: err }));
-    void this.closeTarget();
+    void this.target.close();
   }
 
   /** Ends a mirror without a pivot: the guest stays on the source only. */
@@ -358,26 +309,6 @@ export class DeviceMirror {
   }
 
   private finish(): void {
-    this.changed();
-  }
-
-  private closeTarget(): Promise<void> {
-    this.closingTarget ??= (async () => {
-      await this.opened.catch(ignore);
-      while (this.targetOps > 0) await this.nextChange();
-      await this.target?.close().catch(ignore);
-      this.target = null;
-    })();
-    return this.closingTarget;
-  }
-
-  private nextChange(): Promise<void> {
-    return new Promise((resolve) => this.changeWaiters.push(resolve));
-  }
-
-  private changed(): void {
-    const waiters = this.changeWaiters;
-    this.changeWaiters = [];
-    for (const wake of waiters) wake();
+    this.changes.notify();
   }
 }
