@@ -17,3 +17,4 @@ export * from './progress/swap-progress';
 export * from './placement/migration-mode';
 export * from './volume-detaching';
 export * from './volume-attaching';
+export * from './units';

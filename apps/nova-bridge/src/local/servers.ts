@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import { GIB } from '@volume/domain';
 import { ComputeDeviceEntity, ComputeServerEntity, ComputeSwapEntity } from '@volume/persistence/compute-host';
 import { ComputeFault } from './compute-fault';
 import { Guest, OpenGuest } from './guest';
 import { VolumeApiClient, VolumeApiError } from './volume-api.client';
 
-const GIB = 1024 ** 3;
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Unfinished swaps, as SQL. */
 export const ACTIVE_SWAP = `phase NOT IN ('completed', 'failed', 'cancelled')`;

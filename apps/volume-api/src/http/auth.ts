@@ -35,7 +35,7 @@ const UNAUTHORIZED =
  * that member views can be seen without Keystone. Cinder's noauth makes every caller admin.
  * Likewise the user `nova` or a `service` role is the service user nova-bridge calls as.
  */
-export function noauthCaller(headers: Headers): Caller {
+function noauthCaller(headers: Headers): Caller {
   const token = header(headers, 'x-auth-token');
   if (!token) throw new CodedError(ErrorCode.Unauthorized, UNAUTHORIZED);
   const idx = token.indexOf(':');
@@ -52,7 +52,7 @@ export function noauthCaller(headers: Headers): Caller {
 }
 
 /** Headers set by keystonemiddleware after it validated the token (Cinder's keystone pipeline). */
-export function keystoneCaller(headers: Headers): Caller {
+function keystoneCaller(headers: Headers): Caller {
   const userId = header(headers, 'x-user-id') ?? header(headers, 'x-user');
   const projectId = header(headers, 'x-project-id') ?? header(headers, 'x-tenant-id') ?? '';
   if (!userId) throw new CodedError(ErrorCode.Unauthorized, UNAUTHORIZED);

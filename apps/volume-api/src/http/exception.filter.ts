@@ -1,8 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
-import { faultBody } from '@volume/contracts';
-import { Fault, ROUTER_NOT_FOUND_TEXT, toFault, transportFault } from './fault';
+import { Fault, ROUTER_NOT_FOUND_TEXT, sendFault, toFault, transportFault } from './fault';
 import { requestIdHeaders } from './request-id';
 
 /** Every error a controller throws leaves as Cinder's fault body; unexpected ones are logged, never shown. */
@@ -24,6 +23,6 @@ export class CinderFaultFilter implements ExceptionFilter {
     if (status >= 500) req.log.error({ err }, 'request failed');
     // A value the database refused is the client's error, and a check the API should have made.
     else if (err instanceof QueryFailedError) req.log.warn({ err }, 'request input refused by the database');
-    reply.code(status).type('application/json').send(faultBody(status, message));
+    sendFault(reply, { status, message });
   }
 }

@@ -1,5 +1,6 @@
+import type { FastifyReply } from 'fastify';
 import { QueryFailedError } from 'typeorm';
-import { CodedError, ErrorCode } from '@volume/contracts';
+import { CodedError, ErrorCode, faultBody } from '@volume/contracts';
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.BadRequest]: 400,
@@ -75,4 +76,9 @@ export function toFault(err: unknown): Fault {
   const { statusCode } = (err ?? {}) as { statusCode?: number };
   if (statusCode && statusCode >= 400 && statusCode < 500) return transportFault(statusCode);
   return { status: 500, message: GENERIC_500 };
+}
+
+/** Answers with Cinder's JSON fault body: the one way every HTTP refusal of the API is written. */
+export function sendFault(reply: FastifyReply, { status, message }: Fault): FastifyReply {
+  return reply.code(status).type('application/json').send(faultBody(status, message));
 }

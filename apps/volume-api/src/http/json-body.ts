@@ -6,9 +6,9 @@ import { CodedError, ErrorCode } from '@volume/contracts';
  */
 export const MAX_JSON_DEPTH = 32;
 
-export const MALFORMED_BODY = 'Malformed request body';
+const MALFORMED_BODY = 'Malformed request body';
 export const UNSTORABLE_TEXT = 'Invalid input received: text may hold neither null characters (U+0000) nor unpaired surrogates.';
-export const TOO_DEEP = `Invalid input received: the request body is nested deeper than ${MAX_JSON_DEPTH} levels.`;
+const TOO_DEEP = `Invalid input received: the request body is nested deeper than ${MAX_JSON_DEPTH} levels.`;
 
 /** What PostgreSQL refuses in text and jsonb: NUL, and (in jsonb) a surrogate escape without its pair. */
 const UNSTORABLE = /\0|\p{Surrogate}/u;

@@ -1,10 +1,10 @@
 import { IncomingMessage } from 'node:http';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CodedError, ErrorCode, faultBody } from '@volume/contracts';
+import { CodedError, ErrorCode } from '@volume/contracts';
 import { ApiVersion, buildVersionsDocument, negotiateVersion, versionHeaders } from '@volume/microversion';
 import { ApiConfig } from '../config';
 import { callerFor } from './auth';
-import { toFault, transportFault } from './fault';
+import { sendFault, toFault, transportFault } from './fault';
 import { parseJsonBody, UNSTORABLE_TEXT } from './json-body';
 import { requestIdHeaders } from './request-id';
 
@@ -27,9 +27,9 @@ export function rewriteUrl(req: IncomingMessage): string {
 /** eventlet's MAX_REQUEST_LINE, under which Cinder's API runs: longer URLs are refused with 414. */
 export const MAX_URL_LENGTH = 8192;
 
-function sendFault(reply: FastifyReply, status: number, message: string, echoVersion?: string): FastifyReply {
+function refuse(reply: FastifyReply, status: number, message: string, echoVersion?: string): FastifyReply {
   if (echoVersion) reply.headers(versionHeaders(echoVersion));
-  return reply.code(status).type('application/json').send(faultBody(status, message));
+  return sendFault(reply, { status, message });
 }
 
 function baseUrlOf(req: FastifyRequest, config: ApiConfig): string {
@@ -54,10 +54,10 @@ export function installRequestHooks(fastify: FastifyInstance, config: ApiConfig)
     };
     if (req.originalUrl.length >= MAX_URL_LENGTH) {
       const f = transportFault(414);
-      return sendFault(reply, f.status, f.message);
+      return refuse(reply, f.status, f.message);
     }
     // `%00` is the only way a NUL reaches a URL (the parser refuses a raw one); PostgreSQL stores none.
-    if (req.originalUrl.includes('%00')) return sendFault(reply, 400, UNSTORABLE_TEXT);
+    if (req.originalUrl.includes('%00')) return refuse(reply, 400, UNSTORABLE_TEXT);
     if (req.is404) return;
     // The route the router chose, not the URL: `/%763/volumes` is `/v3/volumes` to the router (and to
     // Cinder, whose WSGI server decodes the path), so only the route can say what runs.
@@ -71,18 +71,18 @@ export function installRequestHooks(fastify: FastifyInstance, config: ApiConfig)
         req.ctx.caller = callerFor(config.AUTH_STRATEGY, req.headers);
       } catch (err) {
         const f = toFault(err);
-        return sendFault(reply, f.status, f.message);
+        return refuse(reply, f.status, f.message);
       }
     }
 
     const rawVersion = req.headers['openstack-api-version'];
     const negotiated = negotiateVersion(Array.isArray(rawVersion) ? rawVersion.join(',') : rawVersion);
-    if (!negotiated.ok) return sendFault(reply, negotiated.status, negotiated.message, negotiated.echoVersion);
+    if (!negotiated.ok) return refuse(reply, negotiated.status, negotiated.message, negotiated.echoVersion);
     req.ctx.version = negotiated.version;
     reply.headers(versionHeaders(negotiated.version));
 
     if (onV3 && req.ctx.urlProjectId !== undefined && req.ctx.urlProjectId !== req.ctx.caller?.projectId) {
-      return sendFault(reply, 400, 'Malformed request url');
+      return refuse(reply, 400, 'Malformed request url');
     }
   });
 

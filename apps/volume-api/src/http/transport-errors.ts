@@ -2,7 +2,7 @@ import { IncomingMessage, ServerResponse, STATUS_CODES } from 'node:http';
 import { Socket } from 'node:net';
 import { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { faultBody } from '@volume/contracts';
-import { Fault, GENERIC_400, ROUTER_NOT_FOUND_TEXT, toFault, transportFault } from './fault';
+import { Fault, GENERIC_400, ROUTER_NOT_FOUND_TEXT, sendFault, toFault, transportFault } from './fault';
 import { genReqId, requestIdHeaders } from './request-id';
 
 /** FaultWrapper's answer to a UnicodeDecodeError, which is what Cinder makes of an undecodable URL. */
@@ -13,7 +13,7 @@ export const UNDECODABLE =
 export function answerFrameworkError(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
   const fault: Fault = err.code === 'FST_ERR_BAD_URL' ? { status: 400, message: UNDECODABLE } : toFault(err);
   if (fault.status >= 500) req.log.error({ err }, 'request failed');
-  reply.headers(requestIdHeaders(req.id)).code(fault.status).type('application/json').send(faultBody(fault.status, fault.message));
+  sendFault(reply.headers(requestIdHeaders(req.id)), fault);
 }
 
 /** A response written on the socket itself; to a HEAD, the headers alone, as Node answers a HEAD. */

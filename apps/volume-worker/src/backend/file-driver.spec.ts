@@ -1,7 +1,8 @@
 import { mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileDriver, GIB } from './file-driver';
+import { GIB } from '@volume/domain';
+import { FileDriver } from './file-driver';
 
 const ID = '0b5f7a3e-4c1d-4e2a-9f6b-1a2b3c4d5e6f';
 

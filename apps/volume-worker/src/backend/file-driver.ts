@@ -1,7 +1,6 @@
 import { copyFile, FileHandle, mkdir, open, readdir, rename, stat, statfs, unlink } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-
-export const GIB = 1024 ** 3;
+import { GIB } from '@volume/domain';
 
 /** Volume ids are UUIDs; anything else could walk out of the pool directory. */
 const VOLUME_NAME = /^[A-Za-z0-9-]+$/;

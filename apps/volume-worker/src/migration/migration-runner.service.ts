@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { RunMigrationRequest } from '@volume/contracts';
+import { RUNNABLE_MIGRATION_STATUSES } from '@volume/domain';
 import { markMigrating, VolumeMigrationEntity } from '@volume/persistence';
 import { LOGGER, NatsService } from '@volume/platform';
 import { DriverMove } from './driver-move/driver-move.service';
@@ -53,7 +54,7 @@ export class MigrationRunner {
 
   private async run(req: RunMigrationRequest, signal: AbortSignal, log: Logger): Promise<void> {
     const migration = await this.ds.getRepository(VolumeMigrationEntity).findOneBy({ id: req.migrationId });
-    if (!migration || migration.status === 'success' || migration.status === 'error') {
+    if (!migration || !RUNNABLE_MIGRATION_STATUSES.includes(migration.status)) {
       log.warn('migration is not under way any more; nothing to run');
       return;
     }

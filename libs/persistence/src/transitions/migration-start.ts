@@ -1,10 +1,8 @@
 import { EntityManager } from 'typeorm';
-import { ACTIVE_MIGRATION_STATUSES, MigrationDestination, startMigration } from '@volume/domain';
+import { ACTIVE_MIGRATION_STATUSES, GIB, MigrationDestination, startMigration } from '@volume/domain';
 import { MigrationMode, VolumeMigrationEntity } from '../entities/volume-migration.entity';
 import { VolumeEntity } from '../entities/volume.entity';
 import { lockVolume } from './locked-volume';
-
-const GIB = 1024 ** 3;
 
 export interface MigrationRequest {
   migrationId: string;

@@ -7,7 +7,7 @@ import { APP_CONFIG } from '@volume/platform';
 import { WorkerRpcClient } from '@volume/rpc-clients';
 // A type-only import: decorator metadata would otherwise reference a value that does not exist.
 import type { WorkerConfig } from '../../config';
-import { isThisHost } from '../this-host';
+import { closeRemoteTarget } from '../this-host';
 
 /**
  * A migration that cannot go on ends in error: the source keeps its data and its host (and gets its
@@ -25,9 +25,7 @@ export class MigrationFailure {
   async fail(req: RunMigrationRequest, migration: VolumeMigrationEntity, error: string, log: Logger): Promise<void> {
     const destVolumeId = req.destVolumeId ?? migration.destVolumeId;
     if (destVolumeId) {
-      if (!isThisHost(this.cfg, req.destPoolHost)) {
-        await this.workers.closeMigrationTarget(req.destPoolHost, req.migrationId).catch(() => undefined);
-      }
+      await closeRemoteTarget(this.cfg, this.workers, req);
       await this.removeDestination(req.volumeId, destVolumeId, req.destPoolHost, log);
     }
     await endMigrationWithError(this.ds.manager, { migrationId: req.migrationId, volumeId: req.volumeId, error });

@@ -3,11 +3,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { RunMigrationRequest } from '@volume/contracts';
-import { extractHost, ProgressTracker, RateEstimator } from '@volume/domain';
+import { extractHost, GIB, ProgressTracker, RateEstimator } from '@volume/domain';
 import { recordCopyProgress, VolumeEntity, VolumeMigrationEntity, volumeName } from '@volume/persistence';
 import { APP_CONFIG, ByteThrottle } from '@volume/platform';
 import { WorkerRpcClient } from '@volume/rpc-clients';
-import { FileDriver, GIB } from '../../backend/file-driver';
+import { FileDriver } from '../../backend/file-driver';
 import { copyVolumeData, CopySink, localSink, remoteSink } from '../../copy/copy-engine';
 // A type-only import: decorator metadata would otherwise reference a value that does not exist.
 import type { WorkerConfig } from '../../config';
@@ -15,7 +15,7 @@ import { VolumeService } from '../../volume/volume.service';
 import { ComputeHandover } from '../compute-handover/compute-handover.service';
 import { MigrationCompletion } from '../completion/migration-completion.service';
 import { CopyWork, ProgressRegistry } from '../progress-registry';
-import { isThisHost } from '../this-host';
+import { closeRemoteTarget, isThisHost } from '../this-host';
 
 const PERSIST_EVERY_MS = 1_000;
 
@@ -52,9 +52,7 @@ export class HostCopy {
     await this.ensureDestination(copy, source.size);
     if (await this.handover.handOver(copy, log)) return;
     await this.copy(copy, migration, source, signal, log);
-    if (!isThisHost(this.cfg, req.destPoolHost)) {
-      await this.workers.closeMigrationTarget(req.destPoolHost, req.migrationId).catch(() => undefined);
-    }
+    await closeRemoteTarget(this.cfg, this.workers, req);
     await this.completion.completeCopy(copy, log);
   }
 
