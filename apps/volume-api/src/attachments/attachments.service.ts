@@ -14,7 +14,7 @@ import {
   VolumeEntity,
 } from '@volume/persistence';
 import { WorkerRpcClient } from '@volume/rpc-clients';
-import { Caller } from '../http/auth';
+import { Caller } from '@volume/auth';
 import { canSeeProject } from '../http/policy';
 import { UUID } from '../volumes/volume-list.repository';
 import { VolumesService } from '../volumes/volumes.service';

@@ -1,5 +1,5 @@
 import { CodedError, ErrorCode } from '@volume/contracts';
-import { Caller } from './auth';
+import { Caller } from '@volume/auth';
 
 /**
  * The policy rules this API enforces, named as Cinder names them so that refusals read the same.
@@ -51,4 +51,21 @@ export function canSeeProject(caller: Caller, projectId: string): boolean {
 /** Migration states (migration_status, os-vol-mig-status-attr:*): admins and the service user. */
 export function seesMigrationStatus(caller: Caller | undefined): boolean {
   return (caller?.isAdmin ?? false) || (caller?.isService ?? false);
+}
+
+/** What a rule is checked against: the resource's owner (Cinder's policy target). */
+export interface PolicyTarget {
+  project_id?: string;
+  user_id?: string;
+}
+
+/**
+ * Checks `rule` for `caller` against `target` and refuses with Cinder's 403 text. Until the policy
+ * engine lands, rules this module does not list are admin-only, except that a target whose
+ * project is the caller's passes rules named `*:show` or `*:get`.
+ */
+export function authorize(caller: Caller, rule: string, target: PolicyTarget = {}): void {
+  if (caller.isAdmin) return;
+  if (/:(show|get)$/.test(rule) && target.project_id !== undefined && target.project_id === caller.projectId) return;
+  throw forbidden(rule);
 }

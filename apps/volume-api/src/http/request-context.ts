@@ -1,7 +1,7 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
 import { ApiVersion } from '@volume/microversion';
-import { Caller } from './auth';
+import { Caller } from '@volume/auth';
 
 /** What the request hooks learned about a request before any controller runs. */
 export interface RequestContext {

@@ -3,7 +3,7 @@ import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { ApiVersion, buildVersionsDocument, negotiateVersion, versionHeaders } from '@volume/microversion';
 import { ApiConfig } from '../config';
-import { callerFor } from './auth';
+import { callerFor } from '@volume/auth';
 import { sendFault, toFault, transportFault } from './fault';
 import { parseJsonBody, UNSTORABLE_TEXT } from './json-body';
 import { requestIdHeaders } from './request-id';

@@ -4,7 +4,7 @@ import { ErrorCode } from '@volume/contracts';
 import { createDataSource, PoolEntity, VolumeEntity } from '@volume/persistence';
 import { createTestDatabase, TestDatabase } from '@volume/testing';
 import { loadApiConfig } from '../config';
-import { Caller } from '../http/auth';
+import { Caller } from '@volume/auth';
 import { VolumeTypesService } from '../types/volume-types.service';
 import { poolsView } from './pool.view-builder';
 import { PoolsService } from './pools.service';

@@ -4,7 +4,7 @@ import { CapabilitiesFilter, extractHost } from '@volume/domain';
 import { PoolEntity, VolumeEntity } from '@volume/persistence';
 import { API_CONFIG } from '../api-config.token';
 import type { ApiConfig } from '../config';
-import type { Caller } from '../http/auth';
+import type { Caller } from '@volume/auth';
 import { extraSpecsOf } from '../types/extra-specs';
 import { VolumeTypesService } from '../types/volume-types.service';
 import { capabilityEquals, PoolQuery } from './pool-query';

@@ -1,6 +1,6 @@
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { VolumeTypeEntity, VolumeTypeExtraSpecEntity } from '@volume/persistence';
-import { Caller } from '../http/auth';
+import { Caller } from '@volume/auth';
 
 /** A volume type with its extra specs loaded, as every types endpoint and volume creation need it. */
 export type LoadedVolumeType = VolumeTypeEntity & { extraSpecs: VolumeTypeExtraSpecEntity[] };

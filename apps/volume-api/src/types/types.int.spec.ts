@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { createDataSource, VolumeEntity } from '@volume/persistence';
 import { createTestDatabase, TestDatabase } from '@volume/testing';
-import { Caller } from '../http/auth';
+import { Caller } from '@volume/auth';
 import { extraSpecsOf } from './extra-specs';
 import { DEFAULT_VOLUME_TYPE, VolumeTypesService } from './volume-types.service';
 

@@ -1,4 +1,4 @@
-import { Caller } from '../http/auth';
+import { Caller } from '@volume/auth';
 import { LoadedVolumeType } from './extra-specs';
 import { volumeTypeView } from './volume-type.view-builder';
 

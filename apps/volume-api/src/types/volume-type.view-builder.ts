@@ -1,4 +1,4 @@
-import { Caller } from '../http/auth';
+import { Caller } from '@volume/auth';
 import { extraSpecsOf, LoadedVolumeType, visibleExtraSpecs } from './extra-specs';
 
 export interface VolumeTypeViewOptions {

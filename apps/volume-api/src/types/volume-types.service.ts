@@ -4,7 +4,7 @@ import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { isUuidLike } from '@volume/api-dtos';
 import { VolumeEntity, VolumeTypeEntity, VolumeTypeExtraSpecEntity } from '@volume/persistence';
-import { Caller } from '../http/auth';
+import { Caller } from '@volume/auth';
 import { assertNotCacheableAndMultiattach, extraSpecsOf, ExtraSpecsInput, LoadedVolumeType } from './extra-specs';
 import { CreateVolumeTypeInput } from './volume-type.request';
 

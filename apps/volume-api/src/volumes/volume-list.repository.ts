@@ -1,7 +1,7 @@
 import { Brackets, DataSource, SelectQueryBuilder, WhereExpressionBuilder } from 'typeorm';
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { VolumeEntity } from '@volume/persistence';
-import { Caller } from '../http/auth';
+import { Caller } from '@volume/auth';
 
 export interface SortKey {
   /** Entity property, e.g. `displayName`. */

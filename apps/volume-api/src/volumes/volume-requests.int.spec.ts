@@ -3,7 +3,7 @@ import { CodedError, ErrorCode } from '@volume/contracts';
 import { ApiVersion } from '@volume/microversion';
 import { createDataSource } from '@volume/persistence';
 import { createTestDatabase, TestDatabase } from '@volume/testing';
-import { Caller } from '../http/auth';
+import { Caller } from '@volume/auth';
 import { AuthedContext } from '../http/request-context';
 import { VolumeTypesService } from '../types/volume-types.service';
 import { parseCreateRequest } from './volume-requests';

@@ -18,7 +18,7 @@ import {
 import { API_CONFIG } from '../api-config.token';
 import { SchedulerRpcClient, WorkerRpcClient } from '@volume/rpc-clients';
 import type { ApiConfig } from '../config';
-import { Caller } from '../http/auth';
+import { Caller } from '@volume/auth';
 import { canSeeProject } from '../http/policy';
 import { UUID, VolumeListRepository, VolumeListSpec } from './volume-list.repository';
 
