@@ -11,7 +11,7 @@ import { answerClientError, answerConnect, answerFrameworkError } from './http/t
 
 // What a whole-stack spec calls beside HTTP (the prepared statement of a volume read): this file is
 // the only door into the app from outside.
-export type { Caller } from './http/auth';
+export type { Caller } from '@volume/auth';
 export { volumeQuery, VolumesService } from './volumes/volumes.service';
 
 /** Cinder's max_request_body_size. */
