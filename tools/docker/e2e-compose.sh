@@ -92,6 +92,8 @@ export BUILD_CA_CERTS="${BUILD_CA_CERTS:-}"
 export BUILD_NETWORK=host COMPOSE_DOCKER_CLI_BUILD=0 DOCKER_BUILDKIT=0
 # `127.0.0.1:` publishes on a port the kernel picks: free by construction, whatever else runs here.
 export API_PUBLISH=127.0.0.1: COMPUTE_PUBLISH=127.0.0.1:
+# A broker password of this run only: the stack must come up with NATS closed to strangers.
+export NATS_PASSWORD="${NATS_PASSWORD:-$(od -An -N16 -tx1 /dev/urandom | tr -d " \n")}"
 
 phase "building the image (docker-compose build)"
 # Every app service builds the same image; one build serves them all.

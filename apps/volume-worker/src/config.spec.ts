@@ -67,6 +67,10 @@ describe('volume-worker configuration', () => {
     expect(loadWorkerConfig({ VOLUME_HOST: 'h', VOLUME_MAX_OVER_SUBSCRIPTION_RATIO: '1.5' }).VOLUME_MAX_OVER_SUBSCRIPTION_RATIO).toBe(1.5);
   });
 
+  it('when NATS_USER comes without NATS_PASSWORD, then the worker refuses to start as every app does', () => {
+    expect(problemsOf({ VOLUME_HOST: 'host-a', NATS_USER: 'volume' })).toEqual(['NATS_USER is set without NATS_PASSWORD']);
+  });
+
   it('when the error is printed, then it names the app', () => {
     expect(() => loadWorkerConfig({ VOLUME_HOST: 'a.b' })).toThrow(/^volume-worker: invalid configuration:\n {2}- VOLUME_HOST=/);
   });

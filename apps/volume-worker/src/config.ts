@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { HOST_TOKEN } from '@volume/contracts';
-import { commonConfigSchema, ConfigError, ConfigOf, env, loadConfig } from '@volume/platform';
+import { commonConfigSchema, ConfigError, ConfigOf, env, loadConfig, natsAuthProblems } from '@volume/platform';
 
 export const WORKER_APP = 'volume-worker';
 
@@ -77,6 +77,8 @@ export function loadWorkerConfig(source: Record<string, string | undefined> = pr
     if (problem) problems.push(problem);
     else values[name] = value;
   }
+  // Checked together, since they are parsed one by one above.
+  problems.push(...natsAuthProblems(values));
   if (problems.length) throw new ConfigError(WORKER_APP, problems);
   const raw = values as RawWorkerConfig;
   return {

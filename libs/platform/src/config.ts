@@ -1,3 +1,5 @@
+import { natsAuthProblems } from './nats-auth';
+
 /**
  * Configuration comes from the environment only, validated once at start. Each app declares one
  * schema (the single source for its variables, their defaults and their docs); a bad value stops
@@ -90,6 +92,8 @@ function parseOne(name: string, spec: VarSpec<unknown>, raw: string): { value?: 
   }
 }
 
+const NATS_AUTH_VARIABLES = ['NATS_USER', 'NATS_PASSWORD', 'NATS_CREDS', 'NATS_TLS_CA'];
+
 export function loadConfig<S extends ConfigSchema>(
   app: string,
   schema: S,
@@ -107,6 +111,7 @@ export function loadConfig<S extends ConfigSchema>(
     if (problem) problems.push(problem);
     else out[name] = value;
   }
+  if (NATS_AUTH_VARIABLES.every((name) => name in schema)) problems.push(...natsAuthProblems(out));
   if (problems.length) throw new ConfigError(app, problems);
   return out as ConfigOf<S>;
 }
@@ -116,6 +121,10 @@ export const commonConfigSchema = {
   DATABASE_URL: env.url('PostgreSQL connection URL', 'postgres://postgres@127.0.0.1:5432/volumes'),
   NATS_URL: env.url('NATS server URL', 'nats://127.0.0.1:4222'),
   NATS_SUBJECT_PREFIX: env.string('Namespace for every NATS subject, so that several deployments can share one server; empty = none', ''),
+  NATS_USER: env.string('NATS user name (with NATS_PASSWORD); empty = no user/password', ''),
+  NATS_PASSWORD: env.string('NATS password for NATS_USER (from a Secret; never logged)', ''),
+  NATS_CREDS: env.string('Path of a NATS .creds file (JWT and NKey seed), instead of NATS_USER/NATS_PASSWORD; empty = none', ''),
+  NATS_TLS_CA: env.string('Path of the PEM CA bundle that signs the NATS server certificate; set = TLS required; empty = plain TCP', ''),
   LOG_LEVEL: env.enum('Log level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
   REPORT_INTERVAL_S: env.int('Seconds between service heartbeats (and pool reports on workers)', 10, 1),
   SHUTDOWN_TIMEOUT_S: env.int('Seconds an app may take to stop on SIGTERM before it exits anyway', 20, 1),

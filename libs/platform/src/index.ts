@@ -7,5 +7,6 @@ export * from './heartbeat';
 export * from './listen-address';
 export * from './logger';
 export * from './metrics';
+export * from './nats-auth';
 export * from './nats.service';
 export * from './platform.module';

@@ -9,6 +9,7 @@ import {
   RequestEnvelope,
   resolveSubject,
 } from '@volume/contracts';
+import { NatsAuthConfig, natsConnectOptions } from './nats-auth';
 
 export interface CallOptions {
   host?: string;
@@ -41,8 +42,9 @@ export class NatsService {
    * `subjectPrefix` puts every subject of this deployment under its own namespace, so that several
    * stacks (parallel test suites, staging next to dev) can share one NATS server without crosstalk.
    */
-  static async connect(url: string, name: string, log: Logger, subjectPrefix = ''): Promise<NatsService> {
+  static async connect(url: string, name: string, log: Logger, subjectPrefix = '', auth: NatsAuthConfig = {}): Promise<NatsService> {
     const connection = await connect({
+      ...natsConnectOptions(auth),
       servers: url,
       name,
       maxReconnectAttempts: -1,

@@ -16,6 +16,7 @@ import { healthReport } from './health';
 import { HealthServer } from './health-server';
 import { MetricsRegistry, processMetrics } from './metrics';
 import { NatsService } from './nats.service';
+import { NatsAuthConfig } from './nats-auth';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 export const LOGGER = Symbol('LOGGER');
@@ -30,7 +31,7 @@ export interface AppIdentity {
 
 export interface PlatformOptions {
   identity: AppIdentity;
-  config: { DATABASE_URL: string; NATS_URL: string; NATS_SUBJECT_PREFIX: string; HEALTH_PORT?: number; HEALTH_HOST?: string };
+  config: { DATABASE_URL: string; NATS_URL: string; NATS_SUBJECT_PREFIX: string; HEALTH_PORT?: number; HEALTH_HOST?: string } & NatsAuthConfig;
   logger: Logger;
   dbPoolSize?: number;
 }
@@ -107,6 +108,7 @@ export class PlatformModule {
               `${opts.identity.app}:${opts.identity.host}`,
               opts.logger,
               opts.config.NATS_SUBJECT_PREFIX,
+              opts.config,
             ),
           inject: [DataSource],
         },

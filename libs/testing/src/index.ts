@@ -1,3 +1,4 @@
 export * from './test-database';
 export * from './files';
 export * from './ports';
+export * from './nats-server';
