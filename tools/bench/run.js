@@ -104,7 +104,8 @@ async function main() {
     REPORT_INTERVAL_S: '1',
   };
   log(`starting volume-api on :${port}, volume-scheduler, volume-worker host-a and host-b (data ${path.relative(repoRoot, state.dataDir)})`);
-  startApp('api', 'volume-api', { ...shared, API_HOST: '127.0.0.1', API_PORT: String(port) });
+  // The bench's projects hold more than Cinder's default 10 volumes: quotas are not what it measures.
+  startApp('api', 'volume-api', { ...shared, API_HOST: '127.0.0.1', API_PORT: String(port), QUOTA_VOLUMES: '-1', QUOTA_GIGABYTES: '-1' });
   startApp('scheduler', 'volume-scheduler', { ...shared, SCHEDULER_HOST: 'bench-scheduler' });
   for (const host of ['host-a', 'host-b']) startApp(host, 'volume-worker', workerEnv(shared, host));
   await waitFor(

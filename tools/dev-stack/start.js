@@ -7,10 +7,10 @@ const path = require('path');
 const readline = require('readline');
 const { spawn } = require('child_process');
 const infra = require('./infra');
+const { ensureAuth } = require('./auth');
 
 const { repoRoot, log } = infra;
 const APPS = ['volume-api', 'volume-scheduler', 'volume-worker', 'nova-bridge'];
-const DEMO_PROJECT_ID = '6b1f8c0e2a4d4e7f9a3b5c7d9e1f2a3b';
 const STOP_GRACE_MS = 10000;
 /** Each worker's probes and Prometheus metrics (`/metrics`); skipped for a worker whose port is taken. */
 const WORKER_HEALTH_PORTS = { 'host-a': 8781, 'host-b': 8782 };
@@ -104,17 +104,13 @@ async function shutdown(exitCode) {
   process.exit(exitCode);
 }
 
-function printBanner(apiPort) {
+function printBanner(apiPort, auth) {
   const endpoint = `http://127.0.0.1:${apiPort}/v3`;
-  const cinder = `cinder --os-auth-type noauth --os-endpoint ${endpoint} --os-user-id admin --os-project-id ${DEMO_PROJECT_ID}`;
   console.log(
     [
       '',
       `[dev-stack] ready: Block Storage API (Cinder v3) at ${endpoint}`,
-      '[dev-stack] try it (the cinder CLI comes from `apt-get install python3-cinderclient`):',
-      `  ${cinder} create --name demo 1`,
-      `  ${cinder} list`,
-      `  ${cinder} get-pools --detail`,
+      ...auth.banner(endpoint),
       ...(metricsUrls.length ? [`[dev-stack] the workers' migration metrics: ${metricsUrls.join('  ')}`] : []),
       '[dev-stack] Ctrl-C stops the stack',
       '',
@@ -122,23 +118,30 @@ function printBanner(apiPort) {
   );
 }
 
-/** Until every host in `hosts` shows in the API's get_pools (as an admin of the demo project). */
-async function waitForPools(apiPort, hosts, timeoutMs) {
-  const url = `http://127.0.0.1:${apiPort}/v3/${DEMO_PROJECT_ID}/scheduler-stats/get_pools`;
+/** Until every host in `hosts` shows in the API's get_pools, asked as an admin (a noauth or a Keystone token). */
+async function waitForPools(apiPort, hosts, timeoutMs, auth) {
   const deadline = Date.now() + timeoutMs;
   let missing = hosts;
+  let admin = null;
+  let last = '';
   while (!shuttingDown && Date.now() < deadline) {
     try {
-      const res = await fetch(url, { headers: { 'x-auth-token': `admin:${DEMO_PROJECT_ID}` }, signal: AbortSignal.timeout(2000) });
+      admin ??= await auth.admin();
+      const url = `http://127.0.0.1:${apiPort}/v3/${admin.projectId}/scheduler-stats/get_pools`;
+      const res = await fetch(url, { headers: admin.headers, signal: AbortSignal.timeout(2000) });
+      last = res.ok ? '' : `get_pools answered HTTP ${res.status}`;
       const names = res.ok ? (await res.json()).pools.map((p) => p.name) : [];
       missing = hosts.filter((h) => !names.some((n) => n.startsWith(`${h}@`)));
       if (missing.length === 0) return;
-    } catch {
-      // not answering yet
+    } catch (err) {
+      // not answering yet (or, with Keystone, no admin token yet)
+      last = err.message;
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  if (!shuttingDown) throw new Error(`no pools reported by ${missing.join(', ')} within ${Math.round(timeoutMs / 1000)} s`);
+  if (!shuttingDown) {
+    throw new Error(`no pools reported by ${missing.join(', ')} within ${Math.round(timeoutMs / 1000)} s${last ? ` (last: ${last})` : ''}`);
+  }
 }
 
 async function main() {
@@ -174,7 +177,11 @@ async function main() {
     throw new Error(`no build output for ${missing.join(', ')} (expected dist/apps/<app>/main.js); run without START_SKIP_BUILD`);
   }
 
-  const shared = { DATABASE_URL: pg.url, NATS_URL: nats.url };
+  // noauth, or Keystone (found at KEYSTONE_AUTH_URL or started here): the apps get its settings.
+  const auth = await ensureAuth(process.env, apiPort);
+  infraStops.push(auth.stop);
+  if (shuttingDown) return;
+  const shared = { DATABASE_URL: pg.url, NATS_URL: nats.url, ...auth.env };
   await step('migrate', 'migrations', process.execPath, [mainOf('volume-api'), 'migrate'], {
     env: { ...process.env, ...shared },
   });
@@ -205,8 +212,9 @@ async function main() {
   await infra.waitForHttp(`http://127.0.0.1:${apiPort}/readyz`, 60000);
   // Ready means a volume can be created: both hosts have reported their pools to the scheduler
   // (the API answers before the workers do, and a create then would end in `error`).
-  await waitForPools(apiPort, ['host-a', 'host-b'], 60000);
-  if (!shuttingDown) printBanner(apiPort);
+  await auth.afterApiStarted();
+  await waitForPools(apiPort, ['host-a', 'host-b'], 60000, auth);
+  if (!shuttingDown) printBanner(apiPort, auth);
 }
 
 main().catch((err) => {

@@ -283,6 +283,7 @@ describe('nova adapter against a Keystone and Nova double', () => {
         cur: null,
         end: null,
         updatedAt: null,
+        completion: null,
         source: 'nova',
       });
       expect(double.requests).toHaveLength(0);
@@ -297,12 +298,12 @@ describe('nova adapter against a Keystone and Nova double', () => {
       double.startSwapEvent(req.serverId);
       clock += PHASE_CACHE_MS + 1;
       const copying = await adapter.swapProgress({ volumeId: req.oldVolumeId });
-      expect(copying).toMatchObject({ progress: null, phase: 'copying', cur: null, end: null });
+      expect(copying).toMatchObject({ progress: null, phase: 'copying', cur: null, end: null, completion: null });
       expect(copying.updatedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
       double.finishSwapEvent(req.serverId, 'Success');
       clock += PHASE_CACHE_MS + 1;
-      await expect(adapter.swapProgress({ volumeId: req.oldVolumeId })).resolves.toMatchObject({ progress: null, phase: 'completed' });
+      await expect(adapter.swapProgress({ volumeId: req.oldVolumeId })).resolves.toMatchObject({ progress: null, phase: 'completed', completion: 'success' });
     });
 
     it('when the swap’s event ends in Error, then the phase is failed', async () => {
@@ -311,7 +312,7 @@ describe('nova adapter against a Keystone and Nova double', () => {
       await adapter.swapVolume(req);
       double.startSwapEvent(req.serverId);
       double.finishSwapEvent(req.serverId, 'Error');
-      await expect(adapter.swapProgress({ volumeId: req.oldVolumeId })).resolves.toMatchObject({ phase: 'failed' });
+      await expect(adapter.swapProgress({ volumeId: req.oldVolumeId })).resolves.toMatchObject({ phase: 'failed', completion: 'error' });
     });
 
     it('when asked twice within the cache time, then Nova is read once; after it, again', async () => {
@@ -333,14 +334,14 @@ describe('nova adapter against a Keystone and Nova double', () => {
       expect(list.headers).toMatchObject({ 'x-openstack-nova-api-version': '2.1', 'x-auth-token': double.issuedTokens()[0] });
     });
 
-    it('when Nova is slow, then progress answers within ~150 ms with the cached phase (or none), and the late answer is used next time', async () => {
+    it('when Nova is slow, then progress answers within ~150 ms with the cached phase (or accepted), and the late answer is used next time', async () => {
       const adapter = adapterWith();
       const req = migratingSwap();
       await adapter.swapVolume(req);
       double.actionsDelayMs = 1_000;
 
       let started = Date.now();
-      await expect(adapter.swapProgress({ volumeId: req.oldVolumeId })).resolves.toMatchObject({ phase: null });
+      await expect(adapter.swapProgress({ volumeId: req.oldVolumeId })).resolves.toMatchObject({ phase: 'accepted', completion: null });
       expect(Date.now() - started).toBeLessThan(190);
 
       await waitFor(() => double.computeRequests().filter((r) => r.method === 'GET').length === 2, 5_000);

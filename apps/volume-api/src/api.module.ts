@@ -10,6 +10,8 @@ import { ApiConfig } from './config';
 import { HealthController } from './health/health.controller';
 import { ServicesController } from './os-services/services.controller';
 import { ServicesService } from './os-services/services.service';
+import { QuotaSetsController } from './quotas/quota-sets.controller';
+import { QuotaSetsService } from './quotas/quota-sets.service';
 import { PoolsService } from './scheduler-stats/pools.service';
 import { SchedulerStatsController } from './scheduler-stats/scheduler-stats.controller';
 import { TypeExtraSpecsController } from './types/type-extra-specs.controller';
@@ -42,6 +44,7 @@ export class ApiModule {
         TypeExtraSpecsController,
         SchedulerStatsController,
         ServicesController,
+        QuotaSetsController,
       ],
       providers: [
         { provide: API_CONFIG, useValue: config },
@@ -61,6 +64,7 @@ export class ApiModule {
         VolumeTypesService,
         PoolsService,
         ServicesService,
+        QuotaSetsService,
       ],
     };
   }

@@ -2,10 +2,12 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createLogger, PinoNestLogger } from '@volume/platform';
+import { createAuthenticator } from '@volume/auth';
 import { ApiModule } from './api.module';
 import { ApiConfig, loadApiConfig } from './config';
 import { CinderFaultFilter } from './http/exception.filter';
 import { installRequestHooks, MAX_URL_LENGTH, rewriteUrl } from './http/request-hooks';
+import { installPolicy } from './http/policy';
 import { genReqId } from './http/request-id';
 import { answerClientError, answerConnect, answerFrameworkError } from './http/transport-errors';
 
@@ -25,6 +27,7 @@ export interface ApiApp {
 /** Builds (and initialises, without listening) the HTTP API from an environment; used by main and by tests. */
 export async function createApiApp(env: Record<string, string | undefined>): Promise<ApiApp> {
   const config = loadApiConfig(env);
+  installPolicy(config);
   const logger = createLogger('volume-api', config.LOG_LEVEL);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
@@ -48,7 +51,10 @@ export async function createApiApp(env: Record<string, string | undefined>): Pro
   });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.server.on('connect', answerConnect);
-  installRequestHooks(fastify, config);
+  // Every /v3 request is authenticated through it; it stops (and forgets its tokens) with the server.
+  const authenticator = createAuthenticator(config, logger);
+  fastify.addHook('onClose', () => authenticator.close());
+  installRequestHooks(fastify, config, authenticator);
   app.useGlobalFilters(new CinderFaultFilter());
   await app.init();
   return { app, config };

@@ -1,12 +1,15 @@
 import { Logger } from 'pino';
 import { commonConfigSchema, ConfigError, ConfigOf, env, isLoopbackAddress, loadConfig } from '@volume/platform';
+import { quotaConfigSchema } from './quotas/quota.config';
+import { policyConfigSchema } from '@volume/auth';
+import { checkKeystoneConfig, keystoneConfigSchema } from '@volume/auth';
 
 export const apiConfigSchema = {
   ...commonConfigSchema,
   API_HOST: env.string('Address the HTTP API listens on; 0.0.0.0 to serve other machines (containers, a cluster)', '127.0.0.1'),
   API_PORT: env.int('Port the HTTP API listens on (Cinder uses 8776)', 8776, 0),
   AUTH_STRATEGY: env.enum(
-    'noauth: X-Auth-Token "user:project" (admin = user "admin" or X-Roles admin); keystone: trust X-User-Id/X-Project-Id/X-Roles set by keystonemiddleware in front',
+    'noauth: X-Auth-Token "user:project" (admin = user "admin" or X-Roles admin; for a machine of your own); keystone: every X-Auth-Token validated with Keystone v3 (KEYSTONE_*), identity headers from clients ignored',
     ['noauth', 'keystone'] as const,
     'noauth',
   ),
@@ -15,12 +18,16 @@ export const apiConfigSchema = {
   SERVICE_DOWN_TIME_S: env.int('A service whose last heartbeat is older than this is down (Cinder service_down_time)', 60, 1),
   MIGRATION_PROGRESS_TIMEOUT_MS: env.int('How long GET volume waits for live migration progress before using the persisted value (at most 200)', 200, 1),
   DEFAULT_AVAILABILITY_ZONE: env.string('Availability zone of volumes created without one', 'nova'),
+  ...quotaConfigSchema,
+  ...policyConfigSchema,
+  ...keystoneConfigSchema,
 };
 
 export type ApiConfig = ConfigOf<typeof apiConfigSchema>;
 
 export function loadApiConfig(source: Record<string, string | undefined> = process.env): ApiConfig {
   const config = loadConfig('volume-api', apiConfigSchema, source);
+  checkKeystoneConfig('volume-api', config);
   if (config.MIGRATION_PROGRESS_TIMEOUT_MS > 200) {
     throw new ConfigError('volume-api', [`MIGRATION_PROGRESS_TIMEOUT_MS=${config.MIGRATION_PROGRESS_TIMEOUT_MS} must be <= 200`]);
   }

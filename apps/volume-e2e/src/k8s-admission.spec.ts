@@ -12,7 +12,7 @@ const ROOT = resolve(__dirname, '../../..');
 const K8S_BASE = resolve(ROOT, 'deploy/k8s/base');
 const K8S_DEV = resolve(ROOT, 'deploy/k8s/overlays/dev');
 /** Created before `kubectl apply` in production (README, deploy/k8s/base/kustomization.yaml). */
-const OUT_OF_BAND_SECRETS = ['volume-db', 'nova-service-user'];
+const OUT_OF_BAND_SECRETS = ['volume-db', 'nova-service-user', 'volume-keystone'];
 
 const find = (objects: Obj[], kind: string, name: string) => {
   const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
@@ -48,7 +48,7 @@ describe.each([
     expect(secretProblems(objects, outOfBand)).toEqual([]);
     const rendered = objects.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name.replace(/-[a-z0-9]{10}$/, ''));
     // Production Secrets are created out of band, never shipped; the dev overlay generates its own.
-    expect(rendered.sort()).toEqual(label === 'base' ? [] : ['nova-service-user', 'postgres-credentials', 'volume-db']);
+    expect(rendered.sort()).toEqual(label === 'base' ? [] : ['nova-service-user', 'postgres-credentials', 'volume-db', 'volume-keystone']);
   });
 
   it('when pods move, then each StatefulSet keeps its data on sized, mounted claims from its templates', () => {

@@ -22,6 +22,12 @@ export const workerConfigSchema = {
   VOLUME_DATA_PORT: env.int('Port of the worker-to-worker migration data stream; 0 = any free port', 0),
   VOLUME_DATA_ADVERTISE_HOST: env.string('Address other workers use to reach the data port (a pod IP on Kubernetes)', '127.0.0.1'),
   MIGRATION_CREATE_TIMEOUT_S: env.int("Seconds a migration waits for its destination volume to be created (Cinder's migration_create_volume_timeout_secs)", 300, 1),
+  SERVICE_DOWN_TIME_S: env.int('A service whose last heartbeat is older than this is down (Cinder service_down_time)', 60, 1),
+  MIGRATION_PEER_WAIT_S: env.int(
+    'Seconds a migration waits for its destination host once that host is down (heartbeat older than SERVICE_DOWN_TIME_S) before it ends in error; a host that comes back sooner resumes the copy',
+    300,
+    1,
+  ),
 };
 
 type RawWorkerConfig = ConfigOf<typeof workerConfigSchema>;

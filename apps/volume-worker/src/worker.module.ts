@@ -18,6 +18,7 @@ import { MigrationHandlers } from './migration/migration.handlers';
 import { MigrationRunner } from './migration/migration-runner.service';
 import { ProgressRegistry } from './migration/progress-registry';
 import { ResumeMigrations } from './migration/resume/resume-migrations.service';
+import { TargetSweep } from './migration/target-sweep/target-sweep.service';
 import { Reconciler } from './reconcile';
 import { PoolReporter } from './stats/pool-reporter';
 import { VolumeHandlers } from './volume/volume.handlers';
@@ -34,6 +35,7 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly runner: MigrationRunner,
     private readonly resume: ResumeMigrations,
     private readonly dataServer: MigrationDataServer,
+    private readonly targetSweep: TargetSweep,
     private readonly nats: NatsService,
     private readonly ds: DataSource,
     @Inject(APP_IDENTITY) private readonly identity: AppIdentity,
@@ -77,19 +79,23 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
         HostCopy,
         MigrationRunner,
         ResumeMigrations,
+        TargetSweep,
         MigrationHandlers,
       ],
     };
   }
 
   /**
-   * Reconcile runs before the subjects are served, so no request races it; the host reports itself
-   * up only once the server knows its subscriptions, so the first request after that finds it.
+   * Reconcile and the driver moves' recovery run before the subjects are served, so no request
+   * races them; the host reports itself up only once the server knows its subscriptions, so the
+   * first request after that finds it.
    */
   async onApplicationBootstrap(): Promise<void> {
     await this.driver.init();
     await this.reconciler.run();
+    await this.resume.finishDriverMoves();
     await this.dataServer.start();
+    this.targetSweep.start();
     this.handlers.serve();
     this.migrations.serve();
     serveHealth(this.identity, this.nats, this.ds);
@@ -101,6 +107,7 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
   /** Runs before the platform drains NATS, which then waits for the requests still under way. */
   async beforeApplicationShutdown(): Promise<void> {
     this.reporter.stop();
+    this.targetSweep.stop();
     // Copies stop at their next block and keep their checkpoints; NATS drain then waits for them.
     this.runner.stopAll();
     await this.dataServer.stop();

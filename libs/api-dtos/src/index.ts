@@ -7,6 +7,7 @@ export * from './schemas/admin-actions';
 export * from './schemas/create-attachment';
 export * from './schemas/create-volume';
 export * from './schemas/metadata';
+export * from './schemas/quota-sets';
 export * from './schemas/schema-for';
 export * from './schemas/update-volume';
 export { DB_MAX_INT } from './schemas/parameter-types';

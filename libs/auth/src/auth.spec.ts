@@ -1,9 +1,9 @@
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { callerFor, MAX_ID_LENGTH } from './auth';
 
-function refusal(strategy: 'noauth' | 'keystone', headers: Record<string, string>): string | undefined {
+function refusal(headers: Record<string, string>): string | undefined {
   try {
-    callerFor(strategy, headers);
+    callerFor('noauth', headers);
     return undefined;
   } catch (err) {
     return (err as CodedError).code;
@@ -18,11 +18,13 @@ describe('callerFor', () => {
   });
 
   it.each([
-    ['noauth', 'a project id', { 'x-auth-token': `admin:${id(MAX_ID_LENGTH + 1)}` }],
-    ['noauth', 'a user id (and so the project it defaults to)', { 'x-auth-token': id(MAX_ID_LENGTH + 1) }],
-    ['keystone', 'a project id', { 'x-user-id': 'u', 'x-project-id': id(MAX_ID_LENGTH + 1) }],
-    ['keystone', 'a user id', { 'x-user-id': id(MAX_ID_LENGTH + 1), 'x-project-id': 'p' }],
-  ] as const)('when %s names %s longer than any column holds, then 401: no credential names it', (strategy, _what, headers) => {
-    expect(refusal(strategy, headers)).toBe(ErrorCode.Unauthorized);
+    ['a project id', { 'x-auth-token': `admin:${id(MAX_ID_LENGTH + 1)}` }],
+    ['a user id (and so the project it defaults to)', { 'x-auth-token': id(MAX_ID_LENGTH + 1) }],
+  ] as const)('when a noauth token names %s longer than any column holds, then 401: no credential names it', (_what, headers) => {
+    expect(refusal(headers)).toBe(ErrorCode.Unauthorized);
+  });
+
+  it('when identity headers come without a token, then 401: no header but the token names a caller', () => {
+    expect(refusal({ 'x-user-id': 'admin', 'x-project-id': 'p', 'x-roles': 'admin' })).toBe(ErrorCode.Unauthorized);
   });
 });

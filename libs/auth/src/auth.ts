@@ -1,4 +1,5 @@
 import { CodedError, ErrorCode } from '@volume/contracts';
+import { noauthRoles } from './policy/credentials';
 
 export interface Caller {
   userId: string;
@@ -10,6 +11,13 @@ export interface Caller {
    * completes migrations and sees migration states like an admin, nothing else of the admin's.
    */
   isService: boolean;
+  /** When the caller's Keystone token expires (ISO 8601); absent under noauth. */
+  expiresAt?: string;
+  /** Keystone's `is_admin_project` (true when Keystone names no admin project); absent under noauth. */
+  isAdminProject?: boolean;
+  /** The Keystone domains of the user and of the token's project; absent under noauth. */
+  userDomainId?: string;
+  projectDomainId?: string;
 }
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -26,7 +34,8 @@ function rolesOf(headers: Headers): string[] {
     .filter(Boolean);
 }
 
-const UNAUTHORIZED =
+/** Cinder's text for a request without valid credentials (webob's 401 explanation). */
+export const UNAUTHORIZED =
   'This server could not verify that you are authorized to access the document you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.';
 
 /**
@@ -41,7 +50,7 @@ function noauthCaller(headers: Headers): Caller {
   const idx = token.indexOf(':');
   const userId = idx < 0 ? token : token.slice(0, idx);
   const projectId = (idx < 0 ? '' : token.slice(idx + 1)) || userId;
-  const roles = rolesOf(headers);
+  const roles = noauthRoles(userId, rolesOf(headers));
   return {
     userId,
     projectId,
@@ -51,20 +60,16 @@ function noauthCaller(headers: Headers): Caller {
   };
 }
 
-/** Headers set by keystonemiddleware after it validated the token (Cinder's keystone pipeline). */
-function keystoneCaller(headers: Headers): Caller {
-  const userId = header(headers, 'x-user-id') ?? header(headers, 'x-user');
-  const projectId = header(headers, 'x-project-id') ?? header(headers, 'x-tenant-id') ?? '';
-  if (!userId) throw new CodedError(ErrorCode.Unauthorized, UNAUTHORIZED);
-  const roles = rolesOf(headers);
-  return { userId, projectId, roles, isAdmin: roles.includes('admin'), isService: roles.includes('service') };
-}
-
 /** The width of every user and project id column, as in Cinder's schema; Keystone's ids are 64 at most. */
 export const MAX_ID_LENGTH = 255;
 
-export function callerFor(strategy: 'noauth' | 'keystone', headers: Headers): Caller {
-  const caller = strategy === 'noauth' ? noauthCaller(headers) : keystoneCaller(headers);
+/**
+ * The noauth caller of a request. There is no header-trusting strategy: identity headers a client
+ * sets (`X-User-Id`, `X-Project-Id`, ...) name nobody; with Keystone the token alone does
+ * (`keystone/keystone.authenticator.ts`).
+ */
+export function callerFor(strategy: 'noauth', headers: Headers): Caller {
+  const caller = noauthCaller(headers);
   // No real credential names such an id, and none of its rows could be stored.
   if (caller.userId.length > MAX_ID_LENGTH || caller.projectId.length > MAX_ID_LENGTH) {
     throw new CodedError(ErrorCode.Unauthorized, UNAUTHORIZED);

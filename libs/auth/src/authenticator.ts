@@ -15,7 +15,7 @@ export interface Authenticator {
   close(): Promise<void>;
 }
 
-/** The noauth strategy (Keystone's comes with issue 12 §1). */
+/** The noauth strategy (`createAuthenticator` chooses it or Keystone's). */
 export function noauthAuthenticator(): Authenticator {
   return {
     strategy: 'noauth',

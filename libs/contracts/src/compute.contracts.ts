@@ -1,8 +1,8 @@
-import type { SwapPhase } from '@volume/domain';
+import type { SwapCompletion, SwapPhase } from '@volume/domain';
 import { defineCall } from './rpc';
 
-// A domain word, re-exported because the swap replies carry it.
-export type { SwapPhase };
+// Domain words, re-exported because the swap replies carry them.
+export type { SwapCompletion, SwapPhase };
 
 /**
  * The compute side of an attached-volume migration (Nova's swap volume), served by nova-bridge.
@@ -44,6 +44,12 @@ export interface SwapProgressReply {
   end: number | null;
   /** ISO time of the last change the compute side saw, or null. */
   updatedAt: string | null;
+  /**
+   * The os-migrate_volume_completion the compute side stands behind now: `success` past the pivot,
+   * `error` once the swap is rolling back with its mirror stopped, or rolled back; null before the
+   * pivot or when it cannot tell. The API refuses any other completion of a compute swap.
+   */
+  completion: SwapCompletion | null;
   source: ComputeAdapterName;
 }
 

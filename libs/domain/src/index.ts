@@ -18,3 +18,8 @@ export * from './placement/migration-mode';
 export * from './volume-detaching';
 export * from './volume-attaching';
 export * from './units';
+export * from './quota';
+export * from './progress/checkpoint-cadence';
+export * from './retry/backoff';
+export * from './retry/peer-gone';
+export * from './swap-completion';

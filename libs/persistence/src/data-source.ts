@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { COMPUTE_HOST_ENTITIES, ComputeHost1764136800000 } from './compute-host';
 import { PoolEntity } from './entities/pool.entity';
+import { QuotaEntity, QuotaUsageEntity } from './entities/quota.entity';
 import { ServiceEntity } from './entities/service.entity';
 import { VolumeAttachmentEntity } from './entities/volume-attachment.entity';
 import { VolumeMetadataEntity } from './entities/volume-metadata.entity';
@@ -9,6 +10,8 @@ import { VolumeEntity } from './entities/volume.entity';
 import { VolumeTypeEntity, VolumeTypeExtraSpecEntity } from './entities/volume-type.entity';
 import { InitialSchema1764043200000 } from './migrations/1764043200000-initial-schema';
 import { VolumeMigrations1764050400000 } from './migrations/1764050400000-volume-migrations';
+import { DriverMovePhase1764216000000 } from './migrations/1764216000000-driver-move-phase';
+import { Quotas1764302400000 } from './migrations/1764302400000-quotas';
 
 /** Listed as classes, not globs: the apps are bundled into one file each. */
 export const ENTITIES = [
@@ -20,17 +23,28 @@ export const ENTITIES = [
   ServiceEntity,
   PoolEntity,
   VolumeMigrationEntity,
+  QuotaEntity,
+  QuotaUsageEntity,
   ...COMPUTE_HOST_ENTITIES,
 ];
 
 /** One history for the volume service's tables and the compute host's, applied in order; each one reversible. */
-export const MIGRATIONS = [InitialSchema1764043200000, VolumeMigrations1764050400000, ComputeHost1764136800000];
+export const MIGRATIONS = [InitialSchema1764043200000, VolumeMigrations1764050400000, ComputeHost1764136800000, DriverMovePhase1764216000000, Quotas1764302400000];
+
+/**
+ * How long a query waits for a connection, a new one or a free one of the pool. While PostgreSQL
+ * is unreachable a request then fails (the API answers 503, a worker retries) instead of hanging:
+ * under the API's one-second budget for that answer, far over what a connect takes on a live server.
+ */
+export const CONNECT_TIMEOUT_MS = 800;
 
 export interface DataSourceSettings {
   url: string;
   /** Connections in the pool; small by default because every app is one small process. */
   poolSize?: number;
   applicationName?: string;
+  /** Default CONNECT_TIMEOUT_MS. */
+  connectTimeoutMs?: number;
 }
 
 export function createDataSource(settings: DataSourceSettings): DataSource {
@@ -43,7 +57,7 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
     migrationsRun: false,
     logging: false,
     applicationName: settings.applicationName,
-    extra: { max: settings.poolSize ?? 10, connectionTimeoutMillis: 5000 },
+    extra: { max: settings.poolSize ?? 10, connectionTimeoutMillis: settings.connectTimeoutMs ?? CONNECT_TIMEOUT_MS },
   });
 }
 
@@ -57,7 +71,8 @@ export async function pendingMigrations(ds: DataSource): Promise<string[]> {
 
 /** Applies every pending migration; returns the names applied. */
 export async function runMigrations(url: string): Promise<string[]> {
-  const ds = createDataSource({ url, poolSize: 2, applicationName: 'migrate' });
+  // Not a request: a server still warming up is worth waiting for.
+  const ds = createDataSource({ url, poolSize: 2, applicationName: 'migrate', connectTimeoutMs: 5_000 });
   await ds.initialize();
   try {
     const applied = await ds.runMigrations({ transaction: 'each' });

@@ -1,5 +1,7 @@
 export * from './data-source';
+export * from './database-unavailable';
 export * from './entities/pool.entity';
+export * from './entities/quota.entity';
 export * from './entities/service.entity';
 export * from './entities/volume-attachment.entity';
 export * from './entities/volume-metadata.entity';
@@ -8,4 +10,6 @@ export * from './entities/volume-migration.entity';
 export * from './entities/volume.entity';
 export * from './migrations/1764043200000-initial-schema';
 export * from './migrations/1764050400000-volume-migrations';
+export * from './migrations/1764216000000-driver-move-phase';
+export * from './migrations/1764302400000-quotas';
 export * from './transitions';

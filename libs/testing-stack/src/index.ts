@@ -1,2 +1,3 @@
 export * from './compute-guest';
+export * from './drill';
 export * from './stack';

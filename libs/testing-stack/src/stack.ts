@@ -31,6 +31,11 @@ export interface StackOptions {
    * a real port (the compute host calls it over HTTP, as Nova does) and the compute API on another.
    */
   novaBridge?: boolean | Record<string, string>;
+  /**
+   * Extra environment for the API. Its default quotas are unlimited here, since suites create
+   * volumes freely in one project; quotas.int.spec sets them.
+   */
+  apiEnv?: Record<string, string>;
 }
 
 const REPO = join(__dirname, '../../..');
@@ -134,7 +139,7 @@ export class TestStack {
     const scheduler = await createSchedulerApp({ ...env, SCHEDULER_HOST: 'scheduler-1' });
     const workers = new Map<string, INestApplicationContext>();
     const processes = new Map<string, WorkerProcess>();
-    const api = await createApiApp({ ...env, API_PORT: '0' });
+    const api = await createApiApp({ ...env, API_PORT: '0', QUOTA_VOLUMES: '-1', QUOTA_GIGABYTES: '-1', ...opts.apiEnv });
     const stack = new TestStack(db, api, scheduler, workers, processes, dataDir, env);
     for (const host of ['host-a', 'host-b']) {
       const workerEnv = stack.workerEnv(host, typeof opts.workerEnv === 'function' ? opts.workerEnv(host) : opts.workerEnv);

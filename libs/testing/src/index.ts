@@ -2,3 +2,4 @@ export * from './test-database';
 export * from './files';
 export * from './ports';
 export * from './nats-server';
+export * from './keystone';

@@ -1,28 +1,16 @@
 import Fastify, { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
+import type { Authenticator } from '@volume/auth';
 import { ComputeDeviceEntity, ComputeServerEntity } from '@volume/persistence/compute-host';
+import { authenticateCaller, ComputeCaller } from './compute-auth';
 import { ComputeFault } from './compute-fault';
-import { ComputeCaller, LocalServers } from './servers';
+import { LocalServers } from './servers';
 
 /** The largest guest read or write in one request. */
 export const MAX_IO_BYTES = 16 * 1024 * 1024;
 
 type SwapStatus = (caller: ComputeCaller, serverId: string, volumeId: string) => Promise<Record<string, unknown>>;
 type Params = { id: string; dev: string; volumeId: string };
-
-/** noauth as Nova's noauth2: `X-Auth-Token: user:project` (project defaults to user); `admin` sees every project. */
-export function computeCaller(headers: FastifyRequest['headers']): ComputeCaller {
-  const raw = headers['x-auth-token'];
-  const token = Array.isArray(raw) ? raw[0] : raw;
-  if (!token) throw new ComputeFault(401, 'Authentication required: send X-Auth-Token: <user>:<project>.');
-  const idx = token.indexOf(':');
-  const userId = idx < 0 ? token : token.slice(0, idx);
-  const projectId = (idx < 0 ? '' : token.slice(idx + 1)) || userId;
-  const roles = String(headers['x-roles'] ?? '')
-    .split(',')
-    .map((r) => r.trim().toLowerCase());
-  return { userId, projectId, isAdmin: userId === 'admin' || roles.includes('admin') };
-}
 
 /** A non-negative integer query parameter (`required` or defaulting to undefined). */
 function intParam(query: unknown, name: string, required: boolean): number | undefined {
@@ -66,9 +54,22 @@ function attachmentView(d: ComputeDeviceEntity) {
   return { id: d.volumeId, serverId: d.serverId, volumeId: d.volumeId, device: `/dev/${d.name}` };
 }
 
-/** The compute API of the local compute host (the table in docs/attached-volume-migration.md). */
-export function buildComputeApi(servers: LocalServers, swapStatus: SwapStatus, log: Logger): FastifyInstance {
+/**
+ * The compute API of the local compute host (the table in docs/attached-volume-migration.md). Every
+ * route acts for the caller `auth` finds, as volume-api's do.
+ */
+export function buildComputeApi(servers: LocalServers, swapStatus: SwapStatus, auth: Authenticator, log: Logger): FastifyInstance {
+  const callers = new WeakMap<FastifyRequest, ComputeCaller>();
+  const computeCaller = (req: FastifyRequest): ComputeCaller => {
+    const caller = callers.get(req);
+    if (!caller) throw new Error('compute API route reached without an authenticated caller');
+    return caller;
+  };
   const app = Fastify({ loggerInstance: log.child({ component: 'compute-api' }) as FastifyBaseLogger, bodyLimit: MAX_IO_BYTES });
+  // Before routing and body parsing, as keystonemiddleware sits in front of Nova: no answer but 401 without a token.
+  app.addHook('onRequest', async (req) => {
+    callers.set(req, await authenticateCaller(auth, req.headers));
+  });
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
@@ -87,7 +88,7 @@ export function buildComputeApi(servers: LocalServers, swapStatus: SwapStatus, l
   });
 
   app.post('/v2.1/servers', async (req, reply) => {
-    const caller = computeCaller(req.headers);
+    const caller = computeCaller(req);
     const name = (req.body as { server?: { name?: unknown } } | undefined)?.server?.name;
     if (typeof name !== 'string' || !name.trim() || name.length > 255) {
       throw ComputeFault.badRequest("Invalid input for field/attribute name. Value: a string of 1 to 255 characters is required.");
@@ -97,35 +98,35 @@ export function buildComputeApi(servers: LocalServers, swapStatus: SwapStatus, l
   });
 
   app.get<{ Params: Params }>('/v2.1/servers/:id', async (req) => {
-    const { server, devices } = await servers.server(computeCaller(req.headers), req.params.id);
+    const { server, devices } = await servers.server(computeCaller(req), req.params.id);
     return { server: serverView(server, devices) };
   });
 
   app.post<{ Params: Params }>('/v2.1/servers/:id/os-volume_attachments', async (req) => {
     const volumeId = (req.body as { volumeAttachment?: { volumeId?: unknown } } | undefined)?.volumeAttachment?.volumeId;
     if (typeof volumeId !== 'string') throw ComputeFault.badRequest("Invalid input for field/attribute volumeAttachment. 'volumeId' is a required property");
-    const device = await servers.attach(computeCaller(req.headers), req.params.id, volumeId);
+    const device = await servers.attach(computeCaller(req), req.params.id, volumeId);
     return { volumeAttachment: attachmentView(device) };
   });
 
   app.get<{ Params: Params }>('/v2.1/servers/:id/os-volume_attachments', async (req) => {
-    const { devices } = await servers.server(computeCaller(req.headers), req.params.id);
+    const { devices } = await servers.server(computeCaller(req), req.params.id);
     return { volumeAttachments: devices.map(attachmentView) };
   });
 
   app.delete<{ Params: Params }>('/v2.1/servers/:id/os-volume_attachments/:volumeId', async (req, reply) => {
-    await servers.detach(computeCaller(req.headers), req.params.id, req.params.volumeId);
+    await servers.detach(computeCaller(req), req.params.id, req.params.volumeId);
     return reply.code(202).send();
   });
 
   app.get<{ Params: Params }>('/v2.1/servers/:id/os-volume_attachments/:volumeId/swap', async (req) => {
-    return { swap: await swapStatus(computeCaller(req.headers), req.params.id, req.params.volumeId) };
+    return { swap: await swapStatus(computeCaller(req), req.params.id, req.params.volumeId) };
   });
 
   app.get<{ Params: Params }>('/v2.1/servers/:id/devices/:dev/data', async (req, reply) => {
     const offset = intParam(req.query, 'offset', false) ?? 0;
     const length = intParam(req.query, 'length', true) as number;
-    const { guest } = await servers.guest(computeCaller(req.headers), req.params.id, req.params.dev);
+    const { guest } = await servers.guest(computeCaller(req), req.params.id, req.params.dev);
     checkRange(offset, length, guest.sizeBytes);
     const data = await guest.read(offset, length);
     return reply.type('application/octet-stream').send(data);
@@ -134,14 +135,14 @@ export function buildComputeApi(servers: LocalServers, swapStatus: SwapStatus, l
   app.put<{ Params: Params }>('/v2.1/servers/:id/devices/:dev/data', async (req, reply) => {
     const offset = intParam(req.query, 'offset', false) ?? 0;
     if (!Buffer.isBuffer(req.body)) throw new ComputeFault(415, 'A guest write takes a body of Content-Type application/octet-stream.');
-    const { guest } = await servers.guest(computeCaller(req.headers), req.params.id, req.params.dev);
+    const { guest } = await servers.guest(computeCaller(req), req.params.id, req.params.dev);
     checkRange(offset, req.body.length, guest.sizeBytes);
     if (req.body.length) await guest.write(offset, req.body);
     return reply.code(204).send();
   });
 
   app.post<{ Params: Params }>('/v2.1/servers/:id/devices/:dev/flush', async (req, reply) => {
-    const { guest } = await servers.guest(computeCaller(req.headers), req.params.id, req.params.dev);
+    const { guest } = await servers.guest(computeCaller(req), req.params.id, req.params.dev);
     await guest.flush();
     return reply.code(204).send();
   });

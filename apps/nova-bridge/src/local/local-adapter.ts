@@ -11,12 +11,15 @@ import {
   SwapVolumeReply,
   SwapVolumeRequest,
 } from '@volume/contracts';
+import { Authenticator, noauthAuthenticator } from '@volume/auth';
 import { ComputeDeviceEntity, ComputeServerEntity, ComputeSwapEntity } from '@volume/persistence/compute-host';
 import { ComputeAdapter, ComputeAdapterDeps } from '../compute-adapter';
+import { noauthServiceIdentity, ServiceIdentity } from './api-identity';
 import { buildComputeApi } from './compute-api';
+import { ComputeCaller } from './compute-auth';
 import { ComputeFault } from './compute-fault';
 import { OpenGuest, openGuestDevice } from './guest';
-import { ACTIVE_SWAP, ComputeCaller, LocalServers, UUID } from './servers';
+import { ACTIVE_SWAP, LocalServers, UUID } from './servers';
 import { FINISHED } from '@volume/domain';
 import { progressReply, SwapContext, SwapRun } from './swap-run';
 import { ApiVolume, VolumeApiClient, VolumeApiError } from './volume-api.client';
@@ -44,6 +47,10 @@ export class LocalComputeAdapter implements ComputeAdapter {
   apiUrl?: string;
   readonly servers: LocalServers;
   private readonly volumeApi: VolumeApiClient;
+  /** Who calls the compute API: the same strategies as volume-api's. */
+  private readonly auth: Authenticator;
+  /** What the swaps Cinder asks for act as (no caller of the compute API is behind them). */
+  private readonly service: ServiceIdentity;
   private readonly ctx: SwapContext;
   /** Swaps this process drives, by swap id. */
   private readonly runs = new Map<string, SwapRun>();
@@ -54,7 +61,11 @@ export class LocalComputeAdapter implements ComputeAdapter {
     openGuest: OpenGuest = openGuestDevice,
   ) {
     const { config, ds, log } = deps;
-    this.volumeApi = new VolumeApiClient(config.VOLUME_API_URL, config.VOLUME_API_USER);
+    // Keystone (issue 12 §1): `createAuthenticator(config, log)` here, and a ServiceIdentity that
+    // sends the bridge's own Keystone token in place of noauthServiceIdentity below.
+    this.auth = noauthAuthenticator();
+    this.service = noauthServiceIdentity(config.VOLUME_API_USER);
+    this.volumeApi = new VolumeApiClient(config.VOLUME_API_URL);
     this.servers = new LocalServers(ds, this.volumeApi, config.NOVA_BRIDGE_HOST, openGuest, log);
     this.ctx = {
       ds,
@@ -70,7 +81,7 @@ export class LocalComputeAdapter implements ComputeAdapter {
     await this.servers.openAll();
     await this.recoverSwaps();
     const { COMPUTE_API_BIND: host, COMPUTE_API_PORT: port } = this.deps.config;
-    this.app = buildComputeApi(this.servers, (caller, serverId, volumeId) => this.swapStatus(caller, serverId, volumeId), this.deps.log);
+    this.app = buildComputeApi(this.servers, (caller, serverId, volumeId) => this.swapStatus(caller, serverId, volumeId), this.auth, this.deps.log);
     await this.app.listen({ host, port });
     const address = this.app.server.address() as AddressInfo;
     this.apiUrl = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
@@ -81,6 +92,7 @@ export class LocalComputeAdapter implements ComputeAdapter {
     await Promise.all([...this.runs.values()].map((run) => run.stop()));
     await this.app?.close();
     await this.servers.closeAll();
+    await this.auth.close();
   }
 
   async swapVolume(req: SwapVolumeRequest): Promise<SwapVolumeReply> {
@@ -92,28 +104,28 @@ export class LocalComputeAdapter implements ComputeAdapter {
         ? await ds.getRepository(ComputeDeviceEntity).findOne({ where: { serverId: server.id, volumeId: req.oldVolumeId } })
         : null;
       if (!device) throw new CodedError(ErrorCode.ComputeNotFound, `No volume Block Device Mapping with id ${req.oldVolumeId}.`);
-      const project = server.projectId;
-      const oldVolume = await this.volumeApi.getVolume(project, req.oldVolumeId).catch((err) => {
+      const as = this.service.forProject(server.projectId);
+      const oldVolume = await this.volumeApi.getVolume(as, req.oldVolumeId).catch((err) => {
         throw novaError(err, `Volume ${req.oldVolumeId}`);
       });
       if (!oldVolume.migration_status) {
         throw new CodedError(ErrorCode.ComputeConflict, `volume ${req.oldVolumeId} is not migrating; this API should only be called by Cinder`);
       }
       // The new volume is in the request body: Nova answers 400 when it does not exist.
-      const newVolume = await this.volumeApi.getVolume(project, req.newVolumeId).catch((err) => {
+      const newVolume = await this.volumeApi.getVolume(as, req.newVolumeId).catch((err) => {
         throw novaError(err, `Volume ${req.newVolumeId}`, ErrorCode.ComputeBadRequest);
       });
       this.checkSwappable(oldVolume, newVolume);
       const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM compute_swaps WHERE server_id = $1 AND ${ACTIVE_SWAP}`, [server.id]);
       if (n > 0) throw new CodedError(ErrorCode.ComputeConflict, `Cannot 'swap_volume' instance ${server.id} while it is swapping another volume.`);
 
-      await this.volumeApi.beginDetaching(project, req.oldVolumeId).catch((err) => {
+      await this.volumeApi.beginDetaching(as, req.oldVolumeId).catch((err) => {
         throw novaError(err, `Volume ${req.oldVolumeId}`);
       });
       let newAttachmentId: string | undefined;
       let row: ComputeSwapEntity;
       try {
-        newAttachmentId = (await this.volumeApi.createAttachment(project, req.newVolumeId, server.id)).id;
+        newAttachmentId = (await this.volumeApi.createAttachment(as, req.newVolumeId, server.id)).id;
         const now = new Date();
         row = {
           id: randomUUID(),
@@ -138,12 +150,12 @@ export class LocalComputeAdapter implements ComputeAdapter {
         await ds.getRepository(ComputeSwapEntity).insert(row);
       } catch (err) {
         // Nothing runs yet: undo what volume-api holds, as Nova's API does when its cast fails.
-        if (newAttachmentId) await this.volumeApi.deleteAttachment(project, newAttachmentId).catch(() => undefined);
-        await this.volumeApi.rollDetaching(project, req.oldVolumeId).catch(() => undefined);
+        if (newAttachmentId) await this.volumeApi.deleteAttachment(as, newAttachmentId).catch(() => undefined);
+        await this.volumeApi.rollDetaching(as, req.oldVolumeId).catch(() => undefined);
         throw novaError(err, `Volume ${req.newVolumeId}`, ErrorCode.ComputeBadRequest);
       }
       this.deps.log.info({ swapId: row.id, serverId: server.id, oldVolumeId: req.oldVolumeId, newVolumeId: req.newVolumeId }, 'swapping volume');
-      this.track(new SwapRun(this.ctx, row, project, device.name, this.servers.guests.get(device.id))).start();
+      this.track(new SwapRun(this.ctx, row, as, device.name, this.servers.guests.get(device.id))).start();
       return { accepted: true };
     });
   }
@@ -152,7 +164,7 @@ export class LocalComputeAdapter implements ComputeAdapter {
     const run = this.runFor(req.volumeId);
     if (run) return run.progress();
     const row = await this.latestSwap(req.volumeId);
-    if (!row) return { progress: null, phase: null, cur: null, end: null, updatedAt: null, source: 'local' };
+    if (!row) return { progress: null, phase: null, cur: null, end: null, updatedAt: null, completion: null, source: 'local' };
     return progressReply(row);
   }
 
@@ -237,7 +249,7 @@ export class LocalComputeAdapter implements ComputeAdapter {
       // The device switch and the phase change share one transaction; the path is the commit point.
       if (row.targetPath && device.path === row.targetPath) row.phase = 'completing';
       log.warn({ swapId: row.id, phase: row.phase }, row.phase === 'completing' ? 'finishing a swap past its pivot' : 'rolling back a swap interrupted before its pivot');
-      this.track(new SwapRun(this.ctx, row, server.projectId, device.name)).recover();
+      this.track(new SwapRun(this.ctx, row, this.service.forProject(server.projectId), device.name)).recover();
     }
   }
 }

@@ -1,4 +1,3 @@
-import { computeCaller } from './compute-api';
 import { ComputeFault } from './compute-fault';
 import { connectorFor, nextDeviceName } from './servers';
 
@@ -20,21 +19,5 @@ describe('nextDeviceName', () => {
 describe('connectorFor', () => {
   it('names this host and the device as the mountpoint, as Nova passes them to attachment_update', () => {
     expect(connectorFor('compute-1', 'vdc')).toMatchObject({ host: 'compute-1', mountpoint: '/dev/vdc', multipath: false });
-  });
-});
-
-describe('computeCaller (noauth, as Nova noauth2)', () => {
-  it('reads user:project, the project defaulting to the user', () => {
-    expect(computeCaller({ 'x-auth-token': 'demo:p1' })).toEqual({ userId: 'demo', projectId: 'p1', isAdmin: false });
-    expect(computeCaller({ 'x-auth-token': 'demo' })).toEqual({ userId: 'demo', projectId: 'demo', isAdmin: false });
-  });
-
-  it('makes the user admin, or the admin role, an admin', () => {
-    expect(computeCaller({ 'x-auth-token': 'admin:p1' }).isAdmin).toBe(true);
-    expect(computeCaller({ 'x-auth-token': 'ops:p1', 'x-roles': 'member, Admin' }).isAdmin).toBe(true);
-  });
-
-  it('refuses a request without a token with a 401 unauthorized body', () => {
-    expect(() => computeCaller({})).toThrow(expect.objectContaining({ status: 401, body: { unauthorized: expect.objectContaining({ code: 401 }) } }));
   });
 });

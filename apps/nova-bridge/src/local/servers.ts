@@ -3,6 +3,7 @@ import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { GIB } from '@volume/domain';
 import { ComputeDeviceEntity, ComputeServerEntity, ComputeSwapEntity } from '@volume/persistence/compute-host';
+import { ComputeCaller } from './compute-auth';
 import { ComputeFault } from './compute-fault';
 import { Guest, OpenGuest } from './guest';
 import { VolumeApiClient, VolumeApiError } from './volume-api.client';
@@ -10,13 +11,6 @@ import { VolumeApiClient, VolumeApiError } from './volume-api.client';
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Unfinished swaps, as SQL. */
 export const ACTIVE_SWAP = `phase NOT IN ('completed', 'failed', 'cancelled')`;
-
-/** Who calls the compute API (noauth, as Nova's noauth2: `X-Auth-Token: user:project`). */
-export interface ComputeCaller {
-  userId: string;
-  projectId: string;
-  isAdmin: boolean;
-}
 
 export interface ServerWithDevices {
   server: ComputeServerEntity;
@@ -51,13 +45,15 @@ export function connectorFor(host: string, deviceName: string): Record<string, u
 function attachFault(err: unknown, volumeId: string): Error {
   if (!(err instanceof VolumeApiError)) return err as Error;
   if (err.status === 404) return ComputeFault.notFound(`Volume ${volumeId} could not be found.`);
-  if (err.status === 400 || err.status === 409) return new ComputeFault(err.status, err.message);
+  // The caller's own refusals (its token, its policy, the volume's state) are its answer.
+  if ([400, 401, 403, 409].includes(err.status)) return new ComputeFault(err.status, err.message);
   return new ComputeFault(503, `The volume service failed: ${err.message}`);
 }
 
 /**
  * The local compute host's servers and their devices (persisted), and the open guest disks. Attach
- * and detach act on volume-api as Nova does; one server's changes run one at a time.
+ * and detach act on volume-api as Nova does, with the caller's own token: a project attaches only
+ * what volume-api shows it. One server's changes run one at a time.
  */
 export class LocalServers {
   /** Open guest disks by device id. */
@@ -108,6 +104,7 @@ export class LocalServers {
     return server;
   }
 
+  /** A server of the caller's project (any, for an admin); others are not found, as Nova hides them. */
   async server(caller: ComputeCaller, id: string): Promise<ServerWithDevices> {
     const server = UUID.test(id) ? await this.ds.getRepository(ComputeServerEntity).findOne({ where: { id } }) : null;
     if (!server || !(caller.isAdmin || caller.projectId === server.projectId)) {
@@ -124,13 +121,13 @@ export class LocalServers {
       const devices = await this.ds.getRepository(ComputeDeviceEntity).find({ where: { serverId: server.id } });
       if (devices.some((d) => d.volumeId === volumeId)) throw ComputeFault.badRequest(`Duplicate volume ${volumeId} on instance ${server.id}.`);
       const name = nextDeviceName(devices.map((d) => d.name));
-      const project = server.projectId;
+      const as = caller.identity;
       let attachmentId: string | undefined;
       let guest: Guest | undefined;
       try {
-        const volume = await this.volumeApi.getVolume(project, volumeId);
-        attachmentId = (await this.volumeApi.createAttachment(project, volumeId, server.id)).id;
-        const path = await this.volumeApi.connectAttachment(project, attachmentId, connectorFor(this.host, name));
+        const volume = await this.volumeApi.getVolume(as, volumeId);
+        attachmentId = (await this.volumeApi.createAttachment(as, volumeId, server.id)).id;
+        const path = await this.volumeApi.connectAttachment(as, attachmentId, connectorFor(this.host, name));
         guest = await this.openGuest(path, volume.size * GIB);
         const now = new Date();
         const device: ComputeDeviceEntity = {
@@ -146,14 +143,14 @@ export class LocalServers {
         };
         await this.ds.getRepository(ComputeDeviceEntity).insert(device);
         this.guests.set(device.id, guest);
-        await this.volumeApi.completeAttachment(project, attachmentId);
+        await this.volumeApi.completeAttachment(as, attachmentId);
         return device;
       } catch (err) {
         this.log.warn({ err, serverId, volumeId }, 'attach failed; undoing it');
         await this.ds.getRepository(ComputeDeviceEntity).delete({ serverId: server.id, volumeId });
         for (const [id, g] of this.guests) if (g === guest) this.guests.delete(id);
         await guest?.close().catch(() => undefined);
-        if (attachmentId) await this.volumeApi.deleteAttachment(project, attachmentId).catch(() => undefined);
+        if (attachmentId) await this.volumeApi.deleteAttachment(as, attachmentId).catch(() => undefined);
         throw attachFault(err, volumeId);
       }
     });
@@ -168,7 +165,7 @@ export class LocalServers {
       if (!device) throw ComputeFault.notFound(`Volume ${volumeId} is not attached to instance ${server.id}.`);
       const [{ n }] = await this.ds.query(`SELECT count(*)::int AS n FROM compute_swaps WHERE device_id = $1 AND ${ACTIVE_SWAP}`, [device.id]);
       if (n > 0) throw ComputeFault.conflict(`Cannot detach volume ${volumeId}: instance ${server.id} is swapping it.`);
-      await this.volumeApi.deleteAttachment(server.projectId, device.attachmentId).catch((err) => {
+      await this.volumeApi.deleteAttachment(caller.identity, device.attachmentId).catch((err) => {
         throw attachFault(err, volumeId);
       });
       const guest = this.guests.get(device.id);

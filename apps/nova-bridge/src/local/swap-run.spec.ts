@@ -1,10 +1,14 @@
 import pino from 'pino';
 import { DataSource } from 'typeorm';
 import { ComputeSwapEntity } from '@volume/persistence/compute-host';
+import { noauthServiceIdentity } from './api-identity';
 import { Guest, Mirror } from './guest';
 import type { MirrorStats } from './mirror/device-mirror';
 import { SwapContext, SwapRun } from './swap-run';
 import { VolumeApiClient, VolumeApiError } from './volume-api.client';
+
+/** The service identity the swap acts as. */
+const AS = noauthServiceIdentity('nova').forProject('project-1');
 
 /** Records every statement; UPDATEs report one row changed. */
 function fakeDataSource() {
@@ -28,7 +32,7 @@ function fakeVolumeApi() {
     completeAttachment: jest.fn(async () => undefined),
     deleteAttachment: jest.fn(async () => undefined),
     rollDetaching: jest.fn(async () => undefined),
-    migrateVolumeCompletion: jest.fn(async (_project: string, old: string, _new: string, _error: boolean) => old),
+    migrateVolumeCompletion: jest.fn(async (_as: unknown, old: string, _new: string, _error: boolean) => old),
     getVolume: jest.fn(async () => ({ id: 'old', size: 1, status: 'in-use', migration_status: 'migrating', attachments: [] })),
   };
 }
@@ -100,7 +104,7 @@ function setup(opts: { stallTimeoutMs?: number; phase?: ComputeSwapEntity['phase
     stallTimeoutMs: opts.stallTimeoutMs ?? 60_000,
     tickMs: 10,
   };
-  const run = new SwapRun(ctx, swapRow(opts.phase), 'project-1', 'vdb', guest);
+  const run = new SwapRun(ctx, swapRow(opts.phase), AS, 'vdb', guest);
   return { run, api, mirror, queries };
 }
 
@@ -109,14 +113,14 @@ describe('SwapRun', () => {
     const { run, api, mirror, queries } = setup();
     run.start();
     await new Promise((r) => setTimeout(r, 20));
-    expect(run.progress()).toMatchObject({ phase: 'copying', progress: '0', cur: 0, end: 100, source: 'local' });
+    expect(run.progress()).toMatchObject({ phase: 'copying', progress: '0', cur: 0, end: 100, completion: null, source: 'local' });
     mirror.converge();
     await run.done;
     expect(mirror.pivots).toBe(1);
     expect(queries.some((q) => q.startsWith('UPDATE compute_devices SET path = $2'))).toBe(true);
-    expect(api.completeAttachment).toHaveBeenCalledWith('project-1', 'att-new');
-    expect(api.deleteAttachment).toHaveBeenCalledWith('project-1', 'att-old');
-    expect(api.migrateVolumeCompletion).toHaveBeenCalledWith('project-1', 'old', 'new', false);
+    expect(api.completeAttachment).toHaveBeenCalledWith(AS, 'att-new');
+    expect(api.deleteAttachment).toHaveBeenCalledWith(AS, 'att-old');
+    expect(api.migrateVolumeCompletion).toHaveBeenCalledWith(AS, 'old', 'new', false);
     expect(api.rollDetaching).not.toHaveBeenCalled();
     expect(run.phase).toBe('completed');
     expect(run.progress().progress).toBeNull();
@@ -144,9 +148,9 @@ describe('SwapRun', () => {
     mirror.failWith(new Error('EIO: i/o error, write'));
     await run.done;
     expect(mirror.pivots).toBe(0);
-    expect(api.rollDetaching).toHaveBeenCalledWith('project-1', 'old');
-    expect(api.deleteAttachment).toHaveBeenCalledWith('project-1', 'att-new');
-    expect(api.migrateVolumeCompletion).toHaveBeenCalledWith('project-1', 'old', 'new', true);
+    expect(api.rollDetaching).toHaveBeenCalledWith(AS, 'old');
+    expect(api.deleteAttachment).toHaveBeenCalledWith(AS, 'att-new');
+    expect(api.migrateVolumeCompletion).toHaveBeenCalledWith(AS, 'old', 'new', true);
     expect(api.completeAttachment).not.toHaveBeenCalled();
     expect(run.phase).toBe('failed');
     expect(run.row.error).toMatch(/EIO/);
@@ -157,7 +161,7 @@ describe('SwapRun', () => {
     run.start();
     await run.done;
     expect(mirror.cancelled).toMatch(/no progress/);
-    expect(api.migrateVolumeCompletion).toHaveBeenCalledWith('project-1', 'old', 'new', true);
+    expect(api.migrateVolumeCompletion).toHaveBeenCalledWith(AS, 'old', 'new', true);
     expect(run.phase).toBe('failed');
   });
 
@@ -166,7 +170,7 @@ describe('SwapRun', () => {
     before.run.start();
     await new Promise((r) => setTimeout(r, 20));
     await expect(before.run.cancel('watchdog')).resolves.toEqual({ outcome: 'cancelled', phase: 'cancelled' });
-    expect(before.api.migrateVolumeCompletion).toHaveBeenCalledWith('project-1', 'old', 'new', true);
+    expect(before.api.migrateVolumeCompletion).toHaveBeenCalledWith(AS, 'old', 'new', true);
 
     const after = setup();
     after.run.start();
@@ -181,13 +185,13 @@ describe('SwapRun', () => {
     const past = setup({ phase: 'completing' });
     past.run.recover();
     await past.run.done;
-    expect(past.api.migrateVolumeCompletion).toHaveBeenCalledWith('project-1', 'old', 'new', false);
+    expect(past.api.migrateVolumeCompletion).toHaveBeenCalledWith(AS, 'old', 'new', false);
     expect(past.run.phase).toBe('completed');
 
     const before = setup({ phase: 'copying' });
     before.run.recover();
     await before.run.done;
-    expect(before.api.migrateVolumeCompletion).toHaveBeenCalledWith('project-1', 'old', 'new', true);
+    expect(before.api.migrateVolumeCompletion).toHaveBeenCalledWith(AS, 'old', 'new', true);
     expect(before.run.phase).toBe('failed');
   });
 
@@ -199,5 +203,34 @@ describe('SwapRun', () => {
     await run.done;
     expect(api.migrateVolumeCompletion).toHaveBeenCalledTimes(1);
     expect(run.phase).toBe('completed');
+  });
+
+  it('when asked while it completes the migration, then it stands behind a success past its pivot and an error only once its mirror is stopped', async () => {
+    const past = setup();
+    const seenPast: unknown[] = [];
+    past.api.migrateVolumeCompletion.mockImplementation(async (_as, old) => {
+      seenPast.push(past.run.progress().completion);
+      return old;
+    });
+    past.run.start();
+    past.mirror.converge();
+    await past.run.done;
+    expect(seenPast).toEqual(['success']);
+
+    const before = setup();
+    const seenBefore: unknown[] = [];
+    before.api.rollDetaching.mockImplementation(async () => {
+      seenBefore.push([before.mirror.cancelled !== undefined, before.run.progress().completion]);
+    });
+    before.api.migrateVolumeCompletion.mockImplementation(async (_as, old) => {
+      seenBefore.push(before.run.progress().completion);
+      return old;
+    });
+    before.run.start();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(before.run.progress().completion).toBeNull();
+    await before.run.cancel('watchdog');
+    expect(seenBefore).toEqual([[true, 'error'], 'error']);
+    expect(before.run.progress().completion).toBe('error');
   });
 });

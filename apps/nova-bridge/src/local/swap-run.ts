@@ -3,9 +3,10 @@ import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { CancelSwapReply, SwapPhase, SwapProgressReply } from '@volume/contracts';
 import { ComputeSwapEntity } from '@volume/persistence/compute-host';
+import { ApiIdentity } from './api-identity';
 import { Guest, Mirror } from './guest';
 import { connectorFor } from './servers';
-import { FINISHED, PRE_PIVOT, swapPercent } from '@volume/domain';
+import { completionForPhase, FINISHED, PRE_PIVOT, swapPercent } from '@volume/domain';
 import { interruptible, retryStep } from './swap-steps';
 import { commitPivot, persistSwapProgress, recordSwapCompleted, saveSwap } from './swap-store';
 import { VolumeApiClient, VolumeApiError } from './volume-api.client';
@@ -31,6 +32,7 @@ export function progressReply(row: ComputeSwapEntity): SwapProgressReply {
     cur: row.cur,
     end: row.end,
     updatedAt: row.updatedAt.toISOString(),
+    completion: completionForPhase(row.phase),
     source: 'local',
   };
 }
@@ -47,6 +49,8 @@ const PERSIST_EVERY_MS = 1000;
 export class SwapRun {
   private mirror?: Mirror;
   private committed = false;
+  /** Set once a rollback has stopped the mirror: from then on the completion with error is due. */
+  private rollingBack = false;
   private cancelReason?: string;
   private stopped = false;
   private readonly interrupt = new AbortController();
@@ -64,7 +68,8 @@ export class SwapRun {
   constructor(
     private readonly ctx: SwapContext,
     readonly row: ComputeSwapEntity,
-    private readonly project: string,
+    /** The service identity every volume-api call of the swap acts as. */
+    private readonly as: ApiIdentity,
     private readonly deviceName: string,
     private readonly guest?: Guest,
   ) {
@@ -94,6 +99,7 @@ export class SwapRun {
     if (this.mirror && PRE_PIVOT.has(this.row.phase)) this.observe();
     const reply = progressReply(this.row);
     if (reply.progress !== null) this.row.progress = Number(reply.progress);
+    if (this.rollingBack) reply.completion = 'error';
     return reply;
   }
 
@@ -125,7 +131,7 @@ export class SwapRun {
     const { volumeApi } = this.ctx;
     const newAttachment = this.row.newAttachmentId as string;
     try {
-      const target = await this.interruptible(volumeApi.connectAttachment(this.project, newAttachment, connectorFor(this.ctx.host, this.deviceName)));
+      const target = await this.interruptible(volumeApi.connectAttachment(this.as, newAttachment, connectorFor(this.ctx.host, this.deviceName)));
       this.row.targetPath = target;
       await this.save({ targetPath: target });
       if (!this.guest) throw new Error('the guest disk is not open');
@@ -195,11 +201,11 @@ export class SwapRun {
     const { volumeApi } = this.ctx;
     const { oldVolumeId, newVolumeId, oldAttachmentId } = this.row;
     const newAttachment = this.row.newAttachmentId as string;
-    const ok = await this.retry('complete the new attachment', () => volumeApi.completeAttachment(this.project, newAttachment), Infinity);
+    const ok = await this.retry('complete the new attachment', () => volumeApi.completeAttachment(this.as, newAttachment), Infinity);
     if (!ok) return;
     const deleted = await this.retry(
       'delete the old attachment',
-      () => volumeApi.deleteAttachment(this.project, oldAttachmentId),
+      () => volumeApi.deleteAttachment(this.as, oldAttachmentId),
       Infinity,
     );
     if (!deleted) return;
@@ -208,11 +214,11 @@ export class SwapRun {
       'complete the migration',
       async () => {
         try {
-          saveVolumeId = await volumeApi.migrateVolumeCompletion(this.project, oldVolumeId, newVolumeId, false);
+          saveVolumeId = await volumeApi.migrateVolumeCompletion(this.as, oldVolumeId, newVolumeId, false);
         } catch (err) {
           // A completion that went through before a crash is refused the second time.
           if (err instanceof VolumeApiError && err.status >= 400 && err.status < 500) {
-            const volume = await volumeApi.getVolume(this.project, oldVolumeId);
+            const volume = await volumeApi.getVolume(this.as, oldVolumeId);
             if (volume.migration_status === 'success') return;
           }
           throw err;
@@ -232,15 +238,16 @@ export class SwapRun {
     const { volumeApi } = this.ctx;
     const { oldVolumeId, newVolumeId, newAttachmentId } = this.row;
     await this.mirror?.cancel(reason).catch((err) => this.ctx.log.warn({ err, swapId: this.row.id }, 'cancelling the mirror failed'));
-    await this.retry('roll back detaching', () => volumeApi.rollDetaching(this.project, oldVolumeId), 5);
+    this.rollingBack = true;
+    await this.retry('roll back detaching', () => volumeApi.rollDetaching(this.as, oldVolumeId), 5);
     if (newAttachmentId) {
       await this.retry(
         'delete the new attachment',
-        () => volumeApi.deleteAttachment(this.project, newAttachmentId),
+        () => volumeApi.deleteAttachment(this.as, newAttachmentId),
         5,
       );
     }
-    await this.retry('complete the migration with an error', () => volumeApi.migrateVolumeCompletion(this.project, oldVolumeId, newVolumeId, true), 5);
+    await this.retry('complete the migration with an error', () => volumeApi.migrateVolumeCompletion(this.as, oldVolumeId, newVolumeId, true), 5);
     if (this.stopped) return;
     this.row.phase = outcome;
     this.row.error = reason;

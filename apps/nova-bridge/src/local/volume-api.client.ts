@@ -1,3 +1,5 @@
+import { ApiIdentity } from './api-identity';
+
 /** The slice of a Cinder volume view the compute side reads. */
 export interface ApiVolume {
   id: string;
@@ -30,43 +32,43 @@ export class VolumeApiError extends Error {
 const API_VERSION = 'volume 3.44';
 
 /**
- * volume-api as Nova calls it: every call in the server's project, as the service user (noauth
- * token `user:project` plus `X-Roles: service`), JSON both ways, each with a timeout.
+ * volume-api as Nova calls it: each call acts for the identity it is given (the compute API's
+ * caller, or the bridge's service identity), in that identity's project; JSON both ways, each with
+ * a timeout.
  */
 export class VolumeApiClient {
   constructor(
     private readonly baseUrl: string,
-    private readonly user: string,
     private readonly timeoutMs = 30_000,
   ) {}
 
-  async getVolume(project: string, id: string): Promise<ApiVolume> {
-    return ((await this.request(project, 'GET', `volumes/${id}`)) as { volume: ApiVolume }).volume;
+  async getVolume(as: ApiIdentity, id: string): Promise<ApiVolume> {
+    return ((await this.request(as, 'GET', `volumes/${id}`)) as { volume: ApiVolume }).volume;
   }
 
-  async beginDetaching(project: string, volumeId: string): Promise<void> {
-    await this.request(project, 'POST', `volumes/${volumeId}/action`, { 'os-begin_detaching': null });
+  async beginDetaching(as: ApiIdentity, volumeId: string): Promise<void> {
+    await this.request(as, 'POST', `volumes/${volumeId}/action`, { 'os-begin_detaching': null });
   }
 
-  async rollDetaching(project: string, volumeId: string): Promise<void> {
-    await this.request(project, 'POST', `volumes/${volumeId}/action`, { 'os-roll_detaching': null });
+  async rollDetaching(as: ApiIdentity, volumeId: string): Promise<void> {
+    await this.request(as, 'POST', `volumes/${volumeId}/action`, { 'os-roll_detaching': null });
   }
 
   /** `error` goes as a JSON boolean: Cinder treats the string "false" as an error. */
-  async migrateVolumeCompletion(project: string, oldId: string, newId: string, error: boolean): Promise<string> {
+  async migrateVolumeCompletion(as: ApiIdentity, oldId: string, newId: string, error: boolean): Promise<string> {
     const body = { 'os-migrate_volume_completion': { new_volume: newId, error: error === true } };
-    const reply = (await this.request(project, 'POST', `volumes/${oldId}/action`, body)) as { save_volume_id?: string } | undefined;
+    const reply = (await this.request(as, 'POST', `volumes/${oldId}/action`, body)) as { save_volume_id?: string } | undefined;
     return reply?.save_volume_id ?? oldId;
   }
 
-  async createAttachment(project: string, volumeId: string, instanceUuid: string): Promise<ApiAttachment> {
+  async createAttachment(as: ApiIdentity, volumeId: string, instanceUuid: string): Promise<ApiAttachment> {
     const body = { attachment: { volume_uuid: volumeId, instance_uuid: instanceUuid, connector: null } };
-    return ((await this.request(project, 'POST', 'attachments', body)) as { attachment: ApiAttachment }).attachment;
+    return ((await this.request(as, 'POST', 'attachments', body)) as { attachment: ApiAttachment }).attachment;
   }
 
   /** Connects the attachment; returns the file the volume's data lives in (LocalConnector's device_path). */
-  async connectAttachment(project: string, attachmentId: string, connector: Record<string, unknown>): Promise<string> {
-    const reply = (await this.request(project, 'PUT', `attachments/${attachmentId}`, { attachment: { connector } })) as {
+  async connectAttachment(as: ApiIdentity, attachmentId: string, connector: Record<string, unknown>): Promise<string> {
+    const reply = (await this.request(as, 'PUT', `attachments/${attachmentId}`, { attachment: { connector } })) as {
       attachment: ApiAttachment;
     };
     const path = reply.attachment.connection_info?.data?.device_path;
@@ -76,27 +78,23 @@ export class VolumeApiClient {
     return path;
   }
 
-  async completeAttachment(project: string, attachmentId: string): Promise<void> {
-    await this.request(project, 'POST', `attachments/${attachmentId}/action`, { 'os-complete': null });
+  async completeAttachment(as: ApiIdentity, attachmentId: string): Promise<void> {
+    await this.request(as, 'POST', `attachments/${attachmentId}/action`, { 'os-complete': null });
   }
 
   /** Deletes an attachment; one already gone (a retry after a lost answer) counts as deleted. */
-  async deleteAttachment(project: string, attachmentId: string): Promise<void> {
+  async deleteAttachment(as: ApiIdentity, attachmentId: string): Promise<void> {
     try {
-      await this.request(project, 'DELETE', `attachments/${attachmentId}`);
+      await this.request(as, 'DELETE', `attachments/${attachmentId}`);
     } catch (err) {
       if (!(err instanceof VolumeApiError && err.status === 404)) throw err;
     }
   }
 
-  private async request(project: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  private async request(as: ApiIdentity, method: string, path: string, body?: unknown): Promise<unknown> {
+    const { project, headers: auth } = await as.credentials();
     const url = `${this.baseUrl.replace(/\/+$/, '')}/v3/${encodeURIComponent(project)}/${path}`;
-    const headers: Record<string, string> = {
-      'x-auth-token': `${this.user}:${project}`,
-      'x-roles': 'service',
-      'openstack-api-version': API_VERSION,
-      accept: 'application/json',
-    };
+    const headers: Record<string, string> = { ...auth, 'openstack-api-version': API_VERSION, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {

@@ -8,6 +8,7 @@ import {
   SwapVolumeReply,
   SwapVolumeRequest,
 } from '@volume/contracts';
+import { completionForPhase } from '@volume/domain';
 import { ComputeAdapter, ComputeAdapterDeps } from '../compute-adapter';
 import { KeystoneSession, parseJson } from './keystone-session';
 import { describeFetchError, novaError, novaFetch } from './nova-http';
@@ -131,9 +132,21 @@ export class NovaComputeAdapter implements ComputeAdapter {
   }
 
   async swapProgress(req: SwapProgressRequest): Promise<SwapProgressReply> {
-    const observed = (await this.lookup(req.volumeId)) ? await this.observe(req.volumeId, PROGRESS_WAIT_MS) : null;
+    const swap = await this.lookup(req.volumeId);
+    const observed = swap ? await this.observe(req.volumeId, PROGRESS_WAIT_MS) : null;
+    // A known swap Nova has not shown yet is at least accepted: the API must not take Nova's own
+    // completion for one of an unknown swap.
+    const phase = observed?.phase ?? (swap ? 'accepted' : null);
     // Nova reports no progress of a swap (no API has it): the percent is unknown, the phase is all there is.
-    return { progress: null, phase: observed?.phase ?? null, cur: null, end: null, updatedAt: observed?.updatedAt ?? null, source: 'nova' };
+    return {
+      progress: null,
+      phase,
+      cur: null,
+      end: null,
+      updatedAt: observed?.updatedAt ?? null,
+      completion: completionForPhase(phase),
+      source: 'nova',
+    };
   }
 
   async cancelSwap(req: CancelSwapRequest): Promise<CancelSwapReply> {

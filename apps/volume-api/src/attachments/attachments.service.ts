@@ -15,7 +15,7 @@ import {
 } from '@volume/persistence';
 import { WorkerRpcClient } from '@volume/rpc-clients';
 import { Caller } from '@volume/auth';
-import { canSeeProject } from '../http/policy';
+import { AttachmentPolicy, authorize, canSeeProject, isContextAdmin, volumeTarget } from '../http/policy';
 import { UUID } from '../volumes/volume-list.repository';
 import { VolumesService } from '../volumes/volumes.service';
 
@@ -50,9 +50,10 @@ export class AttachmentsService {
     return a;
   }
 
+  /** Cinder's attachment list: another project's only for `context.is_admin` with all_tenants. */
   async list(caller: Caller, opts: { allTenants: boolean; volumeId?: string; instanceId?: string; status?: string }) {
     const qb = this.ds.getRepository(VolumeAttachmentEntity).createQueryBuilder('a').where('1=1');
-    if (!((caller.isAdmin || caller.isService) && opts.allTenants)) qb.andWhere('a.project_id = :p', { p: caller.projectId });
+    if (!(isContextAdmin(caller) && opts.allTenants)) qb.andWhere('a.project_id = :p', { p: caller.projectId });
     if (opts.volumeId) {
       if (!UUID.test(opts.volumeId)) return [];
       qb.andWhere('a.volume_id = :v', { v: opts.volumeId });
@@ -67,15 +68,28 @@ export class AttachmentsService {
 
   async create(caller: Caller, input: CreateAttachmentInput, requestId: string): Promise<VolumeAttachmentEntity> {
     const volume = await this.volumes.get(caller, input.volumeId);
+    authorize(caller, AttachmentPolicy.create, volumeTarget(volume));
     const id = randomUUID();
     await reserveAttachment(this.ds.manager, { id, volumeId: volume.id, instanceUuid: input.instanceUuid, mode: input.mode ?? 'rw' });
-    if (input.connector) return this.connect(caller, id, input.connector, requestId);
+    if (input.connector) return this.connectAttachment(caller, await this.get(caller, id), input.connector, requestId);
     return this.get(caller, id);
   }
 
-  /** Asks the volume's worker for connection_info; the attachment and volume become `attaching`. */
+  /** `PUT /attachments/{id}` with a connector (volume:attachment_update). */
   async connect(caller: Caller, id: string, connector: Record<string, unknown>, requestId: string): Promise<VolumeAttachmentEntity> {
     const a = await this.get(caller, id);
+    authorize(caller, AttachmentPolicy.update, volumeTarget(a));
+    return this.connectAttachment(caller, a, connector, requestId);
+  }
+
+  /** Asks the volume's worker for connection_info; the attachment and volume become `attaching`. */
+  private async connectAttachment(
+    caller: Caller,
+    a: VolumeAttachmentEntity,
+    connector: Record<string, unknown>,
+    requestId: string,
+  ): Promise<VolumeAttachmentEntity> {
+    const id = a.id;
     const volume = await this.ds.getRepository(VolumeEntity).findOneOrFail({ where: { id: a.volumeId } });
     if (!volume.host) {
       throw new CodedError(ErrorCode.InvalidVolume, `Invalid volume: Volume ${volume.id} has no host to connect to.`);
@@ -98,6 +112,7 @@ export class AttachmentsService {
   /** os-complete: the consumer is using the volume now. */
   async complete(caller: Caller, id: string): Promise<void> {
     const a = await this.get(caller, id);
+    authorize(caller, AttachmentPolicy.complete, volumeTarget(a));
     await completeAttachment(this.ds.manager, { attachmentId: id, volumeId: a.volumeId });
   }
 
@@ -107,6 +122,7 @@ export class AttachmentsService {
    */
   async delete(caller: Caller, id: string): Promise<VolumeAttachmentEntity[]> {
     const a = await this.get(caller, id);
+    authorize(caller, AttachmentPolicy.delete, volumeTarget(a));
     const remaining = await deleteAttachment(this.ds.manager, { attachmentId: id, volumeId: a.volumeId });
     this.log.info({ attachmentId: id, volumeId: a.volumeId, remaining: remaining.length }, 'attachment deleted');
     return remaining;

@@ -19,10 +19,11 @@ export class CinderFaultFilter implements ExceptionFilter {
       return;
     }
     // Nest wraps Fastify's refusals (a body over the limit, bad framing) in an HttpException of their status.
-    const { status, message }: Fault = err instanceof HttpException && err.getStatus() < 500 ? transportFault(err.getStatus()) : toFault(err);
+    const fault: Fault = err instanceof HttpException && err.getStatus() < 500 ? transportFault(err.getStatus()) : toFault(err);
+    const { status } = fault;
     if (status >= 500) req.log.error({ err }, 'request failed');
     // A value the database refused is the client's error, and a check the API should have made.
     else if (err instanceof QueryFailedError) req.log.warn({ err }, 'request input refused by the database');
-    sendFault(reply, { status, message });
+    sendFault(reply, fault);
   }
 }

@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { QueryFailedError } from 'typeorm';
 import { CodedError, ErrorCode, faultBody } from '@volume/contracts';
+import { isDatabaseUnavailable } from '@volume/persistence';
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.BadRequest]: 400,
@@ -29,10 +30,14 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
 export interface Fault {
   status: number;
   message: string;
+  /** Cinder's QuotaError carries `Retry-After: 0`, which its fault repeats in the body as `retryAfter`. */
+  retryAfter?: string;
 }
 
 export const GENERIC_500 = 'The server has either erred or is incapable of performing the requested operation.';
 export const GENERIC_400 = 'The server could not comply with the request since it is either malformed or otherwise incorrect.';
+/** webob's HTTPServiceUnavailable explanation, what a Cinder API that cannot serve now answers. */
+export const SERVICE_UNAVAILABLE = 'The server is currently unavailable. Please try again at a later time.';
 
 /** Cinder's router answers a path (or method) it has no route for in plain text, before any fault handling. */
 export const ROUTER_NOT_FOUND_TEXT = '404 Not Found\n\nThe resource could not be found.\n\n   ';
@@ -67,8 +72,11 @@ function isDataException(err: unknown): boolean {
 
 /** Maps any error to (status, message) without leaking internals of unexpected failures. */
 export function toFault(err: unknown): Fault {
+  // PostgreSQL down, restarting or out of reach: the service is unavailable, not broken.
+  if (isDatabaseUnavailable(err)) return toFault(new CodedError(ErrorCode.Unavailable, SERVICE_UNAVAILABLE));
   if (err instanceof CodedError) {
     const status = STATUS_BY_CODE[err.code] ?? 500;
+    if (err.code === ErrorCode.OverLimit) return { status, message: err.message, retryAfter: '0' };
     return { status, message: status === 500 ? GENERIC_500 : err.message };
   }
   if (isDataException(err)) return { status: 400, message: GENERIC_400 };
@@ -79,6 +87,11 @@ export function toFault(err: unknown): Fault {
 }
 
 /** Answers with Cinder's JSON fault body: the one way every HTTP refusal of the API is written. */
-export function sendFault(reply: FastifyReply, { status, message }: Fault): FastifyReply {
-  return reply.code(status).type('application/json').send(faultBody(status, message));
+export function sendFault(reply: FastifyReply, { status, message, retryAfter }: Fault): FastifyReply {
+  const body = faultBody(status, message);
+  if (retryAfter !== undefined) {
+    reply.header('retry-after', retryAfter);
+    for (const fault of Object.values(body)) Object.assign(fault, { retryAfter });
+  }
+  return reply.code(status).type('application/json').send(body);
 }

@@ -1,5 +1,6 @@
 import Fastify, { FastifyInstance } from 'fastify';
 import { loadApiConfig } from '../config';
+import { noauthAuthenticator } from '@volume/auth';
 import { installRequestHooks, rewriteUrl } from './request-hooks';
 
 // The hooks on a bare Fastify with the adapter's URL rewrite, and stand-ins for the controllers'
@@ -20,7 +21,7 @@ let fastify: FastifyInstance;
 
 beforeAll(async () => {
   fastify = Fastify({ rewriteUrl });
-  installRequestHooks(fastify, loadApiConfig({}));
+  installRequestHooks(fastify, loadApiConfig({}), noauthAuthenticator());
   const whoAmI = (req: { ctx: { caller?: { userId: string } } }) => ({ caller: req.ctx.caller?.userId ?? null });
   fastify.get('/v3/volumes', whoAmI);
   fastify.get('/v3/volumes/:id', whoAmI);

@@ -3,10 +3,11 @@ import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { ApiVersion, buildVersionsDocument, negotiateVersion, versionHeaders } from '@volume/microversion';
 import { ApiConfig } from '../config';
-import { callerFor } from '@volume/auth';
+import { Authenticator, wwwAuthenticate } from '@volume/auth';
 import { sendFault, toFault, transportFault } from './fault';
 import { parseJsonBody, UNSTORABLE_TEXT } from './json-body';
 import { requestIdHeaders } from './request-id';
+import { withContextIsAdmin } from './policy';
 
 /** Cinder's default project_id_regex: a URL segment that is not hex (or '-') is not a project id. */
 const PROJECT_IN_URL = /^\/v3\/([0-9a-f-]+)(\/.*)$/;
@@ -32,6 +33,16 @@ function refuse(reply: FastifyReply, status: number, message: string, echoVersio
   return sendFault(reply, { status, message });
 }
 
+/**
+ * 401 with keystonemiddleware's `WWW-Authenticate: Keystone uri=...` (clients read it to find where
+ * to get a token); noauth sends none, as Cinder's noauth does.
+ */
+function refuseAuth(reply: FastifyReply, err: unknown, challenge: string | undefined): FastifyReply {
+  const f = toFault(err);
+  if (f.status === 401 && challenge) reply.header('www-authenticate', challenge);
+  return refuse(reply, f.status, f.message);
+}
+
 function baseUrlOf(req: FastifyRequest, config: ApiConfig): string {
   if (config.PUBLIC_ENDPOINT) return config.PUBLIC_ENDPOINT.replace(/\/+$/, '');
   return `${req.protocol}://${req.headers.host ?? `127.0.0.1:${config.API_PORT}`}`;
@@ -39,10 +50,11 @@ function baseUrlOf(req: FastifyRequest, config: ApiConfig): string {
 
 /**
  * Request id, URL checks, auth, microversion and the project check, in Cinder's order, before routing
- * to a controller; and the body parsers.
+ * to a controller; and the body parsers. `authenticator` names every caller (the token alone).
  */
-export function installRequestHooks(fastify: FastifyInstance, config: ApiConfig): void {
+export function installRequestHooks(fastify: FastifyInstance, config: ApiConfig, authenticator: Authenticator): void {
   fastify.decorateRequest('ctx', undefined as unknown as FastifyRequest['ctx']);
+  const challenge = wwwAuthenticate(config);
 
   fastify.addHook('onRequest', async (req, reply) => {
     reply.headers(requestIdHeaders(req.id));
@@ -68,10 +80,9 @@ export function installRequestHooks(fastify: FastifyInstance, config: ApiConfig)
     const onV3 = route.startsWith('/v3/');
     if (onV3) {
       try {
-        req.ctx.caller = callerFor(config.AUTH_STRATEGY, req.headers);
+        req.ctx.caller = withContextIsAdmin(await authenticator.authenticate(req.headers));
       } catch (err) {
-        const f = toFault(err);
-        return refuse(reply, f.status, f.message);
+        return refuseAuth(reply, err, challenge);
       }
     }
 

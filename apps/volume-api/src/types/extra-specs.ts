@@ -1,6 +1,7 @@
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { VolumeTypeEntity, VolumeTypeExtraSpecEntity } from '@volume/persistence';
 import { Caller } from '@volume/auth';
+import { allows, TypePolicy } from '../http/policy';
 
 /** A volume type with its extra specs loaded, as every types endpoint and volume creation need it. */
 export type LoadedVolumeType = VolumeTypeEntity & { extraSpecs: VolumeTypeExtraSpecEntity[] };
@@ -10,7 +11,7 @@ export type ExtraSpecsInput = Record<string, string | null>;
 
 /**
  * The only keys members may read (Cinder's USER_VISIBLE_EXTRA_SPECS); the rest may reveal the
- * deployment and need volume_extension:types_extra_specs:read_sensitive, which is admin-only.
+ * deployment and need volume_extension:types_extra_specs:read_sensitive (admins by default).
  */
 export const USER_VISIBLE_EXTRA_SPECS = ['RESKEY:availability_zones', 'multiattach', 'replication_enabled'] as const;
 
@@ -19,7 +20,7 @@ export function extraSpecsOf(type: LoadedVolumeType): Record<string, string> {
 }
 
 export function visibleExtraSpecs(caller: Caller, specs: Record<string, string>): Record<string, string> {
-  if (caller.isAdmin) return specs;
+  if (allows(caller, TypePolicy.readSensitive)) return specs;
   const visible: Record<string, string> = {};
   for (const key of USER_VISIBLE_EXTRA_SPECS) {
     if (Object.hasOwn(specs, key)) visible[key] = specs[key];

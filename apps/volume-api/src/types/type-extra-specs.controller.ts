@@ -1,16 +1,18 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { CodedError, ErrorCode } from '@volume/contracts';
-import { AdminPolicy, requireAdmin } from '../http/policy';
+import { AdminPolicy, authorize, requireAdmin, TypePolicy } from '../http/policy';
 import { type AuthedContext, Ctx } from '../http/request-context';
 import { extraSpecsOf, visibleExtraSpecs } from './extra-specs';
 import { parseCreateExtraSpecsRequest, parseUpdateExtraSpecRequest } from './volume-type.request';
 import { VolumeTypesService } from './volume-types.service';
 
-/** Cinder's admin-only extra spec policies (reading needs none). */
+/** Cinder's extra spec policies: reading is the readers', writing the admins' (by default). */
 const ExtraSpecsPolicy = {
+  index: TypePolicy.extraSpecsIndex,
+  show: TypePolicy.extraSpecsShow,
   create: AdminPolicy.extraSpecs,
-  update: 'volume_extension:types_extra_specs:update',
-  delete: 'volume_extension:types_extra_specs:delete',
+  update: TypePolicy.extraSpecsUpdate,
+  delete: TypePolicy.extraSpecsDelete,
 } as const;
 
 /**
@@ -23,6 +25,7 @@ export class TypeExtraSpecsController {
 
   @Get('types/:typeId/extra_specs')
   async index(@Ctx() ctx: AuthedContext, @Param('typeId') typeId: string) {
+    authorize(ctx.caller, ExtraSpecsPolicy.index);
     const type = await this.types.get(ctx.caller, typeId);
     return { extra_specs: visibleExtraSpecs(ctx.caller, extraSpecsOf(type)) };
   }
@@ -39,6 +42,7 @@ export class TypeExtraSpecsController {
 
   @Get('types/:typeId/extra_specs/:key')
   async show(@Ctx() ctx: AuthedContext, @Param('typeId') typeId: string, @Param('key') key: string) {
+    authorize(ctx.caller, ExtraSpecsPolicy.show);
     const type = await this.types.get(ctx.caller, typeId);
     const specs = visibleExtraSpecs(ctx.caller, extraSpecsOf(type));
     if (!Object.hasOwn(specs, key)) {

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { AdminPolicy, requireAdmin } from '../http/policy';
+import { AdminPolicy, authorize, isContextAdmin, requireAdmin, TypePolicy } from '../http/policy';
 import { type AuthedContext, Ctx } from '../http/request-context';
 import { queryValue, type QueryParams } from '../query-params';
 import { parseCreateVolumeTypeRequest, parseIsPublicFilter } from './volume-type.request';
@@ -13,19 +13,22 @@ export class TypesController {
 
   @Get('types')
   async index(@Ctx() ctx: AuthedContext, @Query() query: QueryParams) {
-    // Only admins may filter; members always get the public types.
-    const isPublic = ctx.caller.isAdmin ? parseIsPublicFilter(queryValue(query, 'is_public')) : true;
+    authorize(ctx.caller, TypePolicy.getAll);
+    // Only admins (context.is_admin) may filter; members always get the public types.
+    const isPublic = isContextAdmin(ctx.caller) ? parseIsPublicFilter(queryValue(query, 'is_public')) : true;
     const types = await this.types.list(ctx.caller, isPublic);
     return { volume_types: types.map((t) => volumeTypeView(ctx.caller, t, { withAccessFlag: true })) };
   }
 
   @Get('types/default')
   async showDefault(@Ctx() ctx: AuthedContext) {
+    authorize(ctx.caller, TypePolicy.get);
     return { volume_type: volumeTypeView(ctx.caller, await this.types.getDefault(), { withAccessFlag: false }) };
   }
 
   @Get('types/:id')
   async show(@Ctx() ctx: AuthedContext, @Param('id') id: string) {
+    authorize(ctx.caller, TypePolicy.get);
     return { volume_type: volumeTypeView(ctx.caller, await this.types.get(ctx.caller, id), { withAccessFlag: true }) };
   }
 

@@ -3,7 +3,8 @@ import { LoadedVolumeType } from './extra-specs';
 import { volumeTypeView } from './volume-type.view-builder';
 
 const admin: Caller = { userId: 'admin', projectId: 'p1', roles: ['admin'], isAdmin: true, isService: false };
-const member: Caller = { userId: 'u1', projectId: 'p1', roles: ['member'], isAdmin: false, isService: false };
+const member: Caller = { userId: 'u1', projectId: 'p1', roles: ['member', 'reader'], isAdmin: false, isService: false };
+const service: Caller = { userId: 'nova', projectId: 'p-service', roles: ['service'], isAdmin: false, isService: true };
 
 function gold(): LoadedVolumeType {
   return {
@@ -42,6 +43,13 @@ describe('volume type view', () => {
       extra_specs: { multiattach: '<is> True' },
       'os-volume-type-access:is_public': true,
     });
+  });
+
+  it('when the caller holds no reader role (the service user), then access_types_extra_specs hides the extra specs', () => {
+    const view = volumeTypeView(service, gold(), { withAccessFlag: true });
+    expect(view).not.toHaveProperty('extra_specs');
+    expect(view).not.toHaveProperty('qos_specs_id');
+    expect(view).toMatchObject({ name: 'gold', is_public: true });
   });
 
   it('when shown for GET /types/default, then the access flag is absent', () => {

@@ -1,4 +1,5 @@
 import { Caller } from '@volume/auth';
+import { allows, TypePolicy } from '../http/policy';
 import { extraSpecsOf, LoadedVolumeType, visibleExtraSpecs } from './extra-specs';
 
 export interface VolumeTypeViewOptions {
@@ -10,8 +11,9 @@ export interface VolumeTypeViewOptions {
 }
 
 /**
- * One volume type as Cinder's v3 types view shows it: every caller sees the extra specs policy
- * lets them read, only admins see the QoS association (always none: QoS specs are not supported).
+ * One volume type as Cinder's v3 types view shows it: the extra specs (access_types_extra_specs,
+ * readers by default) that read_sensitive lets the caller read, and the QoS association
+ * (access_types_qos_specs_id, admins by default; always none: QoS specs are not supported).
  */
 export function volumeTypeView(caller: Caller, type: LoadedVolumeType, opts: VolumeTypeViewOptions): Record<string, unknown> {
   const view: Record<string, unknown> = {
@@ -19,9 +21,9 @@ export function volumeTypeView(caller: Caller, type: LoadedVolumeType, opts: Vol
     name: type.name,
     is_public: type.isPublic,
     description: type.description,
-    extra_specs: visibleExtraSpecs(caller, extraSpecsOf(type)),
   };
-  if (caller.isAdmin) view.qos_specs_id = null;
+  if (allows(caller, TypePolicy.extraSpecs)) view.extra_specs = visibleExtraSpecs(caller, extraSpecsOf(type));
+  if (allows(caller, TypePolicy.qosSpecsId)) view.qos_specs_id = null;
   if (opts.withAccessFlag) view['os-volume-type-access:is_public'] = type.isPublic;
   return view;
 }

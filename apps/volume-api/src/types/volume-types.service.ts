@@ -5,6 +5,7 @@ import { CodedError, ErrorCode } from '@volume/contracts';
 import { isUuidLike } from '@volume/api-dtos';
 import { VolumeEntity, VolumeTypeEntity, VolumeTypeExtraSpecEntity } from '@volume/persistence';
 import { Caller } from '@volume/auth';
+import { isContextAdmin } from '../http/policy';
 import { assertNotCacheableAndMultiattach, extraSpecsOf, ExtraSpecsInput, LoadedVolumeType } from './extra-specs';
 import { CreateVolumeTypeInput } from './volume-type.request';
 
@@ -29,12 +30,12 @@ const UNIQUE_VIOLATION = '23505';
 const FOREIGN_KEY_VIOLATION = '23503';
 
 /**
- * Who may see and use a type: admins every type, everyone else the public ones, as Cinder's type
- * queries for a non-admin context filter on `is_public` (we keep no per-project access lists).
- * `list` says the same in SQL.
+ * Who may see and use a type: admins (`context.is_admin`) every type, everyone else the public ones,
+ * as Cinder's type queries for a non-admin context filter on `is_public` (we keep no per-project
+ * access lists). `list` says the same in SQL.
  */
 function visibleTo(caller: Caller, type: LoadedVolumeType): boolean {
-  return caller.isAdmin || type.isPublic;
+  return type.isPublic || isContextAdmin(caller);
 }
 
 /** Volume types and their extra specs, with Cinder's lookups, visibility and refusals. */
@@ -48,7 +49,7 @@ export class VolumeTypesService {
    */
   list(caller: Caller, isPublic: boolean | null): Promise<LoadedVolumeType[]> {
     const qb = this.query().orderBy('t.createdAt', 'DESC').addOrderBy('t.id', 'DESC').addOrderBy('s.id', 'ASC');
-    const wanted = caller.isAdmin ? isPublic : true;
+    const wanted = isContextAdmin(caller) ? isPublic : true;
     if (wanted !== null) qb.where('t.isPublic = :wanted', { wanted });
     return qb.getMany() as Promise<LoadedVolumeType[]>;
   }

@@ -1,12 +1,12 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { CodedError, ErrorCode, isCodedError } from '@volume/contracts';
+import { CodedError, ErrorCode, isCodedError, SwapProgressReply } from '@volume/contracts';
 import { parseMigrateVolumeCompletion } from '@volume/api-dtos';
-import { checkMigrationCompletion } from '@volume/domain';
+import { checkMigrationCompletion, checkSwapCompletion } from '@volume/domain';
 import { LOGGER } from '@volume/platform';
-import { moveSwappedAttachments, VolumeEntity } from '@volume/persistence';
-import { WorkerRpcClient } from '@volume/rpc-clients';
+import { activeMigrationMode, moveSwappedAttachments, VolumeEntity } from '@volume/persistence';
+import { ComputeRpcClient, WorkerRpcClient } from '@volume/rpc-clients';
 import { requireAdminOrService, ServicePolicy } from '../http/policy';
 import { AuthedContext } from '../http/request-context';
 import { VolumeActionsService } from './volume-actions.service';
@@ -14,6 +14,8 @@ import { VolumesService } from './volumes.service';
 
 /** A worker's refusals that already are Cinder's answer to the caller; anything else is a 500. */
 const PASSED_THROUGH: readonly string[] = [ErrorCode.BadRequest, ErrorCode.InvalidVolume, ErrorCode.NotFound, ErrorCode.Conflict];
+/** How long nova-bridge may take to say where a swap is; a completion is not a GET that must be fast. */
+const SWAP_STATE_TIMEOUT_MS = 5_000;
 
 /**
  * os-migrate_volume_completion: the compute side (Nova, nova-bridge) tells the volume service that
@@ -27,6 +29,7 @@ export class MigrationCompletionService implements OnModuleInit {
     private readonly actions: VolumeActionsService,
     private readonly volumes: VolumesService,
     private readonly workers: WorkerRpcClient,
+    private readonly compute: ComputeRpcClient,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
@@ -39,7 +42,9 @@ export class MigrationCompletionService implements OnModuleInit {
 
   /**
    * Cinder's order: the volume (404), policy (403), body (400), the new volume (404), the
-   * migration checks (400), then the call to the source host, whose answer is the id to keep.
+   * migration checks (400), then (a compute swap only) the compute side's word that the swap is
+   * ready for this completion (400, 503), then the call to the source host, whose answer is the id
+   * to keep.
    */
   async complete(ctx: AuthedContext, volumeId: string, args: unknown): Promise<string> {
     const volume = await this.volumes.get(ctx.caller, volumeId);
@@ -54,6 +59,9 @@ export class MigrationCompletionService implements OnModuleInit {
       return newVolume.id;
     }
     if (!volume.host) throw new CodedError(ErrorCode.InvalidVolume, `Invalid volume: Volume ${volume.id} has no host.`);
+    if ((await activeMigrationMode(this.ds.manager, volume.id)) === 'compute-swap') {
+      checkSwapCompletion(volume.id, await this.swapState(ctx, volume.id), params.error, ctx.caller);
+    }
     const request = { volumeId: volume.id, newVolumeId: newVolume.id, error: params.error };
     this.log.info({ reqId: ctx.requestId, ...request }, 'migration completion issued');
     try {
@@ -62,6 +70,22 @@ export class MigrationCompletionService implements OnModuleInit {
       if (isCodedError(err) && PASSED_THROUGH.includes(err.code)) throw err;
       this.log.error({ err, reqId: ctx.requestId, ...request }, 'the source host did not complete the migration');
       throw new CodedError(ErrorCode.Internal, `migration completion of volume ${volume.id} failed: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Where nova-bridge says the volume's swap is. No answer is no completion (503, to be retried):
+   * the rows must never swap, nor the destination go, on a guess about the guest's disk.
+   */
+  private async swapState(ctx: AuthedContext, volumeId: string): Promise<SwapProgressReply> {
+    try {
+      return await this.compute.swapProgress(volumeId, SWAP_STATE_TIMEOUT_MS, ctx.requestId);
+    } catch (err) {
+      this.log.warn({ err, reqId: ctx.requestId, volumeId }, 'nova-bridge did not say where the swap is; the completion is refused');
+      throw new CodedError(
+        ErrorCode.Unavailable,
+        `The compute service did not say whether the swap of volume ${volumeId} is past its pivot; the migration was not completed. Try again later.`,
+      );
     }
   }
 

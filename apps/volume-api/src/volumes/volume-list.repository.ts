@@ -2,6 +2,7 @@ import { Brackets, DataSource, SelectQueryBuilder, WhereExpressionBuilder } from
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { VolumeEntity } from '@volume/persistence';
 import { Caller } from '@volume/auth';
+import { isContextAdmin } from '../http/policy';
 
 export interface SortKey {
   /** Entity property, e.g. `displayName`. */
@@ -71,10 +72,12 @@ export class VolumeListRepository {
     return this.ds.getRepository(VolumeEntity).createQueryBuilder('v');
   }
 
+  /** Cinder's `volume_get_all(_by_project)` scope: all tenants and migration targets follow `context.is_admin`. */
   private scope(qb: WhereExpressionBuilder, caller: Caller, spec: VolumeListSpec): void {
-    if (!(caller.isAdmin && spec.allTenants)) qb.andWhere('v.project_id = :project', { project: caller.projectId });
+    const admin = isContextAdmin(caller);
+    if (!(admin && spec.allTenants)) qb.andWhere('v.project_id = :project', { project: caller.projectId });
     // Members never see the temporary destination rows of migrations.
-    if (!caller.isAdmin) qb.andWhere(`(v.migration_status IS NULL OR v.migration_status NOT LIKE 'target:%')`);
+    if (!admin) qb.andWhere(`(v.migration_status IS NULL OR v.migration_status NOT LIKE 'target:%')`);
     let i = 0;
     for (const [prop, value] of Object.entries(spec.equals)) {
       const p = `eq${i++}`;
@@ -140,7 +143,7 @@ export class VolumeListRepository {
     const marker = UUID.test(spec.marker as string)
       ? await this.ds.getRepository(VolumeEntity).findOne({ where: { id: spec.marker } })
       : null;
-    if (!marker || !(caller.isAdmin || marker.projectId === caller.projectId)) {
+    if (!marker || !(isContextAdmin(caller) || marker.projectId === caller.projectId)) {
       throw new CodedError(ErrorCode.NotFound, `Volume ${spec.marker} could not be found.`);
     }
     qb.andWhere(

@@ -1,6 +1,7 @@
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { GENERIC_BAD_REQUEST_MESSAGE, parseCreateVolume, parseUpdateVolume, parseVolumeListQuery } from '@volume/api-dtos';
 import { VolumeEntity } from '@volume/persistence';
+import { isContextAdmin } from '../http/policy';
 import { AuthedContext } from '../http/request-context';
 import { VolumeTypesService } from '../types/volume-types.service';
 import { SortKey, TimeFilter, VolumeListSpec } from './volume-list.repository';
@@ -49,7 +50,7 @@ function invalidFilter(message: string): CodedError {
 
 /** Cinder's list parameters, refused with Cinder's texts, turned into a query for our tables. */
 export async function parseListRequest(query: QueryParams, ctx: AuthedContext, maxLimit: number): Promise<VolumeListSpec> {
-  const q = parseVolumeListQuery(flat(query), ctx.version.toString(), { isAdmin: ctx.caller.isAdmin }, { maxLimit });
+  const q = parseVolumeListQuery(flat(query), ctx.version.toString(), { isAdmin: isContextAdmin(ctx.caller) }, { maxLimit });
   const sort: SortKey[] = q.sortKeys.map((key, i) => {
     const property = PROPERTY_OF[key];
     if (!property) throw new CodedError(ErrorCode.BadRequest, 'Invalid input received: Invalid sort key');

@@ -1,16 +1,27 @@
+import { Caller, parsePolicyText, PolicyEnforcer, withImpliedRoles } from '@volume/auth';
 import { ApiVersion, getPriorVersion, MIGRATION_PROGRESS } from '@volume/microversion';
 import { VolumeEntity } from '@volume/persistence';
+import { usePolicy } from '../http/policy';
 import { RequestContext } from '../http/request-context';
 import { showsMigrationProgress, volumeDetail, volumeSummary } from './volume.view-builder';
 
-function ctx(version: string, isAdmin: boolean, isService = false): RequestContext {
-  return {
-    requestId: 'req-1',
-    version: ApiVersion.parse(version),
-    baseUrl: 'http://api:8776',
-    urlProjectId: 'p1',
-    caller: { userId: isAdmin ? 'admin' : isService ? 'nova' : 'demo', projectId: 'p1', roles: [], isAdmin, isService },
-  };
+/** The personas, with the roles a Keystone token gives them; the volume is project p1's. */
+const CALLERS = {
+  admin: { userId: 'admin', projectId: 'p-admin', roles: ['admin'] },
+  member: { userId: 'demo', projectId: 'p1', roles: ['member'] },
+  reader: { userId: 'auditor', projectId: 'p1', roles: ['reader'] },
+  service: { userId: 'nova', projectId: 'p-service', roles: ['service'] },
+  observer: { userId: 'watcher', projectId: 'p1', roles: ['member', 'migration_observer'] },
+};
+type Role = keyof typeof CALLERS;
+
+function callerOf(role: Role): Caller {
+  const c = CALLERS[role];
+  return { ...c, roles: withImpliedRoles(c.roles), isAdmin: role === 'admin', isService: role === 'service' };
+}
+
+function ctx(version: string, role: Role): RequestContext {
+  return { requestId: 'req-1', version: ApiVersion.parse(version), baseUrl: 'http://api:8776', urlProjectId: 'p1', caller: callerOf(role) };
 }
 
 function volume(migrationStatus: string | null): VolumeEntity {
@@ -55,20 +66,22 @@ function volume(migrationStatus: string | null): VolumeEntity {
 const PRIOR = getPriorVersion(MIGRATION_PROGRESS);
 
 describe('migration_progress in the volume view: version x role x migration_status', () => {
-  const matrix: [string, boolean, string | null, boolean][] = [
-    [MIGRATION_PROGRESS, true, 'migrating', true],
-    [PRIOR, true, 'migrating', false],
-    ['3.0', true, 'migrating', false],
-    [MIGRATION_PROGRESS, false, 'migrating', false],
-    [MIGRATION_PROGRESS, true, 'starting', false],
-    [MIGRATION_PROGRESS, true, 'completing', false],
-    [MIGRATION_PROGRESS, true, 'success', false],
-    [MIGRATION_PROGRESS, true, 'error', false],
-    [MIGRATION_PROGRESS, true, null, false],
+  const matrix: [string, Role, string | null, boolean][] = [
+    [MIGRATION_PROGRESS, 'admin', 'migrating', true],
+    [PRIOR, 'admin', 'migrating', false],
+    ['3.0', 'admin', 'migrating', false],
+    [MIGRATION_PROGRESS, 'member', 'migrating', false],
+    [MIGRATION_PROGRESS, 'reader', 'migrating', false],
+    [MIGRATION_PROGRESS, 'service', 'migrating', false],
+    [MIGRATION_PROGRESS, 'admin', 'starting', false],
+    [MIGRATION_PROGRESS, 'admin', 'completing', false],
+    [MIGRATION_PROGRESS, 'admin', 'success', false],
+    [MIGRATION_PROGRESS, 'admin', 'error', false],
+    [MIGRATION_PROGRESS, 'admin', null, false],
   ];
 
-  it.each(matrix)('at %s, admin=%s, migration_status=%s: shows the field = %s', (version, isAdmin, status, shown) => {
-    const c = ctx(version, isAdmin);
+  it.each(matrix)('at %s, a %s, migration_status=%s: shows the field = %s', (version, role, status, shown) => {
+    const c = ctx(version, role);
     const v = volume(status);
     expect(showsMigrationProgress(c, v)).toBe(shown);
     const view = volumeDetail(c, v, { withExtensions: true, migrationProgress: '42' });
@@ -78,24 +91,24 @@ describe('migration_progress in the volume view: version x role x migration_stat
 
   it('when the progress source answered nothing, then the field is absent even for an admin at 3.72 while migrating', () => {
     for (const empty of [null, undefined, '']) {
-      const view = volumeDetail(ctx(MIGRATION_PROGRESS, true), volume('migrating'), { withExtensions: true, migrationProgress: empty });
+      const view = volumeDetail(ctx(MIGRATION_PROGRESS, 'admin'), volume('migrating'), { withExtensions: true, migrationProgress: empty });
       expect(view).not.toHaveProperty('migration_progress');
     }
   });
 
   it('when the volume is driver-assisted, then the field carries the string driver-assisted', () => {
-    const view = volumeDetail(ctx(MIGRATION_PROGRESS, true), volume('migrating'), { withExtensions: true, migrationProgress: 'driver-assisted' });
+    const view = volumeDetail(ctx(MIGRATION_PROGRESS, 'admin'), volume('migrating'), { withExtensions: true, migrationProgress: 'driver-assisted' });
     expect(view.migration_progress).toBe('driver-assisted');
   });
 
   it('when a volume is listed (summary), then the field never appears', () => {
-    expect(volumeSummary(ctx(MIGRATION_PROGRESS, true), volume('migrating'))).not.toHaveProperty('migration_progress');
+    expect(volumeSummary(ctx(MIGRATION_PROGRESS, 'admin'), volume('migrating'))).not.toHaveProperty('migration_progress');
   });
 });
 
 describe('admin-only keys of the volume view', () => {
-  it('when a member reads at the max version, then no admin-only key is present', () => {
-    const view = volumeDetail(ctx(MIGRATION_PROGRESS, false), volume('migrating'), { withExtensions: true, migrationProgress: '42' });
+  it.each<Role>(['member', 'reader'])('when a %s reads at the max version, then no admin-only key is present, and the tenant is', (role) => {
+    const view = volumeDetail(ctx(MIGRATION_PROGRESS, role), volume('migrating'), { withExtensions: true, migrationProgress: '42' });
     for (const key of ['migration_status', 'os-vol-host-attr:host', 'os-vol-mig-status-attr:migstat', 'os-vol-mig-status-attr:name_id', 'provider_id', 'cluster_name', 'migration_progress']) {
       expect(view).not.toHaveProperty(key);
     }
@@ -103,7 +116,7 @@ describe('admin-only keys of the volume view', () => {
   });
 
   it('when an admin reads at 3.0, then the later keys are absent and the admin keys present', () => {
-    const view = volumeDetail(ctx('3.0', true), volume(null), { withExtensions: true });
+    const view = volumeDetail(ctx('3.0', 'admin'), volume(null), { withExtensions: true });
     for (const key of ['group_id', 'provider_id', 'shared_targets', 'service_uuid', 'cluster_name', 'volume_type_id', 'consumes_quota']) {
       expect(view).not.toHaveProperty(key);
     }
@@ -119,26 +132,28 @@ describe('admin-only keys of the volume view', () => {
 describe('the service role (Nova) in the volume view: version x role', () => {
   const MIGRATION_KEYS = ['migration_status', 'os-vol-mig-status-attr:migstat', 'os-vol-mig-status-attr:name_id'];
   const ADMIN_ONLY_KEYS = ['os-vol-host-attr:host', 'provider_id', 'cluster_name', 'migration_progress'];
-  type Role = 'admin' | 'service' | 'member';
-  const callerOf = (role: Role, version: string) => ctx(version, role === 'admin', role === 'service');
+  const TENANT = 'os-vol-tenant-attr:tenant_id';
   const matrix: [string, Role, string[], string[]][] = [
-    [MIGRATION_PROGRESS, 'admin', [...MIGRATION_KEYS, ...ADMIN_ONLY_KEYS], []],
-    [MIGRATION_PROGRESS, 'service', MIGRATION_KEYS, ADMIN_ONLY_KEYS],
-    [MIGRATION_PROGRESS, 'member', [], [...MIGRATION_KEYS, ...ADMIN_ONLY_KEYS]],
+    [MIGRATION_PROGRESS, 'admin', [...MIGRATION_KEYS, ...ADMIN_ONLY_KEYS, TENANT], []],
+    [MIGRATION_PROGRESS, 'service', MIGRATION_KEYS, [...ADMIN_ONLY_KEYS, TENANT]],
+    [MIGRATION_PROGRESS, 'member', [TENANT], [...MIGRATION_KEYS, ...ADMIN_ONLY_KEYS]],
+    [MIGRATION_PROGRESS, 'reader', [TENANT], [...MIGRATION_KEYS, ...ADMIN_ONLY_KEYS]],
     [PRIOR, 'service', MIGRATION_KEYS, ADMIN_ONLY_KEYS],
+    [PRIOR, 'reader', [TENANT], [...MIGRATION_KEYS, ...ADMIN_ONLY_KEYS]],
     ['3.0', 'service', MIGRATION_KEYS, ADMIN_ONLY_KEYS],
+    ['3.0', 'reader', [TENANT], [...MIGRATION_KEYS, 'os-vol-host-attr:host']],
   ];
 
   it.each(matrix)('at %s, a %s sees %j and not %j', (version, role, present, absent) => {
     const v = Object.assign(volume('migrating'), { nameId: '5d7e1c4a-2b3f-4a6d-9e8f-0a1b2c3d4e5f' });
-    const view = volumeDetail(callerOf(role, version), v, { withExtensions: true, migrationProgress: '42' });
+    const view = volumeDetail(ctx(version, role), v, { withExtensions: true, migrationProgress: '42' });
     for (const key of present) expect(view).toHaveProperty(key);
     for (const key of absent) expect(view).not.toHaveProperty(key);
   });
 
   it('when the service user reads a migrating volume, then it gets its migration states and the name_id', () => {
     const v = Object.assign(volume('migrating'), { nameId: '5d7e1c4a-2b3f-4a6d-9e8f-0a1b2c3d4e5f' });
-    const view = volumeDetail(ctx(MIGRATION_PROGRESS, false, true), v, { withExtensions: true, migrationProgress: '42' });
+    const view = volumeDetail(ctx(MIGRATION_PROGRESS, 'service'), v, { withExtensions: true, migrationProgress: '42' });
     expect(view).toMatchObject({
       migration_status: 'migrating',
       'os-vol-mig-status-attr:migstat': 'migrating',
@@ -147,7 +162,7 @@ describe('the service role (Nova) in the volume view: version x role', () => {
   });
 
   it('when the service user reads a migrating volume at 3.72, then migration_progress is not shown nor asked for', () => {
-    expect(showsMigrationProgress(ctx(MIGRATION_PROGRESS, false, true), volume('migrating'))).toBe(false);
+    expect(showsMigrationProgress(ctx(MIGRATION_PROGRESS, 'service'), volume('migrating'))).toBe(false);
   });
 
   it('when the service user reads an attached volume, then the attachment host stays hidden', () => {
@@ -164,9 +179,41 @@ describe('the service role (Nova) in the volume view: version x role', () => {
         },
       ],
     });
-    const view = volumeDetail(ctx(MIGRATION_PROGRESS, false, true), v, { withExtensions: true });
+    const view = volumeDetail(ctx(MIGRATION_PROGRESS, 'service'), v, { withExtensions: true });
     expect((view.attachments as Record<string, unknown>[])[0].host_name).toBeNull();
-    const admin = volumeDetail(ctx(MIGRATION_PROGRESS, true), v, { withExtensions: true });
+    const admin = volumeDetail(ctx(MIGRATION_PROGRESS, 'admin'), v, { withExtensions: true });
     expect((admin.attachments as Record<string, unknown>[])[0].host_name).toBe('compute-1');
+  });
+});
+
+describe('a policy file that moves volume_extension:volume_migration_progress to a custom role', () => {
+  const moved = PolicyEnforcer.create(
+    parsePolicyText('test policy', '"volume_extension:volume_migration_progress": "role:migration_observer"\n'),
+  );
+  let previous: PolicyEnforcer;
+  beforeEach(() => (previous = usePolicy(moved)));
+  afterEach(() => usePolicy(previous));
+
+  it.each<[Role, boolean]>([
+    ['admin', false],
+    ['observer', true],
+    ['member', false],
+    ['service', false],
+  ])('when a %s reads a migrating volume at 3.72, then it sees migration_progress = %s', (role, shown) => {
+    const view = volumeDetail(ctx(MIGRATION_PROGRESS, role), volume('migrating'), { withExtensions: true, migrationProgress: '42' });
+    expect(showsMigrationProgress(ctx(MIGRATION_PROGRESS, role), volume('migrating'))).toBe(shown);
+    expect('migration_progress' in view).toBe(shown);
+  });
+
+  it('when the observer reads below 3.72 or a volume not migrating, then the other gates still hold', () => {
+    expect(showsMigrationProgress(ctx(PRIOR, 'observer'), volume('migrating'))).toBe(false);
+    expect(showsMigrationProgress(ctx(MIGRATION_PROGRESS, 'observer'), volume('starting'))).toBe(false);
+  });
+
+  it('when the admin reads, then it keeps every other admin key: only the one rule moved', () => {
+    const view = volumeDetail(ctx(MIGRATION_PROGRESS, 'admin'), volume('migrating'), { withExtensions: true, migrationProgress: '42' });
+    for (const key of ['migration_status', 'os-vol-host-attr:host', 'os-vol-mig-status-attr:migstat', 'provider_id', 'cluster_name']) {
+      expect(view).toHaveProperty(key);
+    }
   });
 });

@@ -11,7 +11,7 @@ import {
   VOLUME_TYPE_ID_IN_VOLUME_DETAIL,
 } from '@volume/microversion';
 import { formatTimestamp, resourceLinks } from '../http/links';
-import { seesMigrationStatus } from '../http/policy';
+import { allows, isContextAdmin, seesMigrationStatus, VolumePolicy, volumeTarget } from '../http/policy';
 import { RequestContext } from '../http/request-context';
 
 /** Cinder's FIXED_KEY_ID: a placeholder key id that is never shown. */
@@ -28,21 +28,23 @@ export interface VolumeViewOptions {
 }
 
 /**
- * The 3.72 rule in one place: admin, at 3.72 or later, while the volume migrates. Only then is the
- * progress source asked, and the field appears only if it answered a non-empty value.
+ * The 3.72 rule in one place: at 3.72 or later, while the volume migrates, for whom the policy
+ * `volume_extension:volume_migration_progress` (admins by default) lets see it on this volume. Only
+ * then is the progress source asked, and the field appears only if it answered a non-empty value.
  */
-export function showsMigrationProgress(ctx: RequestContext, v: Pick<VolumeEntity, 'migrationStatus'>): boolean {
-  return (ctx.caller?.isAdmin ?? false) && ctx.version.gte(MIGRATION_PROGRESS) && v.migrationStatus === 'migrating';
+export function showsMigrationProgress(ctx: RequestContext, v: Pick<VolumeEntity, 'migrationStatus' | 'projectId' | 'userId'>): boolean {
+  return ctx.version.gte(MIGRATION_PROGRESS) && v.migrationStatus === 'migrating' && allows(ctx.caller, VolumePolicy.migrationProgress, volumeTarget(v));
 }
 
 /**
- * The `volume` object of Cinder's v3 detail view, key for key, per microversion and role (§2.2-2.3).
- * The service user (Nova) sees the migration states an admin sees, as Nova reads them to tell a
- * Cinder migration from a plain swap; where the data lives (host, provider, cluster) and the
- * 3.72 progress stay the admin's.
+ * The `volume` object of Cinder's v3 detail view, key for key, per microversion and policy
+ * (§2.2-2.3). The extension keys follow their rules (Cinder checks them against the caller's own
+ * project); `provider_id`, `cluster_name` and attachment hosts follow `context.is_admin`, as in
+ * Cinder's view. By default the service user (Nova) sees the migration states, as Nova reads them
+ * to tell a Cinder migration from a plain swap; where the data lives and the progress stay the admin's.
  */
 export function volumeDetail(ctx: RequestContext, v: VolumeEntity, opts: VolumeViewOptions): Record<string, unknown> {
-  const isAdmin = ctx.caller?.isAdmin ?? false;
+  const isAdmin = isContextAdmin(ctx.caller);
   const seesMigration = seesMigrationStatus(ctx.caller);
   const at = (mv: string) => ctx.version.gte(mv);
   const view: Record<string, unknown> = {
@@ -79,12 +81,12 @@ export function volumeDetail(ctx: RequestContext, v: VolumeEntity, opts: VolumeV
   if (at(ENCRYPTION_KEY_ID_IN_DETAILS) && v.encryptionKeyId && v.encryptionKeyId !== FIXED_KEY_ID) view.encryption_key_id = v.encryptionKeyId;
   if (at(USE_QUOTA)) view.consumes_quota = v.useQuota;
   if (opts.withExtensions) {
-    view['os-vol-tenant-attr:tenant_id'] = v.projectId;
+    if (allows(ctx.caller, VolumePolicy.tenantAttribute)) view['os-vol-tenant-attr:tenant_id'] = v.projectId;
     if (seesMigration) {
       view['os-vol-mig-status-attr:migstat'] = v.migrationStatus;
       view['os-vol-mig-status-attr:name_id'] = v.nameId;
     }
-    if (isAdmin) view['os-vol-host-attr:host'] = v.host;
+    if (allows(ctx.caller, VolumePolicy.hostAttribute)) view['os-vol-host-attr:host'] = v.host;
   }
   if (opts.migrationProgress && showsMigrationProgress(ctx, v)) view.migration_progress = opts.migrationProgress;
   return view;

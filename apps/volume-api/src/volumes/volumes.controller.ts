@@ -5,6 +5,7 @@ import { VOLUME_SUMMARY, VOLUME_SUMMARY_METADATA } from '@volume/microversion';
 import { API_CONFIG } from '../api-config.token';
 import type { ApiConfig } from '../config';
 import { collectionHref } from '../http/links';
+import { authorize, isContextAdmin, VolumePolicy, volumeTarget } from '../http/policy';
 import { VolumeTypesService } from '../types/volume-types.service';
 import { type AuthedContext, Ctx } from '../http/request-context';
 import { VolumeActionsService } from './volume-actions.service';
@@ -40,6 +41,7 @@ export class VolumesController {
 
   private async list(ctx: AuthedContext, query: QueryParams, detail: boolean) {
     const spec = await parseListRequest(query, ctx, this.config.OSAPI_MAX_LIMIT);
+    authorize(ctx.caller, VolumePolicy.getAll);
     const { items, count } = await this.volumes.list(ctx.caller, spec);
     const body: Record<string, unknown> = {
       volumes: items.map((v) => (detail ? volumeDetail(ctx, v, { withExtensions: true }) : volumeSummary(ctx, v))),
@@ -61,7 +63,8 @@ export class VolumesController {
   @Get('summary')
   async summary(@Ctx() ctx: AuthedContext, @Query('all_tenants') allTenants?: string) {
     if (!ctx.version.gte(VOLUME_SUMMARY)) throw versionNotFound();
-    const s = await this.volumes.summary(ctx.caller, ctx.caller.isAdmin && allTenants !== undefined && allTenants !== '0');
+    authorize(ctx.caller, VolumePolicy.getAll);
+    const s = await this.volumes.summary(ctx.caller, isContextAdmin(ctx.caller) && allTenants !== undefined && allTenants !== '0');
     const out: Record<string, unknown> = { total_count: s.count, total_size: s.size };
     if (ctx.version.gte(VOLUME_SUMMARY_METADATA)) out.metadata = s.metadata;
     return { 'volume-summary': out };
@@ -78,14 +81,16 @@ export class VolumesController {
   @HttpCode(202)
   async create(@Ctx() ctx: AuthedContext, @Body() body: unknown) {
     const input = await parseCreateRequest(body, ctx, this.types);
+    authorize(ctx.caller, VolumePolicy.create);
     const v = await this.volumes.create(ctx.caller, input, ctx.requestId);
     return { volume: volumeDetail(ctx, v, { withExtensions: false }) };
   }
 
   @Put(':id')
   async update(@Ctx() ctx: AuthedContext, @Param('id') id: string, @Body() body: unknown) {
-    await this.volumes.get(ctx.caller, id);
+    const current = await this.volumes.get(ctx.caller, id);
     const input = parseUpdateRequest(body, ctx);
+    authorize(ctx.caller, VolumePolicy.update, volumeTarget(current));
     const v = await this.volumes.update(ctx.caller, id, input);
     return { volume: volumeDetail(ctx, v, { withExtensions: false }) };
   }
@@ -93,6 +98,8 @@ export class VolumesController {
   @Delete(':id')
   @HttpCode(202)
   async remove(@Ctx() ctx: AuthedContext, @Param('id') id: string) {
+    // Cinder's order: the volume (404), then the policy against it (403).
+    authorize(ctx.caller, VolumePolicy.delete, volumeTarget(await this.volumes.get(ctx.caller, id)));
     await this.volumes.delete(ctx.caller, id, ctx.requestId);
   }
 

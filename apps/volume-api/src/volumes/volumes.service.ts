@@ -18,6 +18,7 @@ import {
 import { API_CONFIG } from '../api-config.token';
 import { SchedulerRpcClient, WorkerRpcClient } from '@volume/rpc-clients';
 import type { ApiConfig } from '../config';
+import { quotaDefaultsOf } from '../quotas/quota.config';
 import { Caller } from '@volume/auth';
 import { canSeeProject } from '../http/policy';
 import { UUID, VolumeListRepository, VolumeListSpec } from './volume-list.repository';
@@ -110,7 +111,7 @@ export class VolumesService {
       availabilityZone,
       volumeTypeId: input.volumeType.id,
       metadata: input.metadata,
-    });
+    }, quotaDefaultsOf(this.config));
     const created = await this.get(caller, id);
     try {
       await this.scheduler.scheduleCreate(id, requestId);

@@ -1,4 +1,4 @@
-import { mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GIB } from '@volume/domain';
@@ -98,5 +98,62 @@ describe('FileDriver (file backend, real filesystem)', () => {
     expect(totalGb).toBeGreaterThan(0);
     expect(freeGb).toBeGreaterThanOrEqual(0);
     expect(freeGb).toBeLessThanOrEqual(totalGb);
+  });
+
+  describe('a driver-assisted move\'s locations', () => {
+    async function volumeWith(pool: string, content: string): Promise<string> {
+      await driver.create(pool, ID, 1);
+      await writeFile(driver.devicePath(pool, ID), content, { flag: 'r+' });
+      return driver.devicePath(pool, ID);
+    }
+
+    it('when both pools share a filesystem, then the new location is a second name of the same data and the old one is untouched', async () => {
+      const from = await volumeWith('pool1', 'payload');
+      const to = await driver.placeInPool('pool1', 'pool2', ID);
+      expect(to).toBe(driver.devicePath('pool2', ID));
+      expect((await stat(to)).ino).toBe((await stat(from)).ino);
+      expect(await head(from, 7)).toBe('payload');
+      await expect(driver.placeInPool('pool1', 'pool2', ID)).resolves.toBe(to);
+    });
+
+    it('when a crash left another file at the new location, then it is replaced by the volume\'s data', async () => {
+      await volumeWith('pool1', 'payload');
+      await writeFile(driver.devicePath('pool2', ID), 'stale');
+      const to = await driver.placeInPool('pool1', 'pool2', ID);
+      expect(await head(to, 7)).toBe('payload');
+      expect((await stat(to)).size).toBe(GIB);
+    });
+
+    it('when the pools are on two filesystems, then the new location is a whole, still sparse copy and no staging file is left', async () => {
+      const elsewhere = await mkdtemp(join('/dev/shm', 'file-driver-pool-'));
+      try {
+        if ((await stat(elsewhere)).dev === (await stat(dir)).dev) throw new Error(`${elsewhere} and ${dir} share a filesystem: this test needs two`);
+        const split = new FileDriver({ dataDir: dir, pools: ['pool1', 'shm'], poolCapacityGb: 0 });
+        await symlink(elsewhere, join(dir, 'shm'));
+        await split.init();
+        await split.create('pool1', ID, 1);
+        await writeFile(split.devicePath('pool1', ID), 'payload', { flag: 'r+' });
+        const to = await split.placeInPool('pool1', 'shm', ID);
+        expect((await stat(to)).ino).not.toBe((await stat(split.devicePath('pool1', ID))).ino);
+        expect(await head(to, 7)).toBe('payload');
+        expect(await split.sizeOf('shm', ID)).toBe(GIB);
+        // The copy block that holds the payload, not the GiB.
+        expect((await stat(to)).blocks * 512).toBeLessThanOrEqual(4 * 1024 * 1024);
+        await expect(stat(`${to}.moving`)).rejects.toMatchObject({ code: 'ENOENT' });
+      } finally {
+        await rm(elsewhere, { recursive: true, force: true });
+      }
+    });
+
+    it('when a location is removed, then its file and any staging copy are gone, the other pool keeps the data, and a repeat is fine', async () => {
+      await volumeWith('pool1', 'payload');
+      const to = await driver.placeInPool('pool1', 'pool2', ID);
+      await writeFile(`${driver.devicePath('pool1', ID)}.moving`, 'partial');
+      await driver.removeFromPool('pool1', ID);
+      expect(await driver.sizeOf('pool1', ID)).toBeNull();
+      await expect(readFile(`${driver.devicePath('pool1', ID)}.moving`)).rejects.toMatchObject({ code: 'ENOENT' });
+      expect(await head(to, 7)).toBe('payload');
+      await expect(driver.removeFromPool('pool1', ID)).resolves.toBeUndefined();
+    });
   });
 });

@@ -1,9 +1,13 @@
-import { copyFile, FileHandle, mkdir, open, readdir, rename, stat, statfs, unlink } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { FileHandle, link, mkdir, open, readdir, rename, stat, statfs, unlink } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
 import { GIB } from '@volume/domain';
+import { copyVolumeData, localSink } from '../copy/copy-engine';
 
 /** Volume ids are UUIDs; anything else could walk out of the pool directory. */
 const VOLUME_NAME = /^[A-Za-z0-9-]+$/;
+
+/** A cross-filesystem move's copy is written under this suffix and renamed into place once synced. */
+const STAGING_SUFFIX = '.moving';
 
 export interface FileDriverOptions {
   /** Absolute; holds one directory per pool. */
@@ -103,27 +107,50 @@ export class FileDriver {
   }
 
   /**
-   * Driver-assisted migration between two pools of this host: a rename when both pools share a
-   * filesystem (instant, whatever the size), else a copy then unlink. Idempotent after a crash.
+   * A driver-assisted move's new location (Cinder: driver.migrate_volume): the volume's data also
+   * in `toPool`, durable (file and directory entry synced), its file in `fromPool` untouched. A
+   * hard link when both pools share a filesystem (instant, whatever the size), else a copy to a
+   * staging name, synced, then renamed into place. Idempotent: a repeat after a crash finds the
+   * link or makes the new location again.
+   * @returns the new location's path.
    */
-  async move(fromPool: string, toPool: string, volumeName: string): Promise<string> {
+  async placeInPool(fromPool: string, toPool: string, volumeName: string): Promise<string> {
     const from = this.devicePath(fromPool, volumeName);
     const to = this.devicePath(toPool, volumeName);
+    if (from === to) throw new Error(`${from} is already in pool ${toPool}`);
     try {
-      await rename(from, to);
+      await link(from, to);
     } catch (err) {
-      if (errnoCode(err) === 'ENOENT' && (await this.sizeOf(toPool, volumeName)) !== null) return to;
-      if (errnoCode(err) !== 'EXDEV') throw err;
-      await copyFile(from, to);
-      const handle = await open(to, 'r+');
-      try {
-        await handle.datasync();
-      } finally {
-        await handle.close();
+      if (errnoCode(err) === 'EEXIST' && (await sameFile(from, to))) {
+        // A repeat: the link is there.
+      } else if (errnoCode(err) === 'EEXIST') {
+        // What a crash left of an earlier attempt (a move's new location is this volume's only).
+        await unlink(to);
+        return this.placeInPool(fromPool, toPool, volumeName);
+      } else if (errnoCode(err) === 'EXDEV') {
+        await copyDurably(from, to);
+      } else {
+        throw err;
       }
-      await unlink(from);
     }
+    await syncDirectory(dirname(to));
     return to;
+  }
+
+  /**
+   * Removes a volume's file from a pool, with any staging copy a move left there, durably (the
+   * directory is synced). Idempotent: a missing file counts as removed.
+   */
+  async removeFromPool(pool: string, volumeName: string): Promise<void> {
+    const path = this.devicePath(pool, volumeName);
+    for (const name of [path, `${path}${STAGING_SUFFIX}`]) {
+      try {
+        await unlink(name);
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT') throw err;
+      }
+    }
+    await syncDirectory(dirname(path));
   }
 
   async capacity(pool: string): Promise<PoolCapacity> {
@@ -155,5 +182,43 @@ export class FileDriver {
       }
     }
     return total;
+  }
+}
+
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const [sa, sb] = await Promise.all([stat(a), stat(b)]);
+  return sa.dev === sb.dev && sa.ino === sb.ino;
+}
+
+/**
+ * `to` appears whole or not at all: a copy under a staging name (sparse, as a migration copies:
+ * holes stay holes), synced, renamed into place.
+ */
+async function copyDurably(from: string, to: string): Promise<void> {
+  const staging = `${to}${STAGING_SUFFIX}`;
+  const { size } = await stat(from);
+  // 'w' empties what an interrupted attempt left; the copy writes only the blocks that hold data.
+  const handle = await open(staging, 'w');
+  try {
+    await handle.truncate(size);
+  } finally {
+    await handle.close();
+  }
+  const sink = localSink(staging);
+  try {
+    await copyVolumeData({ sourcePath: from, sizeBytes: size, sink });
+  } finally {
+    await sink.close();
+  }
+  await rename(staging, to);
+}
+
+/** A new, renamed or removed directory entry survives a crash only once its directory is synced. */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

@@ -40,7 +40,10 @@ export interface CopyVolumeOptions {
    * and the bytes this run has read so far (the costly part: what a rate and a time left go by).
    */
   onProgress?(processedBytes: number, bytesRead: number): void;
-  /** Whenever the destination's durable offset grows; the last call is `sizeBytes`, after `finish`. */
+  /**
+   * Whenever the destination's durable offset grows (as soon as the sink reports it); the last call
+   * is `sizeBytes`, after `finish`.
+   */
   onCheckpoint?(durableBytes: number): void;
 }
 
@@ -99,11 +102,14 @@ export async function copyVolumeData(opts: CopyVolumeOptions): Promise<CopyResul
   const stopSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
   const result: CopyResult = { bytesCopied: 0, bytesSkipped: 0, bytesRead: 0 };
   let checkpoint = start;
+  let ended = false;
   const reportDurable = (durable: number) => {
-    if (durable <= checkpoint) return;
-    checkpoint = durable;
-    opts.onCheckpoint?.(durable);
+    if (ended || durable <= checkpoint) return;
+    checkpoint = Math.min(durable, sizeBytes);
+    opts.onCheckpoint?.(checkpoint);
   };
+  // As the destination reports them, not only at segment ends: a segment may take minutes under a throttle.
+  sink.onDurable?.(reportDurable);
 
   let source: CopyFile | null = null;
   let reader: BlockReader | null = null;
@@ -142,6 +148,7 @@ export async function copyVolumeData(opts: CopyVolumeOptions): Promise<CopyResul
     if (signal?.aborted) throw abortError(signal);
     throw err;
   } finally {
+    ended = true;
     stop.abort();
     await reader?.close();
     await source?.close();

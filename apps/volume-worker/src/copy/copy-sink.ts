@@ -21,4 +21,22 @@ export interface CopySink {
   finish(sizeBytes: number, signal?: AbortSignal): Promise<number>;
   /** Releases the file or connections; idempotent, and safe after a failure. */
   close(): Promise<void>;
+  /**
+   * Calls `listener` whenever the destination's durable offset moves on, as soon as it says so:
+   * between segment ends too, so that the copy's checkpoint follows the destination closely.
+   */
+  onDurable?(listener: (durableThrough: number) => void): void;
+}
+
+/**
+ * The destination went away mid-copy: its worker stopped or restarted, the connection broke, or it
+ * no longer knows the target. What it made durable stays, so the copy resumes from its checkpoint
+ * once the destination is back; any other sink failure (a refused write, a failed disk) is final.
+ */
+export class DestinationLostError extends Error {
+  override readonly name = 'DestinationLostError';
+}
+
+export function isDestinationLost(err: unknown): err is DestinationLostError {
+  return err instanceof DestinationLostError;
 }

@@ -112,6 +112,11 @@ export class MigrationDataServer {
     await closed;
   }
 
+  /** The migrations this server holds a stream target for. */
+  get targetIds(): string[] {
+    return [...this.targets.keys()];
+  }
+
   /** Registering an id again (a restarted sender, a new secret) replaces the previous target. */
   register(target: MigrationTarget): { url: string } {
     if (!this.listening) throw new Error('the migration data server is not started');

@@ -8,9 +8,13 @@ import { DurableFile, DurableFileOptions } from './durable-file';
 export function localSink(path: string, opts: DurableFileOptions = {}): CopySink {
   let opened: Promise<DurableFile> | null = null;
   let closed = false;
+  const listeners: ((durableThrough: number) => void)[] = [];
   const file = () => {
     if (closed) throw new Error(`the local copy sink for ${path} is closed`);
-    opened ??= DurableFile.open(path, opts);
+    opened ??= DurableFile.open(path, opts).then((dest) => {
+      dest.onDurable((durableThrough) => listeners.forEach((listener) => listener(durableThrough)));
+      return dest;
+    });
     return opened;
   };
   return {
@@ -35,6 +39,10 @@ export function localSink(path: string, opts: DurableFileOptions = {}): CopySink
       closed = true;
       const dest = await opened?.catch(() => null);
       await dest?.close();
+    },
+
+    onDurable(listener: (durableThrough: number) => void): void {
+      listeners.push(listener);
     },
   };
 }

@@ -1,6 +1,6 @@
 import { IncomingMessage, request } from 'node:http';
 import { Socket } from 'node:net';
-import { CopyRecord, CopySink } from './copy-sink';
+import { CopyRecord, CopySink, DestinationLostError } from './copy-sink';
 import { COPY_STREAM_PROTOCOL, encodeFinishMark, encodeRecordHeader } from './segment-records';
 
 export interface RemoteSinkOptions {
@@ -36,6 +36,7 @@ class StreamSink implements CopySink {
   private finishWaiter: ((durable: number) => void) | null = null;
   private closed = false;
   private answers = '';
+  private readonly durableListeners: ((durableThrough: number) => void)[] = [];
 
   constructor(
     private readonly url: string,
@@ -148,7 +149,7 @@ class StreamSink implements CopySink {
     socket.setEncoding('utf8');
     socket.on('data', (text: string) => this.onAnswers(text));
     socket.on('error', (err) => this.fail(streamError(this.url, err)));
-    socket.on('close', () => this.fail(new Error(`the data stream to ${this.url} closed before the copy finished`)));
+    socket.on('close', () => this.fail(new DestinationLostError(`the data stream to ${this.url} closed before the copy finished`)));
     if (head.length > 0) this.onAnswers(head.toString('utf8'));
   }
 
@@ -181,13 +182,20 @@ class StreamSink implements CopySink {
         this.socket?.destroy();
         return;
       }
-      this.durable = Math.max(this.durable, answer.durableThrough as number);
+      if ((answer.durableThrough as number) > this.durable) {
+        this.durable = answer.durableThrough as number;
+        for (const listener of this.durableListeners) listener(this.durable);
+      }
       if (answer.finished === true && this.finishWaiter) {
         this.finished = true;
         this.finishWaiter(this.durable);
         this.finishWaiter = null;
       }
     }
+  }
+
+  onDurable(listener: (durableThrough: number) => void): void {
+    this.durableListeners.push(listener);
   }
 
   private stopOn(signal?: AbortSignal): () => void {
@@ -222,6 +230,12 @@ async function readAnswer(res: IncomingMessage): Promise<string> {
   return body;
 }
 
+/**
+ * Answers that mean the destination is not (or no longer) there for this copy: no such target (its
+ * worker restarted and has not been asked to open it again), or a proxy with no server behind it.
+ */
+const DESTINATION_AWAY = new Set([404, 502, 503, 504]);
+
 /** A refused upgrade: the server answered with a plain HTTP status and a JSON `{"error"}`. */
 function refusal(url: string, status: number, body: string): Error {
   let reason = '';
@@ -231,11 +245,13 @@ function refusal(url: string, status: number, body: string): Error {
   } catch {
     // Not JSON (a proxy's page?): the status alone tells what happened.
   }
-  return Object.assign(new Error(`migration data server at ${url} refused the data: HTTP ${status}${reason}`), { status });
+  const message = `migration data server at ${url} refused the data: HTTP ${status}${reason}`;
+  return Object.assign(DESTINATION_AWAY.has(status) ? new DestinationLostError(message) : new Error(message), { status });
 }
 
+/** A connection that failed or broke: the destination (or the way to it) is away, not refusing. */
 function streamError(url: string, err: Error): Error {
   if (err.name === 'AbortError') return err;
   const code = (err as NodeJS.ErrnoException).code;
-  return Object.assign(new Error(`migration data stream to ${url} failed: ${err.message}`, { cause: err }), { code });
+  return Object.assign(new DestinationLostError(`migration data stream to ${url} failed: ${err.message}`, { cause: err }), { code });
 }

@@ -5,6 +5,7 @@ import { RunMigrationRequest } from '@volume/contracts';
 import { RUNNABLE_MIGRATION_STATUSES } from '@volume/domain';
 import { markMigrating, VolumeMigrationEntity } from '@volume/persistence';
 import { LOGGER, NatsService } from '@volume/platform';
+import { untilDatabaseAnswers } from './database-retry';
 import { DriverMove } from './driver-move/driver-move.service';
 import { MigrationFailure } from './failure/migration-failure.service';
 import { HostCopy } from './host-copy/host-copy.service';
@@ -53,7 +54,8 @@ export class MigrationRunner {
   }
 
   private async run(req: RunMigrationRequest, signal: AbortSignal, log: Logger): Promise<void> {
-    const migration = await this.ds.getRepository(VolumeMigrationEntity).findOneBy({ id: req.migrationId });
+    const db = <T>(what: string, op: () => Promise<T>) => untilDatabaseAnswers(what, op, { log, signal });
+    const migration = await db('reading the migration', () => this.ds.getRepository(VolumeMigrationEntity).findOneBy({ id: req.migrationId }));
     if (!migration || !RUNNABLE_MIGRATION_STATUSES.includes(migration.status)) {
       log.warn('migration is not under way any more; nothing to run');
       return;
@@ -62,13 +64,13 @@ export class MigrationRunner {
       log.info('the compute side owns this migration; its completion ends it');
       return;
     }
-    if (!(await markMigrating(this.ds.manager, { migrationId: req.migrationId, volumeId: req.volumeId }))) {
+    if (!(await db('taking the migration', () => markMigrating(this.ds.manager, { migrationId: req.migrationId, volumeId: req.volumeId })))) {
       log.warn('volume is not waiting for this migration; it ends in error');
-      await this.failure.fail(req, migration, 'volume left the migration before it started', log);
+      await this.failure.fail(req, migration, 'volume left the migration before it started', log, signal);
       return;
     }
     try {
-      if (req.mode === 'driver-assisted') await this.driverMove.run(req, log);
+      if (req.mode === 'driver-assisted') await this.driverMove.run(req, log, signal);
       else await this.hostCopy.run(req, migration, signal, log);
     } catch (err) {
       if (signal.aborted && (signal.reason as Error)?.message === SHUTDOWN) {
@@ -76,7 +78,7 @@ export class MigrationRunner {
         return;
       }
       log.error({ err }, 'migration failed; the source stays as it was');
-      await this.failure.fail(req, migration, (err as Error).message ?? String(err), log);
+      await this.failure.fail(req, migration, (err as Error).message ?? String(err), log, signal);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CodedError, ErrorCode, MigrationSubjects } from '@volume/contracts';
-import { isMigrationTarget } from '@volume/domain';
+import { ACTIVE_MIGRATION_STATUSES, isMigrationTarget } from '@volume/domain';
 import { APP_CONFIG, NatsService } from '@volume/platform';
 import { VolumeEntity, volumeName } from '@volume/persistence';
 import { MigrationDataServer } from '../copy/data-server';
@@ -47,6 +47,12 @@ export class MigrationHandlers {
         if (!dest || dest.status !== 'available' || !isMigrationTarget(dest.migrationStatus)) {
           throw new CodedError(ErrorCode.InvalidVolume, `Volume ${req.destVolumeId} is not an available migration destination`);
         }
+        // A source that missed its migration's end must not open a target that TargetSweep would only close later.
+        const [live] = await this.ds.query(
+          `SELECT 1 FROM volume_migrations WHERE id::text = $1 AND dest_volume_id = $2 AND status = ANY($3)`,
+          [req.migrationId, dest.id, ACTIVE_MIGRATION_STATUSES],
+        );
+        if (!live) throw new CodedError(ErrorCode.InvalidVolume, `Migration ${req.migrationId} of volume ${req.destVolumeId} is not under way`);
         const path = this.driver.devicePath(this.volumes.poolOf(dest), volumeName(dest));
         return this.dataServer.register({ migrationId: req.migrationId, path, sizeBytes: req.sizeBytes, secret: req.secret });
       },

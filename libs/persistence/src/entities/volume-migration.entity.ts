@@ -1,6 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 export type MigrationMode = 'driver-assisted' | 'host-assisted' | 'compute-swap';
+/** Where a driver-assisted move is (see the migration that adds it); null when nothing is left to finish. */
+export type DriverMovePhase = 'placing' | 'committed';
 /** `starting` (API) → `migrating` (worker copies) → `completing` (rows swap) → `success`, or `error`. */
 export type MigrationRunStatus = 'starting' | 'migrating' | 'completing' | 'success' | 'error';
 
@@ -56,4 +58,8 @@ export class VolumeMigrationEntity {
 
   @Column({ type: 'text', nullable: true })
   error: string | null;
+
+  /** A driver-assisted move's step, recorded before each file operation, for a restart to finish or undo it. */
+  @Column({ name: 'move_phase', type: 'varchar', length: 16, nullable: true })
+  movePhase: DriverMovePhase | null;
 }

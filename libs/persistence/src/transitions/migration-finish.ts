@@ -2,7 +2,6 @@ import { EntityManager } from 'typeorm';
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { ACTIVE_MIGRATION_STATUSES, checkMigrationCompletion } from '@volume/domain';
 import { VolumeEntity, volumeName } from '../entities/volume.entity';
-import { RESTORE_LOCKED_STATUS_SQL } from './restored-status';
 
 /**
  * Cinder's `migrate_volume_completion` (success) with `finish_volume_migration`; both the host copy
@@ -82,24 +81,4 @@ export function finishVolumeMigration(em: EntityManager, volumeId: string, newVo
 /** Cinder sets `status = previous_status`; a row without one keeps its status (a lock gives way to available). */
 function restoredStatus(v: Pick<VolumeEntity, 'status' | 'previousStatus'>): string {
   return v.previousStatus ?? (v.status === 'maintenance' ? 'available' : v.status);
-}
-
-/**
- * The driver-assisted move's end (Cinder's manager after `driver.migrate_volume`): the volume is on
- * its new pool, at `providerLocation`. Not guarded by the volume's migration status: the file has
- * moved already, so the row must follow it whatever happened to the row meanwhile.
- */
-export function finishDriverMove(
-  em: EntityManager,
-  m: { migrationId: string; volumeId: string; destPoolHost: string; providerLocation: string },
-): Promise<void> {
-  return em.transaction(async (tx) => {
-    await tx.query(
-      `UPDATE volumes SET host = $2, provider_location = $3, migration_status = 'success', migration_progress = NULL,
-              status = ${RESTORE_LOCKED_STATUS_SQL}, updated_at = now()
-        WHERE id = $1`,
-      [m.volumeId, m.destPoolHost, m.providerLocation],
-    );
-    await tx.query(`UPDATE volume_migrations SET status = 'success', finished_at = now(), updated_at = now() WHERE id = $1`, [m.migrationId]);
-  });
 }

@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { VolumeStatus } from '@volume/domain';
+import { CountedVolume, releaseVolumeQuota } from './quota-usage';
 
 // What a volume's host records once its backend has acted (Cinder's volume manager after the driver
 // call). Each write expects the status the request left, so that a row that changed meanwhile is
@@ -31,10 +32,18 @@ export async function markBackendDeleteFailed(em: EntityManager, volumeId: strin
 }
 
 /**
- * The volume's file is gone: its row goes (metadata and attachments cascade).
+ * The volume's file is gone: its row goes (metadata and attachments cascade), and with it the
+ * volume's share of the project's quota when it still counted (a migration's destination and a
+ * failed create never did).
  * @returns false when no `deleting` row was there to remove.
  */
-export async function destroyBackendDeleted(em: EntityManager, volumeId: string): Promise<boolean> {
-  const [, affected]: [unknown, number] = await em.query(`DELETE FROM volumes WHERE id = $1 AND status = $2`, [volumeId, DELETING]);
-  return affected > 0;
+export function destroyBackendDeleted(em: EntityManager, volumeId: string): Promise<boolean> {
+  return em.transaction(async (tx) => {
+    const [rows]: [(CountedVolume & { counted: boolean })[], number] = await tx.query(
+      `DELETE FROM volumes WHERE id = $1 AND status = $2 RETURNING project_id AS "projectId", size, use_quota AS counted`,
+      [volumeId, DELETING],
+    );
+    await releaseVolumeQuota(tx, rows.filter((r) => r.counted));
+    return rows.length > 0;
+  });
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { ErrorCode } from '@volume/domain';
+import { ErrorCode, quotaDefaults } from '@volume/domain';
 import { HOST_A, HOST_B, openTransitionsDb, raceAgainstOpenTransaction, seedVolume, TransitionsDb, volumeRow } from '../../test/transition-fixtures';
 import { reserveAttachment } from './attachment-transitions';
 import {
@@ -45,7 +45,7 @@ describe('volume lifecycle transitions (real PostgreSQL)', () => {
         availabilityZone: 'nova',
         volumeTypeId: typeId,
         metadata: { a: '1', b: '2' },
-      });
+      }, quotaDefaults({ volumes: 10, gigabytes: 1000, perVolumeGigabytes: -1 }));
       expect(await volumeRow(ds, id)).toMatchObject({ status: 'creating', host: null, attach_status: 'detached', display_name: 'v' });
       expect(await metadataOf(id)).toEqual({ a: '1', b: '2' });
     });

@@ -1,8 +1,9 @@
 import { EntityManager } from 'typeorm';
-import { checkVolumeUpdatable, planVolumeDelete, VolumeStatus } from '@volume/domain';
+import { checkVolumeUpdatable, planVolumeDelete, QuotaLimits, VolumeStatus } from '@volume/domain';
 import { VolumeMetadataEntity } from '../entities/volume-metadata.entity';
 import { VolumeEntity } from '../entities/volume.entity';
 import { lockVolume } from './locked-volume';
+import { CountedVolume, releaseVolumeQuota, reserveVolumeQuota } from './quota-usage';
 
 // A volume's life outside migrations, as the API and the scheduler write it: accepted, placed (or
 // failed), renamed, deleted.
@@ -21,9 +22,15 @@ export interface NewVolume {
   metadata: Record<string, string>;
 }
 
-/** A volume the API accepted: `creating`, on no host yet, with its metadata. */
-export function createVolumeRecord(em: EntityManager, v: NewVolume): Promise<void> {
+/**
+ * A volume the API accepted: `creating`, on no host yet, with its metadata, and its share of the
+ * project's quota taken in the same transaction (Cinder's reserve and commit).
+ * @param quotaDefaults the limits of a project that set none of its own.
+ * @throws CodedError(OverLimit) with Cinder's text when the volume would pass a limit: nothing is written.
+ */
+export function createVolumeRecord(em: EntityManager, v: NewVolume, quotaDefaults: QuotaLimits): Promise<void> {
   return em.transaction(async (tx) => {
+    await reserveVolumeQuota(tx, v, quotaDefaults);
     await tx.getRepository(VolumeEntity).insert({
       id: v.id,
       projectId: v.projectId,
@@ -46,10 +53,31 @@ export function createVolumeRecord(em: EntityManager, v: NewVolume): Promise<voi
 
 /**
  * Nobody will make the volume (no scheduler took the request, no pool fits, its worker did not
- * create it): a volume still `creating` ends in `error`, as Cinder's.
+ * create it): a volume still `creating` ends in `error`, as Cinder's, and gives its quota back.
  */
 export async function markCreateFailed(em: EntityManager, volumeId: string): Promise<void> {
-  await em.query(`UPDATE volumes SET status = 'error', updated_at = now() WHERE id = $1 AND status = $2`, [volumeId, CREATING]);
+  await failCreates(em, `v.id = $1 AND v.status = $2`, [volumeId, CREATING]);
+}
+
+/**
+ * Volumes that match `where` (over `v`) go to `error` and stop counting (`use_quota` false, which
+ * 3.65's `consumes_quota` shows): the quota they took goes back now, and exactly once, since a
+ * later delete of the error volume finds it not counting.
+ * @returns the ids of the volumes that failed.
+ */
+function failCreates(em: EntityManager, where: string, params: unknown[]): Promise<string[]> {
+  return em.transaction(async (tx) => {
+    // TypeORM answers an UPDATE ... RETURNING with [rows, affected].
+    const [rows]: [(CountedVolume & { id: string; counted: boolean })[], number] = await tx.query(
+      `UPDATE volumes SET status = 'error', use_quota = false, updated_at = now()
+         FROM (SELECT v.id, v.use_quota FROM volumes v WHERE ${where} FOR UPDATE) AS before
+        WHERE volumes.id = before.id
+        RETURNING volumes.id, volumes.project_id AS "projectId", volumes.size, before.use_quota AS counted`,
+      params,
+    );
+    await releaseVolumeQuota(tx, rows.filter((r) => r.counted));
+    return rows.map((r) => r.id);
+  });
 }
 
 /**
@@ -76,15 +104,8 @@ export async function recordVolumePlacement(em: EntityManager, volumeId: string,
  * nobody will place any more, end in `error`.
  * @returns their ids.
  */
-export async function failStaleCreates(em: EntityManager, olderThanS: number): Promise<string[]> {
-  // TypeORM answers an UPDATE ... RETURNING with [rows, affected].
-  const [rows]: [{ id: string }[], number] = await em.query(
-    `UPDATE volumes SET status = 'error', updated_at = now()
-      WHERE status = $2 AND host IS NULL AND created_at < now() - make_interval(secs => $1)
-      RETURNING id`,
-    [olderThanS, CREATING],
-  );
-  return rows.map((r) => r.id);
+export function failStaleCreates(em: EntityManager, olderThanS: number): Promise<string[]> {
+  return failCreates(em, `v.status = $2 AND v.host IS NULL AND v.created_at < now() - make_interval(secs => $1)`, [olderThanS, CREATING]);
 }
 
 /** PUT volume's fields; `undefined` leaves a field alone, metadata is replaced whole. */
@@ -123,15 +144,17 @@ export type VolumeDeleteRequest = { destroyed: true } | { destroyed: false; host
 
 /**
  * DELETE volume, as planVolumeDelete rules on the locked row: a volume never placed goes at once
- * (metadata and attachments cascade); any other becomes `deleting` (a racing attach or migrate then
- * finds it so), and its host removes the data and the row.
+ * (metadata and attachments cascade, its quota goes back); any other becomes `deleting` (a racing
+ * attach or migrate then finds it so), and its host removes the data and the row.
  * @throws CodedError(NotFound) when the volume is gone; CodedError(InvalidVolume) when it may not be deleted.
  */
 export function requestVolumeDelete(em: EntityManager, volumeId: string): Promise<VolumeDeleteRequest> {
   return em.transaction(async (tx) => {
-    const plan = planVolumeDelete(await lockVolume(tx, volumeId));
+    const volume = await lockVolume(tx, volumeId);
+    const plan = planVolumeDelete(volume);
     if (plan.kind === 'destroy-row') {
       await tx.getRepository(VolumeEntity).delete({ id: volumeId });
+      if (volume.useQuota) await releaseVolumeQuota(tx, [volume]);
       return { destroyed: true };
     }
     await tx.query(`UPDATE volumes SET status = 'deleting', previous_status = status, updated_at = now() WHERE id = $1`, [volumeId]);

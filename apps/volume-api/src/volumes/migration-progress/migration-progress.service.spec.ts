@@ -11,7 +11,7 @@ const ctx: AuthedContext = {
   requestId: 'req-1',
   version: ApiVersion.parse(MIGRATION_PROGRESS),
   baseUrl: 'http://api',
-  caller: { userId: 'admin', projectId: 'p', roles: [], isAdmin: true, isService: false },
+  caller: { userId: 'admin', projectId: 'p', roles: ['admin'], isAdmin: true, isService: false },
 };
 
 function migrating(id: string, persisted: string | null, previousStatus = 'available'): VolumeEntity {
@@ -81,7 +81,7 @@ describe('live migration progress for GET volume', () => {
 
   it('when the caller is not an admin, then neither the database nor the worker is asked and nothing is shown', async () => {
     const { svc, calls, modeLookups } = service(async () => ({ progress: '42' }));
-    const member = { ...ctx, caller: { ...ctx.caller, isAdmin: false, isService: false } };
+    const member = { ...ctx, caller: { ...ctx.caller, roles: ['member', 'reader'], isAdmin: false, isService: false } };
     expect(await svc.migrationProgress(member, migrating('v1', '10'))).toBeNull();
     expect(modeLookups).toEqual([]);
     expect(calls).toEqual([]);

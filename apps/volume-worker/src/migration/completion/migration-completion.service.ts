@@ -11,6 +11,7 @@ import {
 } from '@volume/contracts';
 import { finishVolumeMigration } from '@volume/persistence';
 import { VolumeService } from '../../volume/volume.service';
+import { untilDatabaseAnswers } from '../database-retry';
 import { MigrationFailure } from '../failure/migration-failure.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -66,11 +67,27 @@ export class MigrationCompletion {
     return answer;
   }
 
-  /** The host copy is durable at the destination: the rows swap, then the old data goes. */
-  async completeCopy(req: RunMigrationRequest & { destVolumeId: string }, log: Logger): Promise<void> {
-    const oldDataRow = await finishVolumeMigration(this.ds.manager, req.volumeId, req.destVolumeId);
+  /**
+   * The host copy is durable at the destination: the rows swap, then the old data goes. The swap
+   * waits for a database that does not answer (the copy is never thrown away for an outage), and a
+   * swap repeated after a COMMIT whose answer was lost finds the migration succeeded.
+   */
+  async completeCopy(req: RunMigrationRequest & { destVolumeId: string }, log: Logger, signal?: AbortSignal): Promise<void> {
+    const oldDataRow = await untilDatabaseAnswers(
+      'swapping the rows',
+      async () => {
+        try {
+          return await finishVolumeMigration(this.ds.manager, req.volumeId, req.destVolumeId);
+        } catch (err) {
+          // The destination row took the old data in the swap that did happen.
+          if (isCodedError(err) && (await this.succeeded(req.volumeId, req.destVolumeId))) return req.destVolumeId;
+          throw err;
+        }
+      },
+      { log, signal },
+    );
     log.info({ to: req.destPoolHost }, 'migration done; removing the old data');
-    await this.removeOldData(oldDataRow, log);
+    await this.removeOldData(oldDataRow, log, signal);
   }
 
   private async succeeded(volumeId: string, newVolumeId: string): Promise<boolean> {
@@ -81,8 +98,8 @@ export class MigrationCompletion {
     return rows.length > 0;
   }
 
-  private async removeOldData(rowId: string, log: Logger): Promise<void> {
-    await this.volumes.delete(rowId, log).catch((err) =>
+  private async removeOldData(rowId: string, log: Logger, signal?: AbortSignal): Promise<void> {
+    await untilDatabaseAnswers('removing the old data', () => this.volumes.delete(rowId, log), { log, signal }).catch((err) =>
       log.error({ err, volumeId: rowId }, 'removing the old data failed; the row stays deleting and is retried at restart'),
     );
   }

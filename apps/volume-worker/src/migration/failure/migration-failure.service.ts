@@ -7,6 +7,7 @@ import { APP_CONFIG } from '@volume/platform';
 import { WorkerRpcClient } from '@volume/rpc-clients';
 // A type-only import: decorator metadata would otherwise reference a value that does not exist.
 import type { WorkerConfig } from '../../config';
+import { untilDatabaseAnswers } from '../database-retry';
 import { closeRemoteTarget } from '../this-host';
 
 /**
@@ -21,14 +22,21 @@ export class MigrationFailure {
     @Inject(APP_CONFIG) private readonly cfg: WorkerConfig,
   ) {}
 
-  /** A run of this host failed (or found the volume gone from the migration). */
-  async fail(req: RunMigrationRequest, migration: VolumeMigrationEntity, error: string, log: Logger): Promise<void> {
+  /**
+   * A run of this host failed (or found the volume gone from the migration). Its writes wait for a
+   * database that does not answer: a migration must end, never stay `migrating` for the watchdog.
+   */
+  async fail(req: RunMigrationRequest, migration: VolumeMigrationEntity, error: string, log: Logger, signal?: AbortSignal): Promise<void> {
     const destVolumeId = req.destVolumeId ?? migration.destVolumeId;
     if (destVolumeId) {
-      await closeRemoteTarget(this.cfg, this.workers, req);
-      await this.removeDestination(req.volumeId, destVolumeId, req.destPoolHost, log);
+      await closeRemoteTarget(this.cfg, this.workers, req, { log, signal });
+      await this.removeDestination(req.volumeId, destVolumeId, req.destPoolHost, log, signal);
     }
-    await endMigrationWithError(this.ds.manager, { migrationId: req.migrationId, volumeId: req.volumeId, error });
+    await untilDatabaseAnswers(
+      'ending the migration in error',
+      () => endMigrationWithError(this.ds.manager, { migrationId: req.migrationId, volumeId: req.volumeId, error }),
+      { log, signal },
+    );
   }
 
   /** Completion with error (Cinder: delete the new volume, `migration_status = error`, status back). */
@@ -44,8 +52,13 @@ export class MigrationFailure {
   }
 
   /** Only a row that is still this volume's destination: never one the rows' swap gave the data to. */
-  private async removeDestination(volumeId: string, destVolumeId: string, destHost: string, log: Logger): Promise<void> {
-    if (await markDestinationDeleting(this.ds.manager, { volumeId, destVolumeId })) {
+  private async removeDestination(volumeId: string, destVolumeId: string, destHost: string, log: Logger, signal?: AbortSignal): Promise<void> {
+    const marked = await untilDatabaseAnswers(
+      'marking the destination for deletion',
+      () => markDestinationDeleting(this.ds.manager, { volumeId, destVolumeId }),
+      { log, signal },
+    );
+    if (marked) {
       await this.workers
         .deleteVolume(destHost, destVolumeId)
         .catch((err) => log.warn({ err, destVolumeId }, 'destination cleanup deferred to its host restart'));

@@ -4,28 +4,38 @@ import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { RunMigrationRequest } from '@volume/contracts';
 import { extractHost, GIB, ProgressTracker, RateEstimator } from '@volume/domain';
-import { recordCopyProgress, VolumeEntity, VolumeMigrationEntity, volumeName } from '@volume/persistence';
+import { VolumeEntity, VolumeMigrationEntity, volumeName } from '@volume/persistence';
 import { APP_CONFIG, ByteThrottle } from '@volume/platform';
 import { WorkerRpcClient } from '@volume/rpc-clients';
 import { FileDriver } from '../../backend/file-driver';
 import { copyVolumeData, CopySink, localSink, remoteSink } from '../../copy/copy-engine';
+import { isDestinationLost } from '../../copy/copy-sink';
 // A type-only import: decorator metadata would otherwise reference a value that does not exist.
 import type { WorkerConfig } from '../../config';
 import { VolumeService } from '../../volume/volume.service';
 import { ComputeHandover } from '../compute-handover/compute-handover.service';
 import { MigrationCompletion } from '../completion/migration-completion.service';
+import { untilDatabaseAnswers } from '../database-retry';
+import { DestinationWait } from '../destination-wait';
 import { CopyWork, ProgressRegistry } from '../progress-registry';
 import { closeRemoteTarget, isThisHost } from '../this-host';
-
-const PERSIST_EVERY_MS = 1_000;
+import { CopyRecorder } from './copy-recorder';
 
 type HostCopyRequest = RunMigrationRequest & { destVolumeId: string };
+
+/** One run's context: its log, its stop signal, and its patience with the destination host. */
+interface RunContext {
+  log: Logger;
+  signal: AbortSignal;
+  destination: DestinationWait;
+}
 
 /**
  * Cinder's `_migrate_volume_generic`: the destination volume is made on its host, the data is
  * copied to it (a local file, or the destination worker's data stream), then the rows swap. An
  * attached volume goes to the compute side instead. The copy records a durable checkpoint as it
- * goes, so that a restart resumes it there.
+ * goes, so that a restart of either host resumes it there: a destination that is away is waited for
+ * (DestinationWait), and the database steps wait for the database.
  */
 @Injectable()
 export class HostCopy {
@@ -48,12 +58,26 @@ export class HostCopy {
   async run(req: RunMigrationRequest, migration: VolumeMigrationEntity, signal: AbortSignal, log: Logger): Promise<void> {
     if (!req.destVolumeId) throw new Error('host-assisted migration without a destination volume');
     const copy = { ...req, destVolumeId: req.destVolumeId };
-    const source = await this.ds.getRepository(VolumeEntity).findOneByOrFail({ id: req.volumeId });
-    await this.ensureDestination(copy, source.size);
+    const source = await untilDatabaseAnswers('reading the source', () => this.ds.getRepository(VolumeEntity).findOneByOrFail({ id: req.volumeId }), {
+      log,
+      signal,
+    });
+    let recorder: CopyRecorder | null = null;
+    const destination = new DestinationWait({
+      ds: this.ds,
+      cfg: this.cfg,
+      destPoolHost: req.destPoolHost,
+      log,
+      signal,
+      // Before the copy starts, only the migration's liveness is worth a write.
+      keepAlive: () => (recorder ? recorder.flush() : Promise.resolve(true)),
+    });
+    const ctx: RunContext = { log, signal, destination };
+    await destination.run('create the destination volume', () => this.ensureDestination(copy, source.size));
     if (await this.handover.handOver(copy, log)) return;
-    await this.copy(copy, migration, source, signal, log);
-    await closeRemoteTarget(this.cfg, this.workers, req);
-    await this.completion.completeCopy(copy, log);
+    await this.copy(copy, migration, source, ctx, (r) => (recorder = r));
+    await closeRemoteTarget(this.cfg, this.workers, req, { log, signal });
+    await this.completion.completeCopy(copy, log, signal);
   }
 
   /** The destination volume exists and is available (Cinder waits up to migration_create_volume_timeout_secs). */
@@ -66,11 +90,21 @@ export class HostCopy {
     if (reply.status !== 'available') throw new Error(`failed to create the destination volume on ${req.destPoolHost}`);
   }
 
-  /** Copies from the checkpoint to the end, recording progress; stops when the volume leaves `migrating`. */
-  private async copy(req: HostCopyRequest, migration: VolumeMigrationEntity, source: VolumeEntity, signal: AbortSignal, log: Logger): Promise<void> {
+  /**
+   * Copies from the checkpoint to the end, recording progress; stops when the volume leaves
+   * `migrating`. A destination that goes away mid-copy is waited for, and the copy goes on from
+   * what it made durable.
+   */
+  private async copy(
+    req: HostCopyRequest,
+    migration: VolumeMigrationEntity,
+    source: VolumeEntity,
+    ctx: RunContext,
+    onRecorder: (recorder: CopyRecorder) => void,
+  ): Promise<void> {
+    const { log, signal } = ctx;
     const sizeBytes = source.size * GIB;
     const sourcePath = this.driver.devicePath(this.volumes.poolOf(source), volumeName(source));
-    const sink = await this.openSink(req, sizeBytes);
     const startOffset = Math.min(migration.bytesDone, sizeBytes);
     // What an admin already saw (persisted before a restart) must not go backwards on resume.
     const shown = /^\d+$/.test(source.migrationProgress ?? '') ? Math.floor((Number(source.migrationProgress) / 100) * sizeBytes) : 0;
@@ -80,57 +114,65 @@ export class HostCopy {
     // From now on a copy that does not move shows (seconds since progress), even before its first block.
     rate.record(0);
     this.registry.trackCopy(req.volumeId, { tracker, rate, work }, { migrationId: req.migrationId, destination: req.destPoolHost });
-    let checkpoint = startOffset;
-    let lastPersist = 0;
-    const cancelled = new AbortController();
-    const record = () =>
-      recordCopyProgress(this.ds.manager, { migrationId: req.migrationId, volumeId: req.volumeId, percent: tracker.percent, bytesDone: checkpoint });
-    const persist = async (force = false) => {
-      if (!force && Date.now() - lastPersist < PERSIST_EVERY_MS) return;
-      lastPersist = Date.now();
-      // An admin reset the volume (os-reset_status): stop copying and clean up.
-      if (!(await record())) cancelled.abort(new Error('the volume is no longer migrating (reset by an admin)'));
-    };
+    const recorder = new CopyRecorder(this.ds.manager, { migrationId: req.migrationId, volumeId: req.volumeId }, tracker, startOffset, log);
+    onRecorder(recorder);
+    const combined = AbortSignal.any([signal, recorder.stopped]);
     log.info(
       { sourcePath, destWorker: extractHost(req.destPoolHost, 'host'), startOffset, sizeBytes },
       startOffset ? 'resuming copy from checkpoint' : 'copy started',
     );
-    const combined = AbortSignal.any([signal, cancelled.signal]);
+    let readBefore = 0;
     try {
-      const copied = await copyVolumeData({
-        sourcePath,
-        sizeBytes,
-        startOffset,
-        sink,
-        directIo: this.cfg.VOLUME_COPY_DIRECT_IO,
-        throttle: this.throttle,
-        signal: combined,
-        onPlan: ({ bytesToRead }) => {
-          work.toRead = bytesToRead;
-        },
-        onProgress: (processed, bytesRead) => {
-          tracker.update(processed);
-          work.read = bytesRead;
-          rate.record(bytesRead);
-          void persist().catch((err) => log.warn({ err }, 'persisting progress failed'));
-        },
-        onCheckpoint: (durable) => {
-          checkpoint = durable;
-        },
+      await ctx.destination.run('copy to the destination', async () => {
+        const from = recorder.checkpoint;
+        const sink = await this.openSink(req, sizeBytes, ctx);
+        try {
+          const copied = await copyVolumeData({
+            sourcePath,
+            sizeBytes,
+            startOffset: from,
+            sink,
+            directIo: this.cfg.VOLUME_COPY_DIRECT_IO,
+            throttle: this.throttle,
+            signal: combined,
+            onPlan: ({ bytesToRead }) => {
+              work.toRead = readBefore + bytesToRead;
+            },
+            onProgress: (processed, bytesRead) => {
+              tracker.update(processed);
+              work.read = readBefore + bytesRead;
+              rate.record(work.read);
+              recorder.onProgress();
+            },
+            onCheckpoint: (durable) => recorder.onDurable(durable),
+          });
+          log.info({ ...copied, sizeBytes, startOffset: from }, 'copy finished');
+        } catch (err) {
+          readBefore = work.read;
+          if (isDestinationLost(err)) log.warn({ err: err.message, checkpoint: recorder.checkpoint }, 'the destination went away mid-copy');
+          throw err;
+        } finally {
+          await sink.close().catch(() => undefined);
+        }
       });
-      log.info({ ...copied, sizeBytes, startOffset }, 'copy finished');
     } catch (err) {
-      if (signal.aborted) await record().catch(() => undefined);
-      throw combined.aborted && !signal.aborted ? (cancelled.signal.reason as Error) : err;
-    } finally {
-      await sink.close().catch(() => undefined);
+      if (signal.aborted) await recorder.flush().catch(() => undefined);
+      throw recorder.stopped.aborted && !signal.aborted ? (recorder.stopped.reason as Error) : err;
     }
     tracker.complete();
-    await persist(true);
+    recorder.onDurable(sizeBytes);
+    // The copy is durable: its end is recorded whatever the database's state, and never redone.
+    if (!(await untilDatabaseAnswers('recording the copy end', () => recorder.flush(), { log, signal }))) {
+      throw recorder.stopped.reason as Error;
+    }
   }
 
-  private async openSink(req: HostCopyRequest, sizeBytes: number): Promise<CopySink> {
-    const destVolume = await this.ds.getRepository(VolumeEntity).findOneByOrFail({ id: req.destVolumeId });
+  private async openSink(req: HostCopyRequest, sizeBytes: number, { log, signal }: RunContext): Promise<CopySink> {
+    const destVolume = await untilDatabaseAnswers(
+      'reading the destination',
+      () => this.ds.getRepository(VolumeEntity).findOneByOrFail({ id: req.destVolumeId }),
+      { log, signal },
+    );
     if (isThisHost(this.cfg, req.destPoolHost)) {
       return localSink(this.driver.devicePath(this.volumes.poolOf(destVolume), volumeName(destVolume)), {
         directIo: this.cfg.VOLUME_COPY_DIRECT_IO,

@@ -7,6 +7,7 @@ import { VolumeMigrationEntity } from '@volume/persistence';
 import { APP_CONFIG, LOGGER } from '@volume/platform';
 // A type-only import: decorator metadata would otherwise reference a value that does not exist.
 import type { WorkerConfig } from '../../config';
+import { DriverMove } from '../driver-move/driver-move.service';
 import { MigrationRunner } from '../migration-runner.service';
 
 /** At start: what a crash or stop left under way with this host as source is resumed (or ended by its run). */
@@ -15,9 +16,18 @@ export class ResumeMigrations {
   constructor(
     private readonly ds: DataSource,
     private readonly runner: MigrationRunner,
+    private readonly driverMove: DriverMove,
     @Inject(APP_CONFIG) private readonly cfg: WorkerConfig,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
+
+  /**
+   * Before the host takes new work: driver moves a crash left committed lose their old location,
+   * those whose migration ended before their commit lose their new one (DriverMove.recoverUnfinished).
+   */
+  async finishDriverMoves(): Promise<void> {
+    await this.driverMove.recoverUnfinished(this.cfg.VOLUME_HOST, this.log);
+  }
 
   async resumeInterrupted(): Promise<void> {
     const rows = await this.ds

@@ -1,0 +1,24 @@
+import { Logger } from 'pino';
+import { isDatabaseUnavailable } from '@volume/persistence';
+import { retryWithBackoff } from '@volume/rpc-clients';
+
+/** Enough to tell an outage from a blip in the logs, without a line every few seconds while it lasts. */
+const LOG_EVERY_ATTEMPTS = 10;
+
+/**
+ * Runs one database step of a migration until the database answers: an outage (PostgreSQL
+ * restarting, unreachable) delays a migration and never fails it, nor throws a durable copy away.
+ * Other failures are thrown at once. Steps must be safe to repeat: a transaction whose COMMIT lost
+ * its answer may have happened. Only the signal (the worker stopping) ends the wait.
+ */
+export function untilDatabaseAnswers<T>(what: string, op: () => Promise<T>, ctx: { log: Logger; signal?: AbortSignal }): Promise<T> {
+  return retryWithBackoff(op, {
+    retryable: isDatabaseUnavailable,
+    signal: ctx.signal,
+    onRetry: (err, attempt, delayMs) => {
+      if (attempt === 1 || attempt % LOG_EVERY_ATTEMPTS === 0) {
+        ctx.log.warn({ err: (err as Error).message, attempt, delayMs }, `the database does not answer; ${what} is retried until it does`);
+      }
+    },
+  });
+}

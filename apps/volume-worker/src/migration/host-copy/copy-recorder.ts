@@ -1,0 +1,99 @@
+import { Logger } from 'pino';
+import { EntityManager } from 'typeorm';
+import { CHECKPOINT_CADENCE, checkpointDue, ProgressTracker } from '@volume/domain';
+import { recordCopyProgress } from '@volume/persistence';
+
+/** Why a copy stops on its own: an admin took the volume out of the migration. */
+const RESET_BY_ADMIN = 'the volume is no longer migrating (reset by an admin)';
+
+/**
+ * What a host copy records as it goes, in one row write (recordCopyProgress): the percent an admin
+ * sees and the durable checkpoint a restart resumes from. The checkpoint follows what the
+ * destination reports durable at libs/domain's `checkpointDue` cadence (a second, or 128 MiB,
+ * behind at most), the percent once a second; one write at a time. A write that fails for an
+ * outage is simply made again later; the copy goes on without the database.
+ */
+export class CopyRecorder {
+  private durable: number;
+  private recordedBytes: number;
+  private recordedPercent: string | null = null;
+  private lastRecordAt = Date.now();
+  private writing: Promise<void> | null = null;
+  private readonly resetByAdmin = new AbortController();
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly ids: { migrationId: string; volumeId: string },
+    private readonly tracker: ProgressTracker,
+    startOffset: number,
+    private readonly log: Logger,
+  ) {
+    this.durable = startOffset;
+    this.recordedBytes = startOffset;
+  }
+
+  /** Aborted once a write finds the volume no longer migrating: the copy must stop and clean up. */
+  get stopped(): AbortSignal {
+    return this.resetByAdmin.signal;
+  }
+
+  /** What the destination holds durably: where a copy started again (the destination came back) resumes. */
+  get checkpoint(): number {
+    return this.durable;
+  }
+
+  /** The copy moved on (the tracker says how far). */
+  onProgress(): void {
+    if (Date.now() - this.lastRecordAt >= CHECKPOINT_CADENCE.maxAgeMs && this.tracker.percent !== this.recordedPercent) this.writeSoon();
+  }
+
+  /** The destination reports everything before `bytes` durable. */
+  onDurable(bytes: number): void {
+    if (bytes <= this.durable) return;
+    this.durable = bytes;
+    const due = checkpointDue({ now: Date.now(), lastRecordAt: this.lastRecordAt, durableBytes: bytes, recordedBytes: this.recordedBytes });
+    if (due) this.writeSoon();
+  }
+
+  /**
+   * Writes now, after the write under way: before a wait (it also tells the watchdog that the
+   * migration is alive) and at the end. Rejects when the database does not answer.
+   * @returns false when the volume is no longer migrating.
+   */
+  async flush(): Promise<boolean> {
+    while (this.writing) await this.writing;
+    return this.track(this.write());
+  }
+
+  private writeSoon(): void {
+    if (this.writing) return;
+    this.track(this.write()).catch((err) => this.log.warn({ err: (err as Error).message }, 'recording the copy progress failed; it is recorded again later'));
+  }
+
+  /** One write at a time, so that an older figure never lands after a newer one. */
+  private track<T>(write: Promise<T>): Promise<T> {
+    const settled = write.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.writing = settled;
+    void settled.then(() => {
+      if (this.writing === settled) this.writing = null;
+    });
+    return write;
+  }
+
+  private async write(): Promise<boolean> {
+    const bytesDone = this.durable;
+    const percent = this.tracker.percent;
+    this.lastRecordAt = Date.now();
+    const recorded = await recordCopyProgress(this.em, { ...this.ids, percent, bytesDone });
+    if (!recorded) {
+      this.resetByAdmin.abort(new Error(RESET_BY_ADMIN));
+      return false;
+    }
+    this.recordedBytes = Math.max(this.recordedBytes, bytesDone);
+    this.recordedPercent = percent;
+    return true;
+  }
+}
