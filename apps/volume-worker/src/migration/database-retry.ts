@@ -1,4 +1,5 @@
 import { Logger } from 'pino';
+import { BackoffPolicy } from '@volume/domain';
 import { isDatabaseUnavailable } from '@volume/persistence';
 import { retryWithBackoff } from '@volume/rpc-clients';
 
@@ -11,9 +12,14 @@ const LOG_EVERY_ATTEMPTS = 10;
  * Other failures are thrown at once. Steps must be safe to repeat: a transaction whose COMMIT lost
  * its answer may have happened. Only the signal (the worker stopping) ends the wait.
  */
-export function untilDatabaseAnswers<T>(what: string, op: () => Promise<T>, ctx: { log: Logger; signal?: AbortSignal }): Promise<T> {
+export function untilDatabaseAnswers<T>(
+  what: string,
+  op: () => Promise<T>,
+  ctx: { log: Logger; signal?: AbortSignal; policy?: BackoffPolicy },
+): Promise<T> {
   return retryWithBackoff(op, {
-    retryable: isDatabaseUnavailable,
+    policy: ctx.policy,
+    retryable: (err) => isDatabaseUnavailable(err),
     signal: ctx.signal,
     onRetry: (err, attempt, delayMs) => {
       if (attempt === 1 || attempt % LOG_EVERY_ATTEMPTS === 0) {
