@@ -63,4 +63,4 @@ function cpuText(c) {
   return `api ${f(c.api)}, source ${f(c.source)}${split(c.sourceSplit)}, dest ${f(c.dest)}${split(c.destSplit)}, load ${f(c.load)}, other ${f(c.other)} (machine ${f(c.machine)} of ${os.cpus().length})`;
 }
 
-module.exports = { cpuSnapshot, coresBetween, cpuText };
+module.exports = { procSeconds, cpuSnapshot, coresBetween, cpuText };

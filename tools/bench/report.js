@@ -1,10 +1,12 @@
 'use strict';
 // The report of a run: the verdict against GOALS, the table printed at the end, and BENCHMARKS.md
-// (rewritten whole, except its *Notes* section, which is kept across runs).
+// (rewritten whole, except its *Notes* section and the section of `npm run bench -- scale`, which
+// are kept across runs).
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { execFileSync } = require('child_process');
+const { scaleSectionOf } = require('./scale/report');
 const {
   repoRoot,
   MIB,
@@ -49,32 +51,44 @@ function machine() {
 
 const verdict = (ok) => (ok ? 'PASS' : 'MISS');
 
+/** The worse p99 of the API's two GET runs (at rest, migrating): the goal holds for both. */
+const apiP99 = (a) => Math.max(a.atRest.latency.p99, a.migrating.latency.p99);
+
+/** The verdict of each bench that ran (BENCH_ONLY runs some). */
 function evaluate(r) {
   return {
-    copy: r.copy.ratio <= GOALS.copyRatio,
-    apiThroughput: r.api.ratio >= GOALS.apiThroughputRatio,
-    apiP99: r.api.migrating.latency.p99 < GOALS.apiP99Ms,
-    interference: r.interference.ratio >= GOALS.interferenceRatio,
+    copy: r.copy && r.copy.ratio <= GOALS.copyRatio,
+    apiBare: r.api && r.api.bareRatio >= GOALS.apiBareRatio,
+    apiThroughput: r.api && r.api.ratio >= GOALS.apiThroughputRatio,
+    apiP99: r.api && apiP99(r.api) < GOALS.apiP99Ms,
+    interference: r.interference && r.interference.ratio >= GOALS.interferenceRatio,
   };
 }
 
 function printTable(r) {
   const v = evaluate(r);
-  const rows = [
+  const copyRows = () => [
     ['copy: dd bs=4M conv=fsync (median)', `${fmt(r.copy.dd)} s`, `${fmt(r.copy.ddMBps, 0)} MB/s`],
     ['copy: migration host-a <-> host-b (median)', `${fmt(r.copy.migration)} s`, `${fmt(r.copy.migrationMBps, 0)} MB/s`],
     ['copy: migration / dd', fmt(r.copy.ratio), `goal <= ${GOALS.copyRatio}  ${verdict(v.copy)}`],
     ['copy: migration / dd iflag=direct oflag=direct', fmt(r.copy.directRatio), `${fmt(r.copy.ddDirect)} s, no goal`],
-    ['api: GET at rest', `${fmt(r.api.atRest.reqPerSec, 0)} req/s`, `p50 ${r.api.atRest.latency.p50} ms, p99 ${r.api.atRest.latency.p99} ms`],
-    ['api: GET migrating', `${fmt(r.api.migrating.reqPerSec, 0)} req/s`, `p50 ${r.api.migrating.latency.p50} ms, p99 ${r.api.migrating.latency.p99} ms`],
+  ];
+  const apiRows = () => [
+    ['api: bare Node, same answer', `${fmt(r.api.bare.reqPerSec, 0)} req/s`, `p50 ${r.api.bare.latency.p50} ms, p99 ${r.api.bare.latency.p99} ms, ${fmt(r.api.cpuPerGet.bare, 0)} µs CPU/GET`],
+    ['api: GET at rest', `${fmt(r.api.atRest.reqPerSec, 0)} req/s`, `p50 ${r.api.atRest.latency.p50} ms, p99 ${r.api.atRest.latency.p99} ms, ${fmt(r.api.cpuPerGet.atRest, 0)} µs CPU/GET`],
+    ['api: GET migrating', `${fmt(r.api.migrating.reqPerSec, 0)} req/s`, `p50 ${r.api.migrating.latency.p50} ms, p99 ${r.api.migrating.latency.p99} ms, ${fmt(r.api.cpuPerGet.migrating, 0)} µs CPU/GET`],
+    ['api: at rest / bare Node req/s', fmt(r.api.bareRatio), `goal >= ${GOALS.apiBareRatio}  ${verdict(v.apiBare)}`],
     ['api: migrating / at rest req/s', fmt(r.api.ratio), `goal >= ${GOALS.apiThroughputRatio}  ${verdict(v.apiThroughput)}`],
-    ['api: migrating p99', `${r.api.migrating.latency.p99} ms`, `goal < ${GOALS.apiP99Ms} ms  ${verdict(v.apiP99)}`],
+    ['api: p99, worse of at rest and migrating', `${apiP99(r.api)} ms`, `goal < ${GOALS.apiP99Ms} ms  ${verdict(v.apiP99)}`],
+  ];
+  const interferenceRows = () => [
     ['interference: quiet copy (median)', `${fmt(r.interference.quietMBps, 0)} MB/s`, ''],
     ['interference: polled copy (median)', `${fmt(r.interference.polledMBps, 0)} MB/s`, `at ${fmt(r.interference.pollReqPerSec, 0)} req/s`],
     ['interference: polled / quiet', fmt(r.interference.ratio), `goal >= ${GOALS.interferenceRatio}  ${verdict(v.interference)}`],
     ['interference: control (other volume polled)', `${fmt(r.interference.controlMBps, 0)} MB/s`, `at ${fmt(r.interference.controlReqPerSec, 0)} req/s; / quiet = ${fmt(r.interference.controlRatio)} (no goal)`],
     ['interference: paced (32 watchers, 2 GET/s each)', `${fmt(r.interference.pacedMBps, 0)} MB/s`, `at ${fmt(r.interference.pacedReqPerSec, 0)} req/s; / quiet = ${fmt(r.interference.pacedRatio)} (no goal)`],
   ];
+  const rows = [...(r.copy ? copyRows() : []), ...(r.api ? apiRows() : []), ...(r.interference ? interferenceRows() : [])];
   const w = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length)));
   console.log('');
   for (const row of rows) console.log(`  ${row[0].padEnd(w[0])}  ${row[1].padStart(w[1])}  ${row[2]}`);
@@ -87,8 +101,10 @@ const NOTES_END = '<!-- notes:end -->';
 function writeMarkdown(r) {
   const file = path.join(repoRoot, 'BENCHMARKS.md');
   let notes = `${NOTES_START}\n${NOTES_END}`;
+  let scale = '';
   if (fs.existsSync(file)) {
     const old = fs.readFileSync(file, 'utf8');
+    scale = scaleSectionOf(old);
     const a = old.indexOf(NOTES_START);
     const b = old.indexOf(NOTES_END);
     if (a >= 0 && b > a) notes = old.slice(a, b + NOTES_END.length);
@@ -110,7 +126,7 @@ function writeMarkdown(r) {
     .join('\n');
   const api = r.api;
   const apiRow = (name, x) =>
-    `| ${name} | ${fmt(x.reqPerSec, 0)} | ${ms(x.latency.p50)} | ${ms(x.latency.p90)} | ${ms(x.latency.p99)} | ${ms(x.latency.max)} | ${x.totalCompleted} | ${x.non2xx + x.errors + x.timeouts} | ${cores(x.cpu)} |`;
+    `| ${name} | ${fmt(x.reqPerSec, 0)} | ${ms(x.latency.p50)} | ${ms(x.latency.p90)} | ${ms(x.latency.p99)} | ${ms(x.latency.max)} | ${x.totalCompleted} | ${x.non2xx + x.errors + x.timeouts} | ${fmt((x.cpu.api * 1e6) / x.reqPerSec, 0)} µs | ${cores(x.cpu)} |`;
 
   const text = `# Benchmarks
 
@@ -137,8 +153,9 @@ only the *Notes* section at the end is kept across runs.
 | Goal | Measured | Target | Verdict |
 |---|---|---|---|
 | 1. Copy: migration time / dd time | **${fmt(r.copy.ratio)}** | ≤ ${GOALS.copyRatio} | **${verdict(v.copy)}** |
-| 2a. API: migrating req/s / at-rest req/s | **${fmt(api.ratio)}** | ≥ ${GOALS.apiThroughputRatio} | **${verdict(v.apiThroughput)}** |
-| 2b. API: migrating p99 | **${ms(api.migrating.latency.p99)}** | < ${GOALS.apiP99Ms} ms | **${verdict(v.apiP99)}** |
+| 2a. API: at-rest req/s / bare Node req/s (same answer) | **${fmt(api.bareRatio)}** | ≥ ${GOALS.apiBareRatio} | **${verdict(v.apiBare)}** |
+| 2b. API: migrating req/s / at-rest req/s | **${fmt(api.ratio)}** | ≥ ${GOALS.apiThroughputRatio} | **${verdict(v.apiThroughput)}** |
+| 2c. API: p99, at rest / migrating | **${ms(api.atRest.latency.p99)} / ${ms(api.migrating.latency.p99)}** | < ${GOALS.apiP99Ms} ms | **${verdict(v.apiP99)}** |
 | 3. Interference: polled / quiet copy throughput | **${fmt(r.interference.ratio)}** | ≥ ${GOALS.interferenceRatio} | **${verdict(v.interference)}** |
 
 A MISS is a finding, not a flaky test: see *Notes*.
@@ -169,18 +186,24 @@ oflag=direct conv=fsync\` of the same file in the same sample (no goal): migrati
 ## 2. API: GET volume while migrating
 
 \`GET /v3/{project}/volumes/{id}\`, \`OpenStack-API-Version: volume 3.72\`, admin; autocannon,
-${CONNECTIONS} connections, ${API_SECONDS} s, after a 3 s warm-up. *At rest*: the same volume, not migrating (one
+${CONNECTIONS} connections, ${API_SECONDS} s, after a 3 s warm-up. *Bare Node*: a plain \`node:http\` server
+(\`tools/bench/baseline.js\`, a process of its own) answering every request with the status, the
+${api.bare.headerCount} headers and the ${api.bare.bodyBytes}-byte body of a real answer of this GET, captured right before, under
+the same load after its own 3 s warm-up: the ceiling of Node with this load generator here. *At rest*: the same volume, not migrating (one
 database read). *Migrating*: the workers restarted with \`VOLUME_COPY_BPS_LIMIT=${THROTTLE_BPS}\`
 (${THROTTLE_BPS / MIB} MiB/s, so the ${VOLUME_GB} GiB copy lasts ~${Math.round((VOLUME_GB * GIB) / THROTTLE_BPS)} s), load started once \`migration_progress\`
 showed (${api.progressBefore}%); the API takes the live progress from the source worker over NATS.
 A GET after the run still showed \`migrating\`, \`migration_progress\` ${api.progressAfter}%.
 
-| Volume | req/s | p50 | p90 | p99 | max | requests | non-2xx/errors | Cores: api / source / dest / load / other |
-|---|---|---|---|---|---|---|---|---|
+| Server | req/s | p50 | p90 | p99 | max | requests | non-2xx/errors | Server CPU per GET | Cores: api / source / dest / load / other |
+|---|---|---|---|---|---|---|---|---|---|
+${apiRow('bare Node', api.bare)}
 ${apiRow('at rest', api.atRest)}
 ${apiRow('migrating', api.migrating)}
 
-Ratio migrating / at rest (req/s): **${fmt(api.ratio)}**.
+Ratio at rest / bare Node (req/s): **${fmt(api.bareRatio)}**; migrating / at rest: **${fmt(api.ratio)}**.
+(*Cores* of the bare Node row: the baseline server in the *api* column. *Server CPU per GET*: that
+server's CPU seconds over the GETs it answered, steadier than req/s when other work shares the cores.)
 
 ## 3. Interference: copy throughput while polled
 
@@ -213,7 +236,8 @@ ${fmt(r.interference.pacedRatio)} of quiet, at ${fmt(r.interference.pacedReqPerS
   destination volume, streams over loopback HTTP between two processes, fdatasyncs the
   destination, swaps the rows and polls; the goal allows 25 % for all that. MB/s are 10^6 bytes/s.
 - API: req/s is completed requests / run time; p50/p99 are autocannon's latency percentiles.
-  The at-rest figure is the ceiling of this machine; the migrating one adds the live progress: a
+  The bare Node figure is the ceiling of Node on this machine for the same answer (what the API
+  does beyond writing those bytes is what the ratio prices); the migrating one adds the live progress: a
   NATS request to the source worker (bounded by \`MIGRATION_PROGRESS_TIMEOUT_MS\`, 200 ms), which
   the API shares between the GETs of one volume for 250 ms.
 - Interference: how much ${CONNECTIONS} pollers slow the copy they watch. The pollers, the API and the source
@@ -226,7 +250,7 @@ ${fmt(r.interference.pacedRatio)} of quiet, at ${fmt(r.interference.pacedReqPerS
 - Where the time goes, outside the apps: \`node tools/bench/copy-engine.js --settle-s 3\` times the
   copy engine alone (TypeScript sources, no NATS or database) against dd.
 
-## Notes
+${scale ? `${scale}\n\n` : ''}## Notes
 
 ${notes}
 `;

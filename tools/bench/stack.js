@@ -99,8 +99,10 @@ function runStep(what, command, args, options) {
 const mainOf = (app) => path.join(repoRoot, 'dist', 'apps', app, 'main.js');
 
 function startApp(tag, app, env) {
-  // BENCH_WORKER_NODE_ARGS: node flags for the workers, to look into them (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
-  const nodeArgs = app === 'volume-worker' ? (process.env.BENCH_WORKER_NODE_ARGS || '').split(/\s+/).filter(Boolean) : [];
+  // BENCH_WORKER_NODE_ARGS, BENCH_API_NODE_ARGS: node flags for the workers or the API, to look into
+  // them (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+  const flags = { 'volume-worker': process.env.BENCH_WORKER_NODE_ARGS, 'volume-api': process.env.BENCH_API_NODE_ARGS }[app];
+  const nodeArgs = (flags || '').split(/\s+/).filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, mainOf(app)], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const entry = { tag, child, tail: '', expectedExit: false, closed: null };
   entry.closed = new Promise((resolve) => child.once('close', resolve));

@@ -15,6 +15,7 @@ const DEV_ADMIN_PASSWORD = 'admin-secret';
 function noauth() {
   return {
     env: {},
+    bridgeEnv: {},
     /** Headers and project of an admin, for the readiness check. */
     admin: async () => ({ headers: { 'x-auth-token': `admin:${NOAUTH_PROJECT_ID}` }, projectId: NOAUTH_PROJECT_ID }),
     afterApiStarted: async () => {},
@@ -52,6 +53,8 @@ function externalKeystone(env) {
   const domain = (name) => env[name] || 'Default';
   return {
     env: {},
+    // nova-bridge's compute host validates tokens and swaps as the same service user (KEYSTONE_*).
+    bridgeEnv: {},
     admin: () =>
       adminOf(authUrl.replace(/\/+$/, '').replace(/(\/v3)?$/, '/v3'), {
         user: env.OS_USERNAME,
@@ -89,6 +92,8 @@ async function devKeystone(apiPort) {
       KEYSTONE_PASSWORD: users.cinder.password,
       KEYSTONE_PROJECT_NAME: 'service',
     },
+    // nova-bridge's compute host knows its callers by their tokens too, and swaps as `nova`, as Nova would.
+    bridgeEnv: { KEYSTONE_USERNAME: 'nova', KEYSTONE_PASSWORD: users.nova.password },
     admin: () => adminOf(keystone.authUrl, { user: 'admin', password: DEV_ADMIN_PASSWORD, project: 'admin' }),
     // The catalogue's Block Storage endpoint, so that the openstack client finds this API.
     afterApiStarted: () => registerVolumeEndpoint(keystone.authUrl, DEV_ADMIN_PASSWORD, `http://127.0.0.1:${apiPort}/v3/%(project_id)s`),
@@ -116,7 +121,10 @@ function anyFreePort() {
   });
 }
 
-/** The stack's authentication from the environment: { env (for the apps), admin(), afterApiStarted(), banner(endpoint), stop() }. */
+/**
+ * The stack's authentication from the environment: { env (for the apps), bridgeEnv (nova-bridge's,
+ * over env), admin(), afterApiStarted(), banner(endpoint), stop() }.
+ */
 async function ensureAuth(env, apiPort) {
   if ((env.AUTH_STRATEGY || 'noauth') !== 'keystone') return noauth();
   if (env.KEYSTONE_AUTH_URL) return externalKeystone(env);

@@ -188,8 +188,9 @@ async function main() {
 
   startApp('api', 'volume-api', { ...process.env, ...shared, API_PORT: apiPort });
   startApp('sched', 'volume-scheduler', { ...process.env, ...shared });
-  // The local compute host calls the API as Nova would, and serves servers and guest I/O on 8774.
-  startApp('nova', 'nova-bridge', { VOLUME_API_URL: `http://127.0.0.1:${apiPort}`, ...process.env, ...shared });
+  // The local compute host calls the API as Nova would, and serves servers and guest I/O on 8774;
+  // with Keystone it authenticates its callers as the API does (AUTH_STRATEGY, KEYSTONE_*).
+  startApp('nova', 'nova-bridge', { VOLUME_API_URL: `http://127.0.0.1:${apiPort}`, ...process.env, ...shared, ...auth.bridgeEnv });
   for (const host of ['host-a', 'host-b']) {
     const dataDir = path.join(repoRoot, '.data', host);
     fs.mkdirSync(dataDir, { recursive: true });

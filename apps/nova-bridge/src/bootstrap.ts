@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { policyFromConfig } from '@volume/auth';
 import { createLogger, PinoNestLogger } from '@volume/platform';
 import { loadNovaBridgeConfig, NOVA_BRIDGE_APP } from './config';
 import { LocalComputeAdapter } from './local/local-adapter';
@@ -18,8 +19,9 @@ export type { MirrorOptions } from './local/mirror/mirror-options';
 /** Builds and starts nova-bridge from the given environment; used by `main.ts` and by tests. */
 export async function createNovaBridgeApp(env: Record<string, string | undefined>): Promise<INestApplicationContext> {
   const config = loadNovaBridgeConfig(env);
+  const policy = policyFromConfig(NOVA_BRIDGE_APP, config);
   const logger = createLogger(NOVA_BRIDGE_APP, config.LOG_LEVEL, { host: config.NOVA_BRIDGE_HOST });
-  const app = await NestFactory.createApplicationContext(NovaBridgeModule.forRoot(config, logger), {
+  const app = await NestFactory.createApplicationContext(NovaBridgeModule.forRoot(config, logger, policy), {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { checkKeystoneConfig, keystoneConfigSchema, policyConfigSchema } from '@volume/auth';
 import { commonConfigSchema, ConfigError, ConfigOf, env, loadConfig } from '@volume/platform';
 
 export const NOVA_BRIDGE_APP = 'nova-bridge';
@@ -11,11 +12,18 @@ export const novaBridgeConfigSchema = {
 
   // The volume API, as the compute side calls it (attachments, begin/roll detaching, migration completion).
   VOLUME_API_URL: env.url('Base URL of volume-api (without /v3), as the compute side calls it', 'http://127.0.0.1:8776'),
-  VOLUME_API_USER: env.string('local adapter: user it calls volume-api as (noauth token; it sends X-Roles: service)', 'nova'),
+  VOLUME_API_USER: env.string('local adapter, noauth: user it calls volume-api as for swaps (noauth token; it sends X-Roles: service)', 'nova'),
 
   // local adapter: the built-in compute host.
   COMPUTE_API_PORT: env.int('local adapter: port of the compute API (servers, volume attachments, guest I/O)', 8774),
   COMPUTE_API_BIND: env.string('local adapter: address the compute API listens on', '127.0.0.1'),
+  AUTH_STRATEGY: env.enum(
+    'local adapter: how the compute API knows its callers, as volume-api does. noauth: X-Auth-Token "user:project" (for a machine of your own); keystone: every X-Auth-Token validated with Keystone v3 (KEYSTONE_*), volume-api called with the caller\'s token, and swaps with the bridge\'s own (KEYSTONE_USERNAME needs the service role)',
+    ['noauth', 'keystone'] as const,
+    'noauth',
+  ),
+  ...keystoneConfigSchema,
+  ...policyConfigSchema,
   SWAP_STALL_TIMEOUT_S: env.int(
     'local adapter: a swap whose copy makes no progress for this long is cancelled before its pivot (the guest stays on the source)',
     300,
@@ -41,6 +49,7 @@ export type NovaBridgeConfig = ConfigOf<typeof novaBridgeConfigSchema>;
 
 export function loadNovaBridgeConfig(source: Record<string, string | undefined> = process.env): NovaBridgeConfig {
   const config = loadConfig(NOVA_BRIDGE_APP, novaBridgeConfigSchema, source);
+  checkKeystoneConfig(NOVA_BRIDGE_APP, config);
   if (config.NOVA_ADAPTER === 'nova') {
     const missing = (['NOVA_AUTH_URL', 'NOVA_USERNAME', 'NOVA_PASSWORD', 'NOVA_PROJECT_NAME'] as const).filter((k) => !config[k]);
     if (missing.length) {

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, DynamicModule, Inject, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import { PolicyEnforcer } from '@volume/auth';
 import { ComputeSubjects } from '@volume/contracts';
 import { APP_IDENTITY, LOGGER, NatsService, PlatformModule, serveHealth, ServiceHeartbeat } from '@volume/platform';
 // A type-only import: decorator metadata would otherwise reference a value that does not exist.
@@ -11,6 +12,7 @@ import { LocalComputeAdapter } from './local/local-adapter';
 import { NovaComputeAdapter } from './nova/nova-adapter';
 
 const NOVA_BRIDGE_CONFIG = Symbol('NOVA_BRIDGE_CONFIG');
+const NOVA_BRIDGE_POLICY = Symbol('NOVA_BRIDGE_POLICY');
 
 /**
  * The only app that speaks to compute: it swaps the attachments of migrating in-use volumes and
@@ -27,13 +29,18 @@ export class NovaBridgeModule implements OnApplicationBootstrap, BeforeApplicati
     @Inject(APP_IDENTITY) private readonly identity: AppIdentity,
     @Inject(NOVA_BRIDGE_CONFIG) private readonly config: NovaBridgeConfig,
     @Inject(LOGGER) private readonly log: Logger,
+    @Inject(NOVA_BRIDGE_POLICY) private readonly policy: PolicyEnforcer,
   ) {}
 
-  static forRoot(config: NovaBridgeConfig, logger: Logger): DynamicModule {
+  /** `policy` is the one POLICY_FILE names, loaded (and refused, if it cannot be used) before Nest starts. */
+  static forRoot(config: NovaBridgeConfig, logger: Logger, policy: PolicyEnforcer): DynamicModule {
     return {
       module: NovaBridgeModule,
       imports: [PlatformModule.forRoot({ identity: { app: NOVA_BRIDGE_APP, host: config.NOVA_BRIDGE_HOST }, config, logger })],
-      providers: [{ provide: NOVA_BRIDGE_CONFIG, useValue: config }],
+      providers: [
+        { provide: NOVA_BRIDGE_CONFIG, useValue: config },
+        { provide: NOVA_BRIDGE_POLICY, useValue: policy },
+      ],
     };
   }
 
@@ -43,7 +50,7 @@ export class NovaBridgeModule implements OnApplicationBootstrap, BeforeApplicati
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const deps = { ds: this.ds, nats: this.nats, config: this.config, log: this.log };
+    const deps = { ds: this.ds, nats: this.nats, config: this.config, log: this.log, policy: this.policy };
     const adapter: ComputeAdapter = this.config.NOVA_ADAPTER === 'nova' ? new NovaComputeAdapter(deps) : new LocalComputeAdapter(deps);
     await adapter.start();
     this.adapter = adapter;

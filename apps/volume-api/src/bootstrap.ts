@@ -9,7 +9,9 @@ import { CinderFaultFilter } from './http/exception.filter';
 import { installRequestHooks, MAX_URL_LENGTH, rewriteUrl } from './http/request-hooks';
 import { installPolicy } from './http/policy';
 import { genReqId } from './http/request-id';
+import { AccessLog, requestLogger } from './http/access-log';
 import { answerClientError, answerConnect, answerFrameworkError } from './http/transport-errors';
+import { installShowVolumeRoute } from './volumes/show-volume.route';
 
 // What a whole-stack spec calls beside HTTP (the prepared statement of a volume read): this file is
 // the only door into the app from outside.
@@ -31,12 +33,16 @@ export async function createApiApp(env: Record<string, string | undefined>): Pro
   const logger = createLogger('volume-api', config.LOG_LEVEL);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
+    logController: new AccessLog(logger),
+    childLoggerFactory: requestLogger,
     genReqId,
     rewriteUrl,
     bodyLimit: MAX_BODY_BYTES,
     trustProxy: true,
     // Cinder answers an HTTP/1.1 request without Host; Node's own refusal would carry no fault body.
     http: { requireHostHeader: false },
+    // No Nest middleware here: without middie, no hook of its runs on every request.
+    skipMiddie: true,
     // Refusals before routing are Cinder's faults too, not Fastify's or Node's own bodies.
     clientErrorHandler: answerClientError,
     frameworkErrors: answerFrameworkError,
@@ -55,6 +61,7 @@ export async function createApiApp(env: Record<string, string | undefined>): Pro
   const authenticator = createAuthenticator(config, logger);
   fastify.addHook('onClose', () => authenticator.close());
   installRequestHooks(fastify, config, authenticator);
+  installShowVolumeRoute(app);
   app.useGlobalFilters(new CinderFaultFilter());
   await app.init();
   return { app, config };

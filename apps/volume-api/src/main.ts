@@ -1,12 +1,22 @@
 import 'pg';
 import 'nats';
 import { Logger } from 'pino';
+import { runPolicyCommand } from '@volume/auth';
 import { createLogger, installGracefulShutdown, LOGGER, runMain } from '@volume/platform';
 import { runMigrations } from '@volume/persistence';
 import { createApiApp } from './bootstrap';
 import { loadApiConfig, warnIfNoauthIsExposed } from './config';
 
 runMain(async () => {
+  // `main.js policy [--file f]` prints the effective policy and exits (no database, no NATS), so
+  // that an image, which has no dev dependencies for `npm run policy`, can show it too.
+  if (process.argv[2] === 'policy') {
+    process.exitCode = runPolicyCommand(process.argv.slice(3), process.env, {
+      out: (text) => process.stdout.write(text),
+      err: (text) => process.stderr.write(text),
+    });
+    return;
+  }
   // `main.js migrate` applies the database migrations and exits: the one-shot deploy job uses it.
   if (process.argv[2] === 'migrate') {
     const config = loadApiConfig();

@@ -13,6 +13,8 @@ const MIB = 1024 * 1024;
 const SPAN = 8 * MIB;
 /** An admin of a project of its own, so that nothing passes for being in project A. */
 const CLOUD_ADMIN = { 'x-auth-token': 'cloudadmin:5e1f0d9c8b7a69584736251403f2e1d0', 'x-roles': 'admin' };
+/** A reader of project A (noauth roles expand as a Keystone token's do). */
+const READER = { 'x-auth-token': `auditor:${PROJECT}`, 'x-roles': 'reader' };
 /** As nova-bridge calls volume-api for a swap: the service user in the server's project. */
 const SERVICE = { 'x-auth-token': `nova:${PROJECT}`, 'x-roles': 'service' };
 const NOT_FOUND = (what: string) => ({ itemNotFound: { code: 404, message: what } });
@@ -123,6 +125,23 @@ describe('local compute host tenancy (real volume-api, nova-bridge, workers, Pos
     const byAdmin = randomBytes(64 * 1024);
     expect((await compute(CLOUD_ADMIN, 'PUT', `${server}/devices/${device}/data?offset=${MIB}`, byAdmin)).status).toBe(204);
     expect((await guestA.read(MIB, byAdmin.length)).equals(byAdmin)).toBe(true);
+  });
+
+  it('when a reader of A reads A’s server and its disk, then it may; writing, flushing, attaching and detaching are 403 naming Nova’s rule', async () => {
+    const { serverId, volumeId, device } = await serverOfA('vm-reader');
+    const server = `/v2.1/servers/${serverId}`;
+    const refused = (rule: string) => ({ status: 403, body: { forbidden: { code: 403, message: `Policy doesn't allow ${rule} to be performed.` } } });
+    expect((await compute(READER, 'GET', server)).status).toBe(200);
+    expect((await compute(READER, 'GET', `${server}/os-volume_attachments`)).body.volumeAttachments).toHaveLength(1);
+    expect((await compute(READER, 'GET', `${server}/devices/${device}/data?offset=0&length=16`)).status).toBe(200);
+    expect(await compute(READER, 'PUT', `${server}/devices/${device}/data?offset=0`, randomBytes(16))).toEqual(refused('os_compute_api:os-local-devices:write'));
+    expect(await compute(READER, 'POST', `${server}/devices/${device}/flush`)).toEqual(refused('os_compute_api:os-local-devices:write'));
+    const other = await stack.createVolume({ size: 1 }, MEMBER);
+    expect(await attach(READER, serverId, other)).toEqual(refused('os_compute_api:os-volumes-attachments:create'));
+    expect(await compute(READER, 'DELETE', `${server}/os-volume_attachments/${volumeId}`)).toEqual(refused('os_compute_api:os-volumes-attachments:delete'));
+    expect(await compute(READER, 'POST', '/v2.1/servers', { server: { name: 'by-reader' } })).toEqual(refused('os_compute_api:servers:create'));
+    expect(await volumeRow(other)).toMatchObject({ status: 'available', attachments: 0 });
+    expect(await volumeRow(volumeId)).toMatchObject({ status: 'in-use', attachments: 1 });
   });
 
   it('when an admin attaches a volume of A to A’s server, then it may; A detaches it again with its own token', async () => {

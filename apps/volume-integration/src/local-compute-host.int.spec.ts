@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import pino from 'pino';
 import { DataSource } from 'typeorm';
+import { PolicyEnforcer } from '@volume/auth';
 import { CodedError, ComputeSubjects } from '@volume/contracts';
 import { createDataSource } from '@volume/persistence';
 import { NatsService } from '@volume/platform';
@@ -76,7 +77,7 @@ describe('local compute host (real volume-api, scheduler, workers, PostgreSQL an
       write: (o, d) => device.write(o, d),
       flush: () => device.flush(),
       close: () => device.close(),
-      startMirror: (target) => device.startMirror(target, mirrorOptions.get(device.path)),
+      startMirror: (target, opts) => device.startMirror(target, { ...opts, ...mirrorOptions.get(device.path) }),
     };
     return guest;
   };
@@ -135,7 +136,8 @@ describe('local compute host (real volume-api, scheduler, workers, PostgreSQL an
 
   let config: ReturnType<typeof loadNovaBridgeConfig>;
   async function startAdapter(): Promise<void> {
-    adapter = new LocalComputeAdapter({ ds, nats, config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) }, openGuest);
+    const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+    adapter = new LocalComputeAdapter({ ds, nats, config, log, policy: PolicyEnforcer.create() }, openGuest);
     await adapter.start();
     computeUrl = adapter.apiUrl as string;
   }
@@ -311,23 +313,32 @@ describe('local compute host (real volume-api, scheduler, workers, PostgreSQL an
     expect(dev.path).toBe(sourcePath);
   }, 30_000);
 
-  it('when nova-bridge stops mid-copy and starts again, then the swap is rolled back and the guest goes on with its data on the source', async () => {
+  it('when nova-bridge stops mid-copy and starts again, then the swap resumes onto the same target, pivots, and the guest goes on with its data on the destination', async () => {
     const { serverId, volumeId, path: sourcePath, device, guest } = await serverWithVolume('vm-restart');
     await guest.fill(64);
     mirrorOptions.set(sourcePath, { bytesPerSecond: 512 * 1024 });
     await migrate(volumeId);
     await stack.waitFor(async () => (await adapter.swapProgress({ volumeId })).phase === 'copying', 'copying');
     await adapter.stop();
-    expect((await stack.sql(`SELECT phase FROM compute_swaps WHERE old_volume_id = $1`, [volumeId]))[0].phase).toBe('copying');
+    const [swap] = await stack.sql(`SELECT phase, target_path FROM compute_swaps WHERE old_volume_id = $1`, [volumeId]);
+    expect(swap.phase).toBe('copying');
+    // The guest wrote on while the bridge was away: the resumed mirror must carry that too.
+    const offline = await open(sourcePath, 'r+');
+    const late = randomBytes(BLOCK);
+    await offline.write(late, 0, BLOCK, 3 * BLOCK);
+    await offline.close();
+    late.copy(guest.model, 3 * BLOCK);
+    mirrorOptions.set(sourcePath, {});
     await startAdapter();
-    expect(await waitMigrationStatus(volumeId, ['success', 'error'])).toBe('error');
-    await stack.waitFor(async () => (await adapter.swapProgress({ volumeId })).phase === 'failed', 'swap failed');
+    expect(await waitMigrationStatus(volumeId, ['success', 'error'])).toBe('success');
+    const dev = (await compute('GET', `/v2.1/servers/${serverId}`)).body.server.devices[0];
+    expect(dev.path).toBe(swap.target_path);
     const after = new ComputeGuest(computeUrl, serverId, device, TOKEN, SPAN);
     guest.model.copy(after.model);
+    expect((await after.read(0, SPAN)).equals(after.model)).toBe(true);
     await after.write(BLOCK, randomBytes(BLOCK));
     await after.flush();
-    expect((await after.read(0, SPAN)).equals(after.model)).toBe(true);
-    expect((await readFile(sourcePath, SPAN)).equals(after.model)).toBe(true);
+    expect((await readFile(swap.target_path, SPAN)).equals(after.model)).toBe(true);
     expect((await volumeRow(volumeId)).status).toBe('in-use');
   }, 30_000);
 });

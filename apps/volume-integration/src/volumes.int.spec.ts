@@ -168,6 +168,9 @@ describe('volume lifecycle through the HTTP API (real apps, PostgreSQL, NATS)', 
   });
 
   it('when a volume with metadata, an attachment and a type is read, then the prepared statement gives the entity the query builder gives', async () => {
+    // The join's rows come in the plan's order, the prepared read's in id order: relations compare as sets.
+    const inIdOrder = (v: VolumeEntity | null | undefined) =>
+      v && { ...v, metadata: [...(v.metadata ?? [])].sort((a, b) => a.id - b.id), attachments: [...(v.attachments ?? [])].sort((a, b) => a.id.localeCompare(b.id)) };
     const id = await stack.createVolume({ size: 1, name: 'prep', metadata: { b: '2', a: '1' } });
     const att = await stack.request('POST', `/v3/${PROJECT}/attachments`, {
       headers: ADMIN,
@@ -192,7 +195,7 @@ describe('volume lifecycle through the HTTP API (real apps, PostgreSQL, NATS)', 
       for (const v of [...prepared, await volumes.get(admin, id)]) {
         expect(v).toBeInstanceOf(VolumeEntity);
         expect(v.createdAt).toBeInstanceOf(Date);
-        expect(v).toStrictEqual(expected);
+        expect(inIdOrder(v)).toStrictEqual(inIdOrder(expected));
       }
     } finally {
       query.mockRestore();

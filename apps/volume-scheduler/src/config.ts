@@ -10,6 +10,7 @@ export const schedulerConfigSchema = {
   CAPACITY_WEIGHT_MULTIPLIER: env.string('CapacityWeigher multiplier: positive spreads, negative stacks (Cinder capacity_weight_multiplier)', '1.0'),
   SERVICE_DOWN_TIME_S: env.int('Pools of a worker whose heartbeat is older than this are not placed on', 60, 1),
   MIGRATION_STALL_TIMEOUT_S: env.int('A migration whose runner reports nothing for this long ends in error (no volume stays migrating forever)', 900, 5),
+  MIGRATION_SOURCE_WAIT_S: env.int('How long the start of a migration on its source host is retried while that host does not answer (restarting); then it ends in error', 60, 0),
   STALE_CREATE_S: env.int('At start, unplaced volumes still creating after this many seconds go to error', 120, 1),
 };
 

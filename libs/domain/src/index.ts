@@ -23,3 +23,4 @@ export * from './progress/checkpoint-cadence';
 export * from './retry/backoff';
 export * from './retry/peer-gone';
 export * from './swap-completion';
+export * from './swap-resume';

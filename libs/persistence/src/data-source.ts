@@ -12,6 +12,7 @@ import { InitialSchema1764043200000 } from './migrations/1764043200000-initial-s
 import { VolumeMigrations1764050400000 } from './migrations/1764050400000-volume-migrations';
 import { DriverMovePhase1764216000000 } from './migrations/1764216000000-driver-move-phase';
 import { Quotas1764302400000 } from './migrations/1764302400000-quotas';
+import { VolumeListIndexes1764388800000 } from './migrations/1764388800000-volume-list-indexes';
 
 /** Listed as classes, not globs: the apps are bundled into one file each. */
 export const ENTITIES = [
@@ -29,7 +30,7 @@ export const ENTITIES = [
 ];
 
 /** One history for the volume service's tables and the compute host's, applied in order; each one reversible. */
-export const MIGRATIONS = [InitialSchema1764043200000, VolumeMigrations1764050400000, ComputeHost1764136800000, DriverMovePhase1764216000000, Quotas1764302400000];
+export const MIGRATIONS = [InitialSchema1764043200000, VolumeMigrations1764050400000, ComputeHost1764136800000, DriverMovePhase1764216000000, Quotas1764302400000, VolumeListIndexes1764388800000];
 
 /**
  * How long a query waits for a connection, a new one or a free one of the pool. While PostgreSQL

@@ -1,15 +1,22 @@
 import Fastify, { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
-import type { Authenticator } from '@volume/auth';
 import { ComputeDeviceEntity, ComputeServerEntity } from '@volume/persistence/compute-host';
-import { authenticateCaller, ComputeCaller } from './compute-auth';
+import { ComputeCaller } from './compute-auth';
 import { ComputeFault } from './compute-fault';
+import { ComputePolicy } from './compute-policy';
 import { LocalServers } from './servers';
 
 /** The largest guest read or write in one request. */
 export const MAX_IO_BYTES = 16 * 1024 * 1024;
 
 type SwapStatus = (caller: ComputeCaller, serverId: string, volumeId: string) => Promise<Record<string, unknown>>;
+
+/** How the compute API knows its callers: who they are, and what a 401 tells clients (keystone). */
+export interface ComputeApiAuth {
+  authenticate(headers: FastifyRequest['headers']): Promise<ComputeCaller>;
+  /** `WWW-Authenticate` of a 401 (`Keystone uri="..."`), as volume-api's; none under noauth. */
+  challenge?: string;
+}
 type Params = { id: string; dev: string; volumeId: string };
 
 /** A non-negative integer query parameter (`required` or defaulting to undefined). */
@@ -58,7 +65,7 @@ function attachmentView(d: ComputeDeviceEntity) {
  * The compute API of the local compute host (the table in docs/attached-volume-migration.md). Every
  * route acts for the caller `auth` finds, as volume-api's do.
  */
-export function buildComputeApi(servers: LocalServers, swapStatus: SwapStatus, auth: Authenticator, log: Logger): FastifyInstance {
+export function buildComputeApi(servers: LocalServers, swapStatus: SwapStatus, auth: ComputeApiAuth, log: Logger): FastifyInstance {
   const callers = new WeakMap<FastifyRequest, ComputeCaller>();
   const computeCaller = (req: FastifyRequest): ComputeCaller => {
     const caller = callers.get(req);
@@ -68,12 +75,15 @@ export function buildComputeApi(servers: LocalServers, swapStatus: SwapStatus, a
   const app = Fastify({ loggerInstance: log.child({ component: 'compute-api' }) as FastifyBaseLogger, bodyLimit: MAX_IO_BYTES });
   // Before routing and body parsing, as keystonemiddleware sits in front of Nova: no answer but 401 without a token.
   app.addHook('onRequest', async (req) => {
-    callers.set(req, await authenticateCaller(auth, req.headers));
+    callers.set(req, await auth.authenticate(req.headers));
   });
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
-    if (err instanceof ComputeFault) return reply.code(err.status).send(err.body);
+    if (err instanceof ComputeFault) {
+      if (err.status === 401 && auth.challenge) reply.header('www-authenticate', auth.challenge);
+      return reply.code(err.status).send(err.body);
+    }
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       const fault = new ComputeFault(status === 413 || status === 415 ? status : 400, err.message);
@@ -110,7 +120,7 @@ export function buildComputeApi(servers: LocalServers, swapStatus: SwapStatus, a
   });
 
   app.get<{ Params: Params }>('/v2.1/servers/:id/os-volume_attachments', async (req) => {
-    const { devices } = await servers.server(computeCaller(req), req.params.id);
+    const { devices } = await servers.server(computeCaller(req), req.params.id, ComputePolicy.listAttachments);
     return { volumeAttachments: devices.map(attachmentView) };
   });
 
@@ -126,7 +136,7 @@ export function buildComputeApi(servers: LocalServers, swapStatus: SwapStatus, a
   app.get<{ Params: Params }>('/v2.1/servers/:id/devices/:dev/data', async (req, reply) => {
     const offset = intParam(req.query, 'offset', false) ?? 0;
     const length = intParam(req.query, 'length', true) as number;
-    const { guest } = await servers.guest(computeCaller(req), req.params.id, req.params.dev);
+    const { guest } = await servers.guest(computeCaller(req), req.params.id, req.params.dev, ComputePolicy.readDevice);
     checkRange(offset, length, guest.sizeBytes);
     const data = await guest.read(offset, length);
     return reply.type('application/octet-stream').send(data);
@@ -135,14 +145,14 @@ export function buildComputeApi(servers: LocalServers, swapStatus: SwapStatus, a
   app.put<{ Params: Params }>('/v2.1/servers/:id/devices/:dev/data', async (req, reply) => {
     const offset = intParam(req.query, 'offset', false) ?? 0;
     if (!Buffer.isBuffer(req.body)) throw new ComputeFault(415, 'A guest write takes a body of Content-Type application/octet-stream.');
-    const { guest } = await servers.guest(computeCaller(req), req.params.id, req.params.dev);
+    const { guest } = await servers.guest(computeCaller(req), req.params.id, req.params.dev, ComputePolicy.writeDevice);
     checkRange(offset, req.body.length, guest.sizeBytes);
     if (req.body.length) await guest.write(offset, req.body);
     return reply.code(204).send();
   });
 
   app.post<{ Params: Params }>('/v2.1/servers/:id/devices/:dev/flush', async (req, reply) => {
-    const { guest } = await servers.guest(computeCaller(req), req.params.id, req.params.dev);
+    const { guest } = await servers.guest(computeCaller(req), req.params.id, req.params.dev, ComputePolicy.writeDevice);
     await guest.flush();
     return reply.code(204).send();
   });

@@ -11,12 +11,14 @@ import {
   SwapVolumeReply,
   SwapVolumeRequest,
 } from '@volume/contracts';
-import { Authenticator, noauthAuthenticator } from '@volume/auth';
+import { Authenticator, createAuthenticator, PolicyEnforcer, ServiceTokenSource, serviceTokenSource, wwwAuthenticate } from '@volume/auth';
+import { isLoopbackAddress } from '@volume/platform';
 import { ComputeDeviceEntity, ComputeServerEntity, ComputeSwapEntity } from '@volume/persistence/compute-host';
 import { ComputeAdapter, ComputeAdapterDeps } from '../compute-adapter';
-import { noauthServiceIdentity, ServiceIdentity } from './api-identity';
-import { buildComputeApi } from './compute-api';
-import { ComputeCaller } from './compute-auth';
+import { keystoneServiceIdentity, noauthServiceIdentity, ServiceIdentity } from './api-identity';
+import { buildComputeApi, ComputeApiAuth } from './compute-api';
+import { authenticateCaller, ComputeCaller } from './compute-auth';
+import { ComputePolicy } from './compute-policy';
 import { ComputeFault } from './compute-fault';
 import { OpenGuest, openGuestDevice } from './guest';
 import { ACTIVE_SWAP, LocalServers, UUID } from './servers';
@@ -36,6 +38,11 @@ function novaError(err: unknown, what: string, notFound: ErrorCode = ErrorCode.C
   return new CodedError(byStatus[err.status] ?? ErrorCode.ComputeUnavailable, `${what}: ${err.message}`);
 }
 
+export interface LocalComputeAdapterDeps extends ComputeAdapterDeps {
+  /** The deployment's policy (POLICY_FILE), which decides who may do what to a server. */
+  policy: PolicyEnforcer;
+}
+
 /**
  * The built-in compute host (`NOVA_ADAPTER=local`): persisted servers whose guests do their disk
  * I/O through its HTTP API, so that it can swap a device to a migrating volume's destination while
@@ -49,6 +56,8 @@ export class LocalComputeAdapter implements ComputeAdapter {
   private readonly volumeApi: VolumeApiClient;
   /** Who calls the compute API: the same strategies as volume-api's. */
   private readonly auth: Authenticator;
+  /** keystone: the bridge's own token, which validates callers' tokens and acts for the service. */
+  private readonly serviceTokens?: ServiceTokenSource;
   /** What the swaps Cinder asks for act as (no caller of the compute API is behind them). */
   private readonly service: ServiceIdentity;
   private readonly ctx: SwapContext;
@@ -57,16 +66,21 @@ export class LocalComputeAdapter implements ComputeAdapter {
   private app?: FastifyInstance;
 
   constructor(
-    private readonly deps: ComputeAdapterDeps,
+    private readonly deps: LocalComputeAdapterDeps,
     openGuest: OpenGuest = openGuestDevice,
   ) {
-    const { config, ds, log } = deps;
-    // Keystone (issue 12 §1): `createAuthenticator(config, log)` here, and a ServiceIdentity that
-    // sends the bridge's own Keystone token in place of noauthServiceIdentity below.
-    this.auth = noauthAuthenticator();
-    this.service = noauthServiceIdentity(config.VOLUME_API_USER);
+    const { config, ds, log, policy } = deps;
+    if (config.AUTH_STRATEGY === 'keystone') {
+      // One token of the bridge's service user, issued and renewed once, for both of its uses.
+      this.serviceTokens = serviceTokenSource(config);
+      this.auth = createAuthenticator(config, log, { serviceTokens: this.serviceTokens });
+      this.service = keystoneServiceIdentity(this.serviceTokens);
+    } else {
+      this.auth = createAuthenticator(config, log);
+      this.service = noauthServiceIdentity(config.VOLUME_API_USER);
+    }
     this.volumeApi = new VolumeApiClient(config.VOLUME_API_URL);
-    this.servers = new LocalServers(ds, this.volumeApi, config.NOVA_BRIDGE_HOST, openGuest, log);
+    this.servers = new LocalServers(ds, this.volumeApi, config.NOVA_BRIDGE_HOST, openGuest, log, policy);
     this.ctx = {
       ds,
       volumeApi: this.volumeApi,
@@ -80,12 +94,24 @@ export class LocalComputeAdapter implements ComputeAdapter {
   async start(): Promise<void> {
     await this.servers.openAll();
     await this.recoverSwaps();
-    const { COMPUTE_API_BIND: host, COMPUTE_API_PORT: port } = this.deps.config;
-    this.app = buildComputeApi(this.servers, (caller, serverId, volumeId) => this.swapStatus(caller, serverId, volumeId), this.auth, this.deps.log);
+    const { config, log } = this.deps;
+    const { COMPUTE_API_BIND: host, COMPUTE_API_PORT: port } = config;
+    const auth: ComputeApiAuth = {
+      authenticate: (headers) => authenticateCaller(this.auth, headers, this.serviceTokens),
+      challenge: wwwAuthenticate(config),
+    };
+    this.app = buildComputeApi(this.servers, (caller, serverId, volumeId) => this.swapStatus(caller, serverId, volumeId), auth, log);
     await this.app.listen({ host, port });
     const address = this.app.server.address() as AddressInfo;
     this.apiUrl = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
-    this.deps.log.info({ url: this.apiUrl }, 'local compute API listening');
+    log.info({ url: this.apiUrl, auth: this.auth.strategy }, 'local compute API listening');
+    if (this.auth.strategy === 'noauth' && !isLoopbackAddress(host)) {
+      // As volume-api warns: allowed (compose publishes it on loopback only), never silently.
+      log.warn(
+        { AUTH_STRATEGY: 'noauth', COMPUTE_API_BIND: host },
+        'noauth compute API listens beyond loopback: anyone who reaches this port can act as any user, admin included',
+      );
+    }
   }
 
   async stop(): Promise<void> {
@@ -194,7 +220,7 @@ export class LocalComputeAdapter implements ComputeAdapter {
 
   /** For people: `GET /servers/{id}/os-volume_attachments/{volumeId}/swap`. */
   private async swapStatus(caller: ComputeCaller, serverId: string, volumeId: string): Promise<Record<string, unknown>> {
-    const { server } = await this.servers.server(caller, serverId);
+    const { server } = await this.servers.server(caller, serverId, ComputePolicy.showAttachment);
     const row = await this.latestSwap(volumeId, server.id);
     if (!row) throw ComputeFault.notFound(`No swap of volume ${volumeId} on instance ${server.id}.`);
     const live = this.runs.get(row.id);
@@ -234,7 +260,7 @@ export class LocalComputeAdapter implements ComputeAdapter {
     return run;
   }
 
-  /** Swaps a previous process left: before the pivot they roll back, after it they finish. */
+  /** Swaps a previous process left: after the pivot they finish, before it they resume (or roll back: SwapRun.recover). */
   private async recoverSwaps(): Promise<void> {
     const { ds, log } = this.deps;
     const rows: ComputeSwapEntity[] = await ds
@@ -248,8 +274,8 @@ export class LocalComputeAdapter implements ComputeAdapter {
       if (!device || !server) continue;
       // The device switch and the phase change share one transaction; the path is the commit point.
       if (row.targetPath && device.path === row.targetPath) row.phase = 'completing';
-      log.warn({ swapId: row.id, phase: row.phase }, row.phase === 'completing' ? 'finishing a swap past its pivot' : 'rolling back a swap interrupted before its pivot');
-      this.track(new SwapRun(this.ctx, row, this.service.forProject(server.projectId), device.name)).recover();
+      log.warn({ swapId: row.id, phase: row.phase }, row.phase === 'completing' ? 'finishing a swap past its pivot' : 'recovering a swap interrupted before its pivot');
+      this.track(new SwapRun(this.ctx, row, this.service.forProject(server.projectId), device.name, this.servers.guests.get(device.id))).recover();
     }
   }
 }

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import type { PolicyEnforcer } from '@volume/auth';
 import { GIB } from '@volume/domain';
 import { ComputeDeviceEntity, ComputeServerEntity, ComputeSwapEntity } from '@volume/persistence/compute-host';
 import { ComputeCaller } from './compute-auth';
 import { ComputeFault } from './compute-fault';
+import { authorizeCompute, ComputePolicy, ComputeRule, serverTarget } from './compute-policy';
 import { Guest, OpenGuest } from './guest';
 import { VolumeApiClient, VolumeApiError } from './volume-api.client';
 
@@ -51,9 +53,10 @@ function attachFault(err: unknown, volumeId: string): Error {
 }
 
 /**
- * The local compute host's servers and their devices (persisted), and the open guest disks. Attach
- * and detach act on volume-api as Nova does, with the caller's own token: a project attaches only
- * what volume-api shows it. One server's changes run one at a time.
+ * The local compute host's servers and their devices (persisted), and the open guest disks. Who may
+ * do what to a server is the policy's (Nova's rule names); attach and detach act on volume-api as
+ * Nova does, with the caller's own token: a project attaches only what volume-api shows it. One
+ * server's changes run one at a time.
  */
 export class LocalServers {
   /** Open guest disks by device id. */
@@ -66,6 +69,7 @@ export class LocalServers {
     private readonly host: string,
     private readonly openGuest: OpenGuest,
     private readonly log: Logger,
+    private readonly policy: PolicyEnforcer,
   ) {}
 
   /** Runs `fn` after every earlier call for the same server settled (Nova's per-instance lock). */
@@ -98,34 +102,41 @@ export class LocalServers {
   }
 
   async createServer(caller: ComputeCaller, name: string): Promise<ComputeServerEntity> {
+    authorizeCompute(this.policy, caller, ComputePolicy.createServer);
     const now = new Date();
     const server: ComputeServerEntity = { id: randomUUID(), name, projectId: caller.projectId, userId: caller.userId, createdAt: now, updatedAt: now };
     await this.ds.getRepository(ComputeServerEntity).insert(server);
     return server;
   }
 
-  /** A server of the caller's project (any, for an admin); others are not found, as Nova hides them. */
-  async server(caller: ComputeCaller, id: string): Promise<ServerWithDevices> {
+  /**
+   * A server the caller may see (`os_compute_api:servers:show`: its project's readers and admins by
+   * default); others are not found, as Nova hides them. Then `rule`, the action's, or 403.
+   */
+  async server(caller: ComputeCaller, id: string, rule: ComputeRule = ComputePolicy.showServer): Promise<ServerWithDevices> {
     const server = UUID.test(id) ? await this.ds.getRepository(ComputeServerEntity).findOne({ where: { id } }) : null;
-    if (!server || !(caller.isAdmin || caller.projectId === server.projectId)) {
+    if (!server || !this.policy.allows(ComputePolicy.showServer, caller, serverTarget(server))) {
       throw ComputeFault.notFound(`Instance ${id} could not be found.`);
     }
+    if (rule !== ComputePolicy.showServer) authorizeCompute(this.policy, caller, rule, serverTarget(server));
     const devices = await this.ds.getRepository(ComputeDeviceEntity).find({ where: { serverId: id }, order: { name: 'ASC' } });
     return { server, devices };
   }
 
   async attach(caller: ComputeCaller, serverId: string, volumeId: string): Promise<ComputeDeviceEntity> {
-    const { server } = await this.server(caller, serverId);
+    const { server } = await this.server(caller, serverId, ComputePolicy.attach);
     if (!UUID.test(volumeId)) throw ComputeFault.badRequest(`Invalid input for field/attribute volumeId. Value: ${volumeId}. is not a 'uuid'`);
     return this.withLock(server.id, async () => {
       const devices = await this.ds.getRepository(ComputeDeviceEntity).find({ where: { serverId: server.id } });
       if (devices.some((d) => d.volumeId === volumeId)) throw ComputeFault.badRequest(`Duplicate volume ${volumeId} on instance ${server.id}.`);
       const name = nextDeviceName(devices.map((d) => d.name));
-      const as = caller.identity;
+      // The caller's token alone decides whether it may see the volume; once it may, the
+      // attachment calls carry the bridge's service token too, as Nova's do.
+      const as = caller.identity.withServiceToken;
       let attachmentId: string | undefined;
       let guest: Guest | undefined;
       try {
-        const volume = await this.volumeApi.getVolume(as, volumeId);
+        const volume = await this.volumeApi.getVolume(caller.identity, volumeId);
         attachmentId = (await this.volumeApi.createAttachment(as, volumeId, server.id)).id;
         const path = await this.volumeApi.connectAttachment(as, attachmentId, connectorFor(this.host, name));
         guest = await this.openGuest(path, volume.size * GIB);
@@ -157,7 +168,7 @@ export class LocalServers {
   }
 
   async detach(caller: ComputeCaller, serverId: string, volumeId: string): Promise<void> {
-    const { server } = await this.server(caller, serverId);
+    const { server } = await this.server(caller, serverId, ComputePolicy.detach);
     await this.withLock(server.id, async () => {
       const device = UUID.test(volumeId)
         ? await this.ds.getRepository(ComputeDeviceEntity).findOne({ where: { serverId: server.id, volumeId } })
@@ -165,7 +176,7 @@ export class LocalServers {
       if (!device) throw ComputeFault.notFound(`Volume ${volumeId} is not attached to instance ${server.id}.`);
       const [{ n }] = await this.ds.query(`SELECT count(*)::int AS n FROM compute_swaps WHERE device_id = $1 AND ${ACTIVE_SWAP}`, [device.id]);
       if (n > 0) throw ComputeFault.conflict(`Cannot detach volume ${volumeId}: instance ${server.id} is swapping it.`);
-      await this.volumeApi.deleteAttachment(caller.identity, device.attachmentId).catch((err) => {
+      await this.volumeApi.deleteAttachment(caller.identity.withServiceToken, device.attachmentId).catch((err) => {
         throw attachFault(err, volumeId);
       });
       const guest = this.guests.get(device.id);
@@ -176,9 +187,14 @@ export class LocalServers {
     });
   }
 
-  /** The open disk behind `/dev/<name>` of a server the caller may see. */
-  async guest(caller: ComputeCaller, serverId: string, name: string): Promise<{ device: ComputeDeviceEntity; guest: Guest }> {
-    const { devices } = await this.server(caller, serverId);
+  /** The open disk behind `/dev/<name>` of a server the caller may read (`readDevice`) or write (`writeDevice`). */
+  async guest(
+    caller: ComputeCaller,
+    serverId: string,
+    name: string,
+    rule: typeof ComputePolicy.readDevice | typeof ComputePolicy.writeDevice,
+  ): Promise<{ device: ComputeDeviceEntity; guest: Guest }> {
+    const { devices } = await this.server(caller, serverId, rule);
     const device = devices.find((d) => d.name === name);
     if (!device) throw ComputeFault.notFound(`Device ${name} is not attached to instance ${serverId}.`);
     const guest = this.guests.get(device.id);

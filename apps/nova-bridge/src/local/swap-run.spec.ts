@@ -33,7 +33,11 @@ function fakeVolumeApi() {
     deleteAttachment: jest.fn(async () => undefined),
     rollDetaching: jest.fn(async () => undefined),
     migrateVolumeCompletion: jest.fn(async (_as: unknown, old: string, _new: string, _error: boolean) => old),
-    getVolume: jest.fn(async () => ({ id: 'old', size: 1, status: 'in-use', migration_status: 'migrating', attachments: [] })),
+    getVolume: jest.fn(async (_as: unknown, id: string): Promise<{ id: string; size: number; status: string; migration_status: string | null; attachments: [] }> =>
+      id === 'old'
+        ? { id, size: 1, status: 'in-use', migration_status: 'migrating', attachments: [] }
+        : { id, size: 1, status: 'available', migration_status: 'target:old', attachments: [] },
+    ),
   };
 }
 
@@ -67,7 +71,7 @@ class FakeMirror implements Mirror {
   }
 }
 
-function swapRow(phase: ComputeSwapEntity['phase'] = 'accepted'): ComputeSwapEntity {
+function swapRow(phase: ComputeSwapEntity['phase'] = 'accepted', targetPath = phase === 'completing' ? '/data/target' : null): ComputeSwapEntity {
   const now = new Date();
   return {
     id: 'swap-1',
@@ -79,7 +83,7 @@ function swapRow(phase: ComputeSwapEntity['phase'] = 'accepted'): ComputeSwapEnt
     oldAttachmentId: 'att-old',
     newAttachmentId: 'att-new',
     sourcePath: '/data/source',
-    targetPath: phase === 'completing' ? '/data/target' : null,
+    targetPath,
     phase,
     progress: null,
     cur: null,
@@ -91,7 +95,7 @@ function swapRow(phase: ComputeSwapEntity['phase'] = 'accepted'): ComputeSwapEnt
   };
 }
 
-function setup(opts: { stallTimeoutMs?: number; phase?: ComputeSwapEntity['phase'] } = {}) {
+function setup(opts: { stallTimeoutMs?: number; phase?: ComputeSwapEntity['phase']; targetPath?: string | null; guestOpen?: boolean } = {}) {
   const { ds, queries } = fakeDataSource();
   const api = fakeVolumeApi();
   const mirror = new FakeMirror();
@@ -104,8 +108,8 @@ function setup(opts: { stallTimeoutMs?: number; phase?: ComputeSwapEntity['phase
     stallTimeoutMs: opts.stallTimeoutMs ?? 60_000,
     tickMs: 10,
   };
-  const run = new SwapRun(ctx, swapRow(opts.phase), AS, 'vdb', guest);
-  return { run, api, mirror, queries };
+  const run = new SwapRun(ctx, swapRow(opts.phase, opts.targetPath), AS, 'vdb', opts.guestOpen === false ? undefined : guest);
+  return { run, api, mirror, queries, guest };
 }
 
 describe('SwapRun', () => {
@@ -181,18 +185,77 @@ describe('SwapRun', () => {
     expect(after.api.rollDetaching).not.toHaveBeenCalled();
   });
 
-  it('when recovered past its pivot, then it finishes; when recovered before it, then it rolls back', async () => {
+  it('when recovered past its pivot, then it finishes without mirroring again', async () => {
     const past = setup({ phase: 'completing' });
     past.run.recover();
     await past.run.done;
+    expect(past.guest.startMirror).not.toHaveBeenCalled();
     expect(past.api.migrateVolumeCompletion).toHaveBeenCalledWith(AS, 'old', 'new', false);
     expect(past.run.phase).toBe('completed');
+  });
 
-    const before = setup({ phase: 'copying' });
-    before.run.recover();
-    await before.run.done;
-    expect(before.api.migrateVolumeCompletion).toHaveBeenCalledWith(AS, 'old', 'new', true);
-    expect(before.run.phase).toBe('failed');
+  it('when recovered mid-copy while its migration is under way, then it mirrors onto the same target again (resync), pivots and completes with success', async () => {
+    const { run, api, mirror, guest } = setup({ phase: 'copying', targetPath: '/data/target' });
+    run.recover();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(api.connectAttachment).not.toHaveBeenCalled();
+    expect(guest.startMirror).toHaveBeenCalledWith('/data/target', expect.objectContaining({ resync: true }));
+    expect(run.progress()).toMatchObject({ phase: 'copying', completion: null });
+    mirror.converge();
+    await run.done;
+    expect(mirror.pivots).toBe(1);
+    expect(api.migrateVolumeCompletion).toHaveBeenCalledWith(AS, 'old', 'new', false);
+    expect(api.rollDetaching).not.toHaveBeenCalled();
+    expect(run.phase).toBe('completed');
+  });
+
+  it('when recovered before its target was connected, then it connects it and mirrors as a first copy (no resync)', async () => {
+    const { run, api, mirror, guest } = setup({ phase: 'accepted' });
+    run.recover();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(api.connectAttachment).toHaveBeenCalledTimes(1);
+    expect(guest.startMirror).toHaveBeenCalledWith('/data/target', expect.objectContaining({ resync: false }));
+    mirror.converge();
+    await run.done;
+    expect(run.phase).toBe('completed');
+  });
+
+  it('when the volume API answers only after a while, then the resume waits for it', async () => {
+    const { run, api, mirror } = setup({ phase: 'copying', targetPath: '/data/target' });
+    api.getVolume.mockRejectedValueOnce(new VolumeApiError(0, 'ECONNREFUSED')).mockRejectedValueOnce(new VolumeApiError(503, 'starting'));
+    run.recover();
+    await new Promise((r) => setTimeout(r, 1_000));
+    mirror.converge();
+    await run.done;
+    expect(run.phase).toBe('completed');
+  });
+
+  it.each<[string, Parameters<typeof setup>[0], (api: ReturnType<typeof fakeVolumeApi>) => void, RegExp]>([
+    ['its volume is no longer migrating (reset, ended)', {}, (api) => api.getVolume.mockResolvedValueOnce({ id: 'old', size: 1, status: 'in-use', migration_status: 'error', attachments: [] }), /no longer migrating/],
+    ['its destination volume is gone', {}, (api) => api.getVolume.mockImplementation(async (_as, id) => {
+      if (id === 'new') throw new VolumeApiError(404, 'not found');
+      return { id, size: 1, status: 'in-use', migration_status: 'migrating', attachments: [] };
+    }), /destination volume new is gone/],
+    ['the guest disk is not open', { guestOpen: false }, () => undefined, /guest disk is not open/],
+  ])('when recovered before its pivot but %s, then it rolls back: the guest stays on the source', async (_what, opts, arrange, reason) => {
+    const { run, api, guest } = setup({ phase: 'copying', targetPath: '/data/target', ...opts });
+    arrange(api);
+    run.recover();
+    await run.done;
+    expect(guest.startMirror).not.toHaveBeenCalled();
+    expect(api.rollDetaching).toHaveBeenCalledWith(AS, 'old');
+    expect(api.deleteAttachment).toHaveBeenCalledWith(AS, 'att-new');
+    expect(api.migrateVolumeCompletion).toHaveBeenCalledWith(AS, 'old', 'new', true);
+    expect(run.phase).toBe('failed');
+    expect(run.row.error).toMatch(reason);
+  });
+
+  it('when cancelled while it resumes, then it rolls back as cancelled', async () => {
+    const { run, api } = setup({ phase: 'copying', targetPath: '/data/target' });
+    run.recover();
+    await new Promise((r) => setTimeout(r, 20));
+    await expect(run.cancel('watchdog')).resolves.toEqual({ outcome: 'cancelled', phase: 'cancelled' });
+    expect(api.migrateVolumeCompletion).toHaveBeenCalledWith(AS, 'old', 'new', true);
   });
 
   it('when a completion already went through before a restart, then the refusal of the second one counts as done', async () => {

@@ -6,9 +6,9 @@ import { ComputeSwapEntity } from '@volume/persistence/compute-host';
 import { ApiIdentity } from './api-identity';
 import { Guest, Mirror } from './guest';
 import { connectorFor } from './servers';
-import { completionForPhase, FINISHED, PRE_PIVOT, swapPercent } from '@volume/domain';
-import { interruptible, retryStep } from './swap-steps';
-import { commitPivot, persistSwapProgress, recordSwapCompleted, saveSwap } from './swap-store';
+import { FINISHED, PRE_PIVOT, swapPercent } from '@volume/domain';
+import { interruptible, resumeRefusal, retryStep } from './swap-steps';
+import { commitPivot, persistSwapProgress, progressReply, recordSwapCompleted, saveSwap } from './swap-store';
 import { VolumeApiClient, VolumeApiError } from './volume-api.client';
 
 export interface SwapContext {
@@ -23,19 +23,7 @@ export interface SwapContext {
   tickMs?: number;
 }
 
-/** What the compute side reports for a swap row, in memory or from the database. */
-export function progressReply(row: ComputeSwapEntity): SwapProgressReply {
-  const percent = swapPercent(row.phase, row.progress, row.cur, row.end);
-  return {
-    progress: percent === null ? null : String(percent),
-    phase: row.phase,
-    cur: row.cur,
-    end: row.end,
-    updatedAt: row.updatedAt.toISOString(),
-    completion: completionForPhase(row.phase),
-    source: 'local',
-  };
-}
+export { progressReply } from './swap-store';
 
 const PERSIST_EVERY_MS = 1000;
 
@@ -44,7 +32,9 @@ const PERSIST_EVERY_MS = 1000;
  * libvirt's block copy: connect the new volume, mirror while the guest writes, pivot (the
  * persisted device switch is the commit point), then attachment complete, old attachment delete
  * and the migration completion. Before the pivot every failure rolls back and the guest stays on
- * the source; after it the new volume is authoritative and the remaining steps are retried.
+ * the source; after it the new volume is authoritative and the remaining steps are retried. A
+ * restart before the pivot resumes the swap (the mirror starts again onto the same target) while
+ * its migration is still under way, and rolls it back only when it cannot (swapResumeRefusal).
  */
 export class SwapRun {
   private mirror?: Mirror;
@@ -85,13 +75,13 @@ export class SwapRun {
     this.done = this.copyAndPivot().then((pivoted) => (pivoted ? this.finish() : undefined));
   }
 
-  /** A swap found after a restart: finish it past its pivot, else roll it back. */
+  /** A swap found after a restart: finish it past its pivot; before it, resume it, or roll it back where it cannot resume. */
   recover(): void {
     if (this.committed) {
       this.settle();
       this.done = this.finish();
     } else {
-      this.done = this.rollback('failed', 'nova-bridge restarted before the pivot; the guest stayed on the source').finally(() => this.settle());
+      this.done = this.resume().then((pivoted) => (pivoted ? this.finish() : undefined));
     }
   }
 
@@ -126,17 +116,46 @@ export class SwapRun {
     if (!this.committed) await this.done;
   }
 
-  /** True once the device runs on the target; false when the swap rolled back (or stopped before). */
-  private async copyAndPivot(): Promise<boolean> {
+  /**
+   * Before the pivot, after a restart. The mirror's dirty map died with the process and the guest
+   * went on writing to the source meanwhile, so nothing tells what of the target is still good:
+   * the mirror goes over the whole device again (resync), reading the target back and writing only
+   * what differs. Correct as a full re-copy is, without rewriting what the first mirror copied.
+   */
+  private async resume(): Promise<boolean> {
+    const scope = { signal: this.stopping.signal, log: this.ctx.log, swapId: this.row.id };
+    const refusal = await resumeRefusal(this.ctx.volumeApi, this.as, this.row, this.guest !== undefined, scope);
+    if (this.stopped) {
+      this.settle();
+      return false;
+    }
+    if (refusal) {
+      this.ctx.log.warn({ swapId: this.row.id, phase: this.row.phase, reason: refusal }, 'a swap interrupted before its pivot cannot resume; rolling it back');
+      await this.rollback('failed', `nova-bridge restarted before the pivot and the swap cannot resume: ${refusal}`).finally(() => this.settle());
+      return false;
+    }
+    this.ctx.log.warn({ swapId: this.row.id, phase: this.row.phase }, 'resuming a swap interrupted before its pivot: mirroring the device onto its target again');
+    return this.copyAndPivot(this.row.targetPath !== null);
+  }
+
+  /**
+   * True once the device runs on the target; false when the swap rolled back (or stopped before).
+   * @param resync the target may hold an interrupted mirror's copy (MirrorOptions.resync).
+   */
+  private async copyAndPivot(resync = false): Promise<boolean> {
     const { volumeApi } = this.ctx;
     const newAttachment = this.row.newAttachmentId as string;
     try {
-      const target = await this.interruptible(volumeApi.connectAttachment(this.as, newAttachment, connectorFor(this.ctx.host, this.deviceName)));
-      this.row.targetPath = target;
-      await this.save({ targetPath: target });
+      // A resumed swap connected its new attachment before: its target is where it was.
+      let target = this.row.targetPath;
+      if (target === null) {
+        target = await this.interruptible(volumeApi.connectAttachment(this.as, newAttachment, connectorFor(this.ctx.host, this.deviceName)));
+        this.row.targetPath = target;
+        await this.save({ targetPath: target });
+      }
       if (!this.guest) throw new Error('the guest disk is not open');
       this.interrupt.signal.throwIfAborted();
-      this.mirror = this.guest.startMirror(target, { bytesPerSecond: this.ctx.copyBytesPerSecond ?? 0 });
+      this.mirror = this.guest.startMirror(target, { bytesPerSecond: this.ctx.copyBytesPerSecond ?? 0, resync });
       this.mirror.ready.catch(() => undefined);
       await this.setPhase('copying');
       this.lastMoveAt = Date.now();

@@ -1,8 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from 'pino';
-import { VolumeApiError } from './volume-api.client';
+import { swapResumeRefusal } from '@volume/domain';
+import { ComputeSwapEntity } from '@volume/persistence/compute-host';
+import { ApiIdentity } from './api-identity';
+import { VolumeApiClient, VolumeApiError } from './volume-api.client';
 
 const MAX_BACKOFF_MS = 30_000;
+/** Reads of a swap's volumes before it resumes: ~25 s of backoff, for a volume API restarting too. */
+const RESUME_READ_ATTEMPTS = 8;
 
 /** Errors worth retrying: volume-api down or failing, not a refusal of the request itself. */
 function transient(err: unknown): boolean {
@@ -56,4 +61,35 @@ export function interruptible<T>(promise: Promise<T>, signal: AbortSignal): Prom
       },
     );
   });
+}
+
+/**
+ * Why a swap interrupted before its pivot cannot resume (libs/domain's swapResumeRefusal), judged
+ * on its volumes as the volume API shows them now (a 404: the volume is gone); null when it can.
+ */
+export async function resumeRefusal(
+  volumeApi: VolumeApiClient,
+  as: ApiIdentity,
+  row: Pick<ComputeSwapEntity, 'oldVolumeId' | 'newVolumeId'>,
+  guestOpen: boolean,
+  scope: RetryScope,
+): Promise<string | null> {
+  const migrationStatusOf = (id: string) =>
+    volumeApi.getVolume(as, id).then(
+      (v) => v.migration_status,
+      (err) => {
+        if (err instanceof VolumeApiError && err.status === 404) return null;
+        throw err;
+      },
+    );
+  let statuses: (string | null | undefined)[] = [];
+  const read = await retryStep(
+    'read the volumes of the interrupted swap',
+    async () => (statuses = await Promise.all([migrationStatusOf(row.oldVolumeId), migrationStatusOf(row.newVolumeId)])),
+    RESUME_READ_ATTEMPTS,
+    scope,
+  );
+  if (!read) return 'the volume API did not tell whether the migration is still under way';
+  const [oldMigrationStatus, newMigrationStatus] = statuses;
+  return swapResumeRefusal({ oldVolumeId: row.oldVolumeId, newVolumeId: row.newVolumeId, guestOpen, oldMigrationStatus, newMigrationStatus });
 }

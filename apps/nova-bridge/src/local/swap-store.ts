@@ -1,6 +1,22 @@
 import { DataSource } from 'typeorm';
+import { SwapProgressReply } from '@volume/contracts';
+import { completionForPhase, swapPercent } from '@volume/domain';
 import { recordSwapProgress } from '@volume/persistence';
 import { ComputeSwapEntity } from '@volume/persistence/compute-host';
+
+/** What the compute side reports for a swap row, in memory or from the database. */
+export function progressReply(row: ComputeSwapEntity): SwapProgressReply {
+  const percent = swapPercent(row.phase, row.progress, row.cur, row.end);
+  return {
+    progress: percent === null ? null : String(percent),
+    phase: row.phase,
+    cur: row.cur,
+    end: row.end,
+    updatedAt: row.updatedAt.toISOString(),
+    completion: completionForPhase(row.phase),
+    source: 'local',
+  };
+}
 
 /**
  * The swap's commit point in the database: the device record points at the target and the swap is

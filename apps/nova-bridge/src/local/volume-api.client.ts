@@ -1,4 +1,4 @@
-import { ApiIdentity } from './api-identity';
+import { ApiCredentials, ApiIdentity } from './api-identity';
 
 /** The slice of a Cinder volume view the compute side reads. */
 export interface ApiVolume {
@@ -91,9 +91,21 @@ export class VolumeApiClient {
     }
   }
 
+  /** One call; a 401 the identity can answer by renewing its token is asked once more. */
   private async request(as: ApiIdentity, method: string, path: string, body?: unknown): Promise<unknown> {
-    const { project, headers: auth } = await as.credentials();
-    const url = `${this.baseUrl.replace(/\/+$/, '')}/v3/${encodeURIComponent(project)}/${path}`;
+    for (let attempt = 0; ; attempt++) {
+      const creds = await as.credentials();
+      try {
+        return await this.send(creds, method, path, body);
+      } catch (err) {
+        if (attempt > 0 || !(err instanceof VolumeApiError && err.status === 401) || !as.refused?.(creds)) throw err;
+      }
+    }
+  }
+
+  private async send({ project, headers: auth }: ApiCredentials, method: string, path: string, body?: unknown): Promise<unknown> {
+    const base = `${this.baseUrl.replace(/\/+$/, '')}/v3`;
+    const url = project ? `${base}/${encodeURIComponent(project)}/${path}` : `${base}/${path}`;
     const headers: Record<string, string> = { ...auth, 'openstack-api-version': API_VERSION, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;

@@ -184,6 +184,31 @@ describe('with a POLICY_FILE that moves volume_extension:volume_migration_progre
   });
 });
 
+describe('with a POLICY_FILE that lets only the owning user see a volume (volume:get: user_id:%(user_id)s)', () => {
+  let api: ApiApp;
+  const call = client(() => api);
+  beforeAll(async () => {
+    const file = join(dir, 'owner-only.yaml');
+    writeFileSync(file, '"volume:get": "rule:admin_api or user_id:%(user_id)s"\n');
+    api = await startApi({ POLICY_FILE: file });
+  });
+  afterAll(async () => api?.app.close());
+
+  it('when the user who created the volume shows, updates or deletes it, then the volume\'s user_id reached the rule: it may', async () => {
+    const own = await insertVolume(P, null);
+    expect((await call('member', 'GET', `/v3/volumes/${own}`)).status).toBe(200);
+    expect((await call('member', 'PUT', `/v3/volumes/${own}`, { body: { volume: { name: 'mine' } } })).status).toBe(200);
+    expect((await call('member', 'DELETE', `/v3/volumes/${own}`)).status).toBe(202);
+  });
+
+  it('when another user of the same project asks for it, then it is not found, whatever its role in the project', async () => {
+    const res = await call('observer', 'GET', `/v3/volumes/${available}`);
+    expect(res).toEqual({ status: 404, body: { itemNotFound: { code: 404, message: `Volume ${available} could not be found.` } } });
+    expect((await call('reader', 'GET', `/v3/volumes/${available}`)).status).toBe(404);
+    expect((await call('admin', 'GET', `/v3/volumes/${available}`)).status).toBe(200);
+  });
+});
+
 describe('a POLICY_FILE that cannot be used', () => {
   it.each([
     ['an unknown rule', '"volume:get": "@"\n"volume:gett": "@"\n', 2, 'unknown rule "volume:gett"'],

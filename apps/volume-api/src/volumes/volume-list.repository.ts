@@ -1,6 +1,6 @@
-import { Brackets, DataSource, SelectQueryBuilder, WhereExpressionBuilder } from 'typeorm';
+import { DataSource, EntityManager, In, SelectQueryBuilder, WhereExpressionBuilder } from 'typeorm';
 import { CodedError, ErrorCode } from '@volume/contracts';
-import { VolumeEntity } from '@volume/persistence';
+import { VolumeAttachmentEntity, VolumeEntity, VolumeMetadataEntity, VolumeTypeEntity } from '@volume/persistence';
 import { Caller } from '@volume/auth';
 import { isContextAdmin } from '../http/policy';
 
@@ -31,37 +31,80 @@ export interface VolumeListSpec {
   times: Partial<Record<'createdAt' | 'updatedAt', TimeFilter[]>>;
 }
 
-const COLUMN: Partial<Record<keyof VolumeEntity, string>> = {
-  id: 'v.id',
-  createdAt: 'v.created_at',
-  updatedAt: 'v.updated_at',
-  displayName: 'v.display_name',
-  displayDescription: 'v.display_description',
-  status: 'v.status',
-  size: 'v.size',
-  availabilityZone: 'v.availability_zone',
-  bootable: 'v.bootable',
-  migrationStatus: 'v.migration_status',
-  groupId: 'v.group_id',
-  useQuota: 'v.use_quota',
-  host: 'v.host',
-  projectId: 'v.project_id',
-  userId: 'v.user_id',
-  volumeTypeId: 'v.volume_type_id',
-  attachStatus: 'v.attach_status',
-  multiattach: 'v.multiattach',
-  replicationStatus: 'v.replication_status',
-  snapshotId: 'v.snapshot_id',
-  sourceVolid: 'v.source_volid',
-  clusterName: 'v.cluster_name',
+/** A column the list filters or sorts on; `nullAs`, a constant of its type, where it may be NULL. */
+interface ListColumn {
+  name: string;
+  nullAs?: string;
+}
+
+const NO_UUID = `'00000000-0000-0000-0000-000000000000'::uuid`;
+
+const COLUMNS: Partial<Record<keyof VolumeEntity, ListColumn>> = {
+  id: { name: 'id' },
+  createdAt: { name: 'created_at' },
+  updatedAt: { name: 'updated_at', nullAs: `'-infinity'::timestamptz` },
+  displayName: { name: 'display_name', nullAs: `''` },
+  displayDescription: { name: 'display_description', nullAs: `''` },
+  status: { name: 'status' },
+  size: { name: 'size' },
+  availabilityZone: { name: 'availability_zone' },
+  bootable: { name: 'bootable' },
+  migrationStatus: { name: 'migration_status', nullAs: `''` },
+  groupId: { name: 'group_id', nullAs: NO_UUID },
+  useQuota: { name: 'use_quota' },
+  host: { name: 'host', nullAs: `''` },
+  projectId: { name: 'project_id' },
+  userId: { name: 'user_id' },
+  volumeTypeId: { name: 'volume_type_id' },
+  attachStatus: { name: 'attach_status' },
+  multiattach: { name: 'multiattach' },
+  replicationStatus: { name: 'replication_status', nullAs: `''` },
+  snapshotId: { name: 'snapshot_id', nullAs: NO_UUID },
+  sourceVolid: { name: 'source_volid', nullAs: NO_UUID },
+  clusterName: { name: 'cluster_name', nullAs: `''` },
 };
 
 const TIME_OPS: Record<TimeFilter['op'], string> = { gt: '>', gte: '>=', eq: '=', neq: '<>', lt: '<', lte: '<=' };
 
-function column(property: keyof VolumeEntity): string {
-  const c = COLUMN[property];
+function listColumn(property: keyof VolumeEntity): ListColumn {
+  const c = COLUMNS[property];
   if (!c) throw new CodedError(ErrorCode.BadRequest, 'Invalid input received: Invalid sort key');
   return c;
+}
+
+function column(property: keyof VolumeEntity): string {
+  return `v.${listColumn(property).name}`;
+}
+
+/** One expression of the ORDER BY, over the alias `v`, and the same over the marker's row. */
+interface SortTerm {
+  expr: string;
+  marker: string;
+  asc: boolean;
+}
+
+/**
+ * What a page is ordered by, as expressions that are never NULL: a nullable column `c` becomes
+ * `(c IS NOT NULL), COALESCE(c, <constant>)`, which orders exactly as Cinder's `c ASC NULLS FIRST`
+ * and `c DESC NULLS LAST` (MySQL's NULL-is-smallest) do. Without NULLs the rows after a marker are
+ * one row comparison, which the indexes of the VolumeListIndexes migration answer as a range. The
+ * marker's values are read in the same statement, at the database's own precision (microseconds,
+ * where a JavaScript Date keeps milliseconds). A repeated expression keeps its first place only.
+ */
+function sortTerms(sort: readonly SortKey[]): SortTerm[] {
+  const terms = new Map<string, SortTerm>();
+  const over = (alias: string, c: ListColumn) =>
+    c.nullAs === undefined ? [`${alias}.${c.name}`] : [`(${alias}.${c.name} IS NOT NULL)`, `COALESCE(${alias}.${c.name}, ${c.nullAs})`];
+  for (const s of sort) {
+    const c = listColumn(s.property);
+    const markerExprs = over('mk', c);
+    over('v', c).forEach((expr, k) => {
+      if (!terms.has(expr)) {
+        terms.set(expr, { expr, marker: `(SELECT ${markerExprs[k]} FROM volumes mk WHERE mk.id = :marker)`, asc: s.dir === 'asc' });
+      }
+    });
+  }
+  return [...terms.values()];
 }
 
 /** Lists volumes as Cinder's `volume_get_all(_by_project)`: scope, filters, keyset pages. */
@@ -109,71 +152,94 @@ export class VolumeListRepository {
   }
 
   async list(caller: Caller, spec: VolumeListSpec): Promise<{ items: VolumeEntity[]; count?: number }> {
-    const qb = this.base()
-      .leftJoinAndSelect('v.metadata', 'meta')
-      .leftJoinAndSelect('v.attachments', 'att')
-      .leftJoinAndSelect('v.volumeType', 'vt');
-    // Page over ids first (joins would multiply rows), then load the page with its relations.
-    const idsQb = this.base().select('v.id', 'id');
-    idsQb.where('1=1');
-    this.scope(idsQb, caller, spec);
-    if (spec.marker) await this.afterMarker(idsQb, caller, spec);
-    for (const s of spec.sort) idsQb.addOrderBy(column(s.property), s.dir === 'asc' ? 'ASC' : 'DESC', s.dir === 'asc' ? 'NULLS FIRST' : 'NULLS LAST');
-    idsQb.limit(spec.limit);
-    if (spec.offset) idsQb.offset(spec.offset);
-    const ids = (await idsQb.getRawMany<{ id: string }>()).map((r) => r.id);
-
-    let items: VolumeEntity[] = [];
-    if (ids.length) {
-      const rows = await qb.where('v.id IN (:...ids)', { ids }).getMany();
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      items = ids.map((id) => byId.get(id)).filter((v): v is VolumeEntity => v !== undefined);
-    }
+    const ids = (await (await this.pageQuery(caller, spec)).getRawMany<{ id: string }>()).map((r) => r.id);
+    const items = ids.length ? await this.load(ids) : [];
     let count: number | undefined;
-    if (spec.withCount) {
-      const countQb = this.base().where('1=1');
-      this.scope(countQb, caller, spec);
-      count = await countQb.getCount();
-    }
+    if (spec.withCount) count = Number((await this.countQuery(caller, spec).getRawOne<{ count: string }>())?.count ?? 0);
     return { items, count };
   }
 
-  /** Keyset condition "after the marker row" for any mix of sort directions. */
-  private async afterMarker(qb: SelectQueryBuilder<VolumeEntity>, caller: Caller, spec: VolumeListSpec): Promise<void> {
-    const marker = UUID.test(spec.marker as string)
-      ? await this.ds.getRepository(VolumeEntity).findOne({ where: { id: spec.marker } })
+  /**
+   * The volumes of a page in its order, with their type, metadata and attachments, read in one
+   * snapshot. Narrow reads rather than one join: joined, PostgreSQL hashed the whole metadata table
+   * for a page (a page of 1,000 among a million volumes: 77 ms, 72 of them in that join). And the
+   * volumes' rows become entities here, column by column from TypeORM's own metadata, rather than
+   * through TypeORM's hydration, which cost 20 ms of the API's 90 ms of CPU a page in a profile.
+   */
+  private load(ids: string[]): Promise<VolumeEntity[]> {
+    return this.ds.transaction('REPEATABLE READ', async (em) => {
+      const q = this.itemQueries(em, ids);
+      const rows = await q.volumes.getRawMany<Record<string, unknown>>();
+      const metadata = await q.metadata.getMany();
+      const attachments = await q.attachments.getMany();
+      const typeIds = [...new Set(rows.map((r) => r.v_volume_type_id as string))];
+      const types = new Map((await em.getRepository(VolumeTypeEntity).findBy({ id: In(typeIds) })).map((t) => [t.id, t]));
+      const columns = em.connection.getMetadata(VolumeEntity).columns.map((c) => [c.propertyName, `v_${c.databaseName}`] as const);
+      const byId = new Map<string, VolumeEntity>();
+      for (const row of rows) {
+        const v = new VolumeEntity();
+        for (const [property, alias] of columns) (v as unknown as Record<string, unknown>)[property] = row[alias];
+        byId.set(v.id, Object.assign(v, { volumeType: types.get(v.volumeTypeId), metadata: [], attachments: [] }));
+      }
+      for (const m of metadata) byId.get(m.volumeId)?.metadata?.push(m);
+      for (const a of attachments) byId.get(a.volumeId)?.attachments?.push(a);
+      return ids.map((id) => byId.get(id)).filter((v): v is VolumeEntity => v !== undefined);
+    });
+  }
+
+  /** What `load` reads for a page. */
+  itemQueries(em: EntityManager, ids: string[]) {
+    return {
+      volumes: em.getRepository(VolumeEntity).createQueryBuilder('v').where('v.id = ANY(:ids)', { ids }),
+      metadata: em.getRepository(VolumeMetadataEntity).createQueryBuilder('m').where('m.volume_id = ANY(:ids)', { ids }),
+      attachments: em.getRepository(VolumeAttachmentEntity).createQueryBuilder('a').where('a.volume_id = ANY(:ids)', { ids }),
+    };
+  }
+
+  /**
+   * The ids of one page, in order. Paged over ids first (joins would multiply rows); the page is
+   * then loaded with its relations. The queries are public so that a test can EXPLAIN them.
+   */
+  async pageQuery(caller: Caller, spec: VolumeListSpec): Promise<SelectQueryBuilder<VolumeEntity>> {
+    const qb = this.base().select('v.id', 'id').where('1=1');
+    this.scope(qb, caller, spec);
+    const terms = sortTerms(spec.sort);
+    if (spec.marker) await this.afterMarker(qb, caller, spec.marker, terms);
+    for (const t of terms) qb.addOrderBy(t.expr, t.asc ? 'ASC' : 'DESC');
+    qb.limit(spec.limit);
+    if (spec.offset) qb.offset(spec.offset);
+    return qb;
+  }
+
+  /** `with_count`: every volume the filters match, without the page. COUNT(*), never TypeORM's COUNT(DISTINCT id). */
+  countQuery(caller: Caller, spec: VolumeListSpec): SelectQueryBuilder<VolumeEntity> {
+    const qb = this.base().select('COUNT(*)', 'count').where('1=1');
+    this.scope(qb, caller, spec);
+    return qb;
+  }
+
+  /** Keyset condition "after the marker row", over the page's sort terms. */
+  private async afterMarker(qb: SelectQueryBuilder<VolumeEntity>, caller: Caller, markerId: string, terms: SortTerm[]): Promise<void> {
+    const marker = UUID.test(markerId)
+      ? await this.ds.getRepository(VolumeEntity).findOne({ select: { id: true, projectId: true }, where: { id: markerId } })
       : null;
     if (!marker || !(isContextAdmin(caller) || marker.projectId === caller.projectId)) {
-      throw new CodedError(ErrorCode.NotFound, `Volume ${spec.marker} could not be found.`);
+      throw new CodedError(ErrorCode.NotFound, `Volume ${markerId} could not be found.`);
     }
-    qb.andWhere(
-      new Brackets((outer) => {
-        spec.sort.forEach((s, i) => {
-          outer.orWhere(
-            new Brackets((inner) => {
-              for (let j = 0; j < i; j++) {
-                const prev = spec.sort[j];
-                const v = marker[prev.property];
-                const c = column(prev.property);
-                if (v === null || v === undefined) inner.andWhere(`${c} IS NULL`);
-                else inner.andWhere(`${c} = :mk_eq_${i}_${j}`, { [`mk_eq_${i}_${j}`]: v });
-              }
-              const v = marker[s.property];
-              const c = column(s.property);
-              const p = `mk_cmp_${i}`;
-              if (s.dir === 'asc') {
-                if (v === null || v === undefined) inner.andWhere(`${c} IS NOT NULL`);
-                else inner.andWhere(`${c} > :${p}`, { [p]: v });
-              } else if (v === null || v === undefined) {
-                inner.andWhere('1=0');
-              } else {
-                inner.andWhere(`(${c} < :${p} OR ${c} IS NULL)`, { [p]: v });
-              }
-            }),
-          );
-        });
-      }),
-    );
+    qb.setParameter('marker', marker.id);
+    const asc = terms[0].asc;
+    const run = terms.findIndex((t) => t.asc !== asc);
+    const rowCompare = (ts: SortTerm[], op: string) => `(${ts.map((t) => t.expr).join(', ')}) ${op} (${ts.map((t) => t.marker).join(', ')})`;
+    if (run < 0) {
+      qb.andWhere(rowCompare(terms, asc ? '>' : '<'));
+      return;
+    }
+    // Mixed directions are no one row comparison: after the marker is "equal up to term i, then
+    // past it", for some i. The leading terms of one direction still bound the index range.
+    qb.andWhere(rowCompare(terms.slice(0, run), asc ? '>=' : '<='));
+    const past = (t: SortTerm) => `${t.expr} ${t.asc ? '>' : '<'} ${t.marker}`;
+    const after = terms.map((t, i) => [...terms.slice(0, i).map((p) => `${p.expr} = ${p.marker}`), past(t)].join(' AND '));
+    qb.andWhere(`(${after.map((x) => `(${x})`).join(' OR ')})`);
   }
 
   async summary(caller: Caller, allTenants: boolean): Promise<{ count: number; size: number; metadata: Record<string, string[]> }> {

@@ -70,8 +70,8 @@ export class VolumesController {
     return { 'volume-summary': out };
   }
 
-  @Get(':id')
-  async show(@Ctx() ctx: AuthedContext, @Param('id') id: string) {
+  /** GET /v3/volumes/{id}: routed by Fastify itself (show-volume.route.ts), not by Nest. */
+  async show(ctx: AuthedContext, id: string) {
     const v = await this.volumes.get(ctx.caller, id);
     const migrationProgress = await this.progress.migrationProgress(ctx, v);
     return { volume: volumeDetail(ctx, v, { withExtensions: true, migrationProgress }) };

@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
-import type { Pool } from 'pg';
-import { DataSource, EntityManager, ObjectLiteral, QueryFailedError, SelectQueryBuilder } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
-import { RawSqlResultsToEntityTransformer } from 'typeorm/query-builder/transformer/RawSqlResultsToEntityTransformer.js';
+import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { LOGGER } from '@volume/platform';
 import {
@@ -20,8 +17,9 @@ import { SchedulerRpcClient, WorkerRpcClient } from '@volume/rpc-clients';
 import type { ApiConfig } from '../config';
 import { quotaDefaultsOf } from '../quotas/quota.config';
 import { Caller } from '@volume/auth';
-import { canSeeProject } from '../http/policy';
+import { allows, VolumePolicy, volumeTarget } from '../http/policy';
 import { UUID, VolumeListRepository, VolumeListSpec } from './volume-list.repository';
+import { VolumeReader } from './volume.reader';
 
 export interface CreateVolumeInput {
   name: string | null;
@@ -41,8 +39,8 @@ export interface UpdateVolumeInput {
 @Injectable()
 export class VolumesService {
   private readonly lists: VolumeListRepository;
-  /** The SQL of `get` and the query builder that made it (its expression map hydrates the rows). */
-  private prepared?: { qb: SelectQueryBuilder<VolumeEntity>; text: string };
+  /** `get`, the API's hottest query: one prepared statement, one row (see VolumeReader). */
+  private readonly reader: VolumeReader;
 
   constructor(
     private readonly ds: DataSource,
@@ -52,42 +50,23 @@ export class VolumesService {
     @Inject(LOGGER) private readonly log: Logger,
   ) {
     this.lists = new VolumeListRepository(ds);
+    this.reader = new VolumeReader(ds);
   }
 
   static notFound(id: string): CodedError {
     return new CodedError(ErrorCode.NotFound, `Volume ${id} could not be found.`);
   }
 
-  /** One volume with what its views need; a volume of another project is "not found" to members. */
+  /**
+   * One volume with what its views need; one that fails `volume:get` (another project's, by
+   * default) is "not found". The rule sees the whole target, project_id and user_id, as Cinder's
+   * `target_obj=volume`, so that an override like `user_id:%(user_id)s` can decide.
+   */
   async get(caller: Caller, id: string): Promise<VolumeEntity> {
     if (!UUID.test(id)) throw VolumesService.notFound(id);
-    const v = await this.getPrepared(id);
-    if (!v || !canSeeProject(caller, v.projectId)) throw VolumesService.notFound(id);
+    const v = await this.reader.read(id);
+    if (!v || !allows(caller, VolumePolicy.get, volumeTarget(v))) throw VolumesService.notFound(id);
     return v;
-  }
-
-  /**
-   * `get`, the API's hottest query. Run by the query builder it is an unnamed
-   * statement, so PostgreSQL plans the 4-table join on every request, and planning was most of its
-   * cost (pgbench: 2 250 tps planned each time, 20 000 prepared). Here the query builder's own SQL,
-   * generated once, runs as a named prepared statement (pg parses it once per pooled connection)
-   * on the pool TypeORM holds, and TypeORM's own transformer (as `getOne` does) turns the rows into
-   * the same VolumeEntity: same relations, column transformers and Dates (it skips getOne's "Load"
-   * broadcast: no entity here has subscribers or @AfterLoad). Writes go through the transitions
-   * (@volume/persistence), which lock the row they judge: `get` never reads inside a transaction.
-   */
-  private async getPrepared(id: string): Promise<VolumeEntity | undefined> {
-    const { qb, text } = (this.prepared ??= prepareVolumeQuery(this.ds));
-    const pool = (this.ds.driver as PostgresDriver).master as Pool;
-    let rows: ObjectLiteral[];
-    try {
-      ({ rows } = await pool.query({ name: 'volume_get', text, values: [id] }));
-    } catch (err) {
-      throw new QueryFailedError(text, [id], err as Error);
-    }
-    if (rows.length === 0) return undefined;
-    const transformer = new RawSqlResultsToEntityTransformer(qb.expressionMap, this.ds.driver, []);
-    return transformer.transform(rows, qb.expressionMap.mainAlias!)[0] as VolumeEntity | undefined;
   }
 
   list(caller: Caller, spec: VolumeListSpec) {
@@ -160,7 +139,10 @@ export class VolumesService {
   }
 }
 
-/** The query of `VolumesService.get`: the volume with its metadata, attachments and type. */
+/**
+ * The volume with its metadata, attachments and type as the query builder reads it: the reference
+ * `VolumesService.get`'s own read (VolumeReader) is checked against.
+ */
 export function volumeQuery(em: EntityManager, id: string): SelectQueryBuilder<VolumeEntity> {
   return em
     .getRepository(VolumeEntity)
@@ -169,13 +151,4 @@ export function volumeQuery(em: EntityManager, id: string): SelectQueryBuilder<V
     .leftJoinAndSelect('v.attachments', 'att')
     .leftJoinAndSelect('v.volumeType', 'vt')
     .where('v.id = :id', { id });
-}
-
-/** The SQL `getOne` would send for `volumeQuery`, with the id as its only parameter ($1). */
-function prepareVolumeQuery(ds: DataSource): { qb: SelectQueryBuilder<VolumeEntity>; text: string } {
-  const qb = volumeQuery(ds.manager, '00000000-0000-0000-0000-000000000000');
-  qb.expressionMap.queryEntity = true; // as getOne sets it before generating the SQL
-  const [text, parameters] = qb.getQueryAndParameters();
-  if (parameters.length !== 1) throw new Error(`volume query: expected one parameter, got ${parameters.length}`);
-  return { qb, text };
 }

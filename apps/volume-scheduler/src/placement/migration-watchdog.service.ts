@@ -7,6 +7,7 @@ import { APP_CONFIG, LOGGER, NatsService } from '@volume/platform';
 import { endMigrationWithError, markDestinationDeleting, postponeStallCheck } from '@volume/persistence';
 import { ComputeRpcClient, WorkerRpcClient } from '@volume/rpc-clients';
 import type { SchedulerConfig } from '../config';
+import { MigrationPlacementService } from './migration-placement.service';
 
 interface StalledRow {
   id: string;
@@ -18,10 +19,11 @@ interface StalledRow {
 }
 
 /**
- * No volume stays `migrating` forever: a migration whose runner stopped reporting (its source host
- * is gone and does not come back, or nobody took it) ends in `error` after a bound. The source data
- * is never touched here; the destination, if any, is removed. A host that returns later finds the
- * migration ended and does not resume it.
+ * No volume stays `starting` or `migrating` forever. Each round resumes the placements a crashed
+ * scheduler left (MigrationPlacementService.resume), and a migration whose runner stopped reporting
+ * (its source host is gone and does not come back, or nobody took it) ends in `error` after a
+ * bound. The source data is never touched here; the destination, if any, is removed. A host that
+ * returns later finds the migration ended and does not resume it.
  *
  * A `compute-swap` migration is the compute side's: the guest may already be writing to the
  * destination, so it ends only when nova-bridge says the swap is cancelled or unknown. Otherwise it
@@ -32,22 +34,40 @@ interface StalledRow {
 @Injectable()
 export class MigrationWatchdog {
   private timer?: NodeJS.Timeout;
+  private resuming = false;
 
   constructor(
     private readonly ds: DataSource,
     private readonly nats: NatsService,
     private readonly compute: ComputeRpcClient,
     private readonly workers: WorkerRpcClient,
+    private readonly placements: MigrationPlacementService,
     @Inject(APP_CONFIG) private readonly config: SchedulerConfig,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
+  /** Sweeps at once (what a crash left is taken up at start), then every quarter of the bound (at most 30 s). */
   start(): void {
     const every = Math.max(1, Math.min(this.config.MIGRATION_STALL_TIMEOUT_S / 4, 30)) * 1000;
-    this.timer = setInterval(() => {
-      this.nats.track(this.sweep().catch((err) => this.log.warn({ err }, 'migration watchdog sweep failed')));
-    }, every);
+    const tick = () => this.nats.track(this.tick());
+    tick();
+    this.timer = setInterval(tick, every);
     this.timer.unref();
+  }
+
+  /** One round: stalled migrations end, then placements a crash interrupted are resumed. Never rejects. */
+  private async tick(): Promise<void> {
+    await this.sweep().catch((err) => this.log.warn({ err }, 'migration watchdog sweep failed'));
+    // A round that still waits for a source host lets the next one pass rather than call it twice.
+    if (this.resuming) return;
+    this.resuming = true;
+    try {
+      await this.placements.resume();
+    } catch (err) {
+      this.log.warn({ err }, 'resuming interrupted placements failed; the next sweep tries again');
+    } finally {
+      this.resuming = false;
+    }
   }
 
   stop(): void {

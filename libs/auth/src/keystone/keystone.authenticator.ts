@@ -2,9 +2,9 @@ import { Logger } from 'pino';
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { Caller, UNAUTHORIZED } from '../auth';
 import { Authenticator } from '../authenticator';
-import { AuthConfig, keystoneBaseUrl } from './keystone.config';
+import { AuthConfig } from './keystone.config';
 import { Fetch, KeystoneClient, KeystoneToken, KeystoneUnavailable } from './keystone.client';
-import { ServiceTokenSource } from './service-token';
+import { keystoneClientFor, ServiceTokenSource, serviceTokenSource } from './service-token';
 import { TokenCache, tokenHash, TokenLookup } from './token-cache';
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -21,6 +21,11 @@ export interface KeystoneDeps {
   fetch?: Fetch;
   /** Milliseconds since the epoch (a fake clock in tests). */
   now?: () => number;
+  /**
+   * The service user's token source to validate with, when the process uses the same token for
+   * more (nova-bridge calls volume-api with it): one token, issued and renewed once.
+   */
+  serviceTokens?: ServiceTokenSource;
 }
 
 function unauthorized(): CodedError {
@@ -55,18 +60,8 @@ export class KeystoneAuthenticator implements Authenticator {
     deps: KeystoneDeps = {},
   ) {
     this.now = deps.now ?? Date.now;
-    this.client = new KeystoneClient(keystoneBaseUrl(config.KEYSTONE_AUTH_URL), config.KEYSTONE_TIMEOUT_S * 1000, deps.fetch);
-    this.serviceToken = new ServiceTokenSource(
-      this.client,
-      {
-        username: config.KEYSTONE_USERNAME,
-        password: config.KEYSTONE_PASSWORD,
-        userDomainName: config.KEYSTONE_USER_DOMAIN_NAME,
-        projectName: config.KEYSTONE_PROJECT_NAME,
-        projectDomainName: config.KEYSTONE_PROJECT_DOMAIN_NAME,
-      },
-      this.now,
-    );
+    this.client = keystoneClientFor(config, deps.fetch);
+    this.serviceToken = deps.serviceTokens ?? serviceTokenSource(config, { fetch: deps.fetch, now: this.now });
     this.cache = new TokenCache<KeystoneToken>({
       validTtlMs: config.KEYSTONE_TOKEN_CACHE_S * 1000,
       invalidTtlMs: INVALID_TOKEN_CACHE_MS,

@@ -27,6 +27,8 @@ export interface PasswordCredentials {
 
 export interface IssuedToken {
   token: string;
+  /** The project the token is scoped to: a call with it names this project in its URL. */
+  projectId?: string;
   issuedAt: number;
   expiresAt: number;
 }
@@ -114,7 +116,7 @@ export class KeystoneClient {
     }
     const expiresAt = Date.parse(token.expiresAt);
     const issuedAt = Date.parse((res.body as { token: TokenBody }).token.issued_at ?? '') || expiresAt;
-    return { token: res.subjectToken, issuedAt, expiresAt };
+    return { token: res.subjectToken, projectId: token.projectId, issuedAt, expiresAt };
   }
 
   /**

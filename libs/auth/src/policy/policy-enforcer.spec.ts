@@ -6,7 +6,7 @@ import { CodedError, ErrorCode } from '@volume/contracts';
 import { PolicySubject, withImpliedRoles } from './credentials';
 import { loadPolicy, PolicyEnforcer, PolicyNotRegistered } from './policy-enforcer';
 import { PolicyFileError } from './policy-file';
-import { runPolicyCommand } from './print-policy';
+import { runPolicyCommand } from './policy-command';
 
 const dir = mkdtempSync(join(tmpdir(), 'policy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

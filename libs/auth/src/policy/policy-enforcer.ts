@@ -2,8 +2,9 @@ import { stringify } from 'yaml';
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { evaluateCheck, PolicyTarget } from './check-evaluator';
 import { CheckNode, parseCheckString, PolicySyntaxError, referencedRules } from './check-parser';
-import { CINDER_POLICY_DEFAULTS, RuleDefault } from './cinder-policy-defaults';
+import { RuleDefault } from './cinder-policy-defaults';
 import { policyCredentials, PolicySubject } from './credentials';
+import { POLICY_DEFAULTS } from './policy-defaults';
 import { PolicyFileError, PolicyOverride, readPolicyFile } from './policy-file';
 
 /** One rule as it is enforced: Cinder's default, or what the policy file put over it. */
@@ -26,8 +27,9 @@ export class PolicyNotRegistered extends Error {
 }
 
 /**
- * Decides every policy rule: Cinder's defaults with a policy file over them, checked once when
- * built (syntax, unknown names, undefined `rule:` references, cycles) so that enforcing cannot fail.
+ * Decides every policy rule: the defaults (Cinder's, and Nova's for the local compute host) with a
+ * policy file over them, checked once when built (syntax, unknown names, undefined `rule:`
+ * references, cycles) so that enforcing cannot fail.
  */
 export class PolicyEnforcer {
   private readonly adminOf = new WeakMap<PolicySubject, boolean>();
@@ -41,10 +43,10 @@ export class PolicyEnforcer {
   ) {}
 
   /**
-   * Cinder's defaults with `overrides` (a policy file's rules) over them.
+   * The defaults (POLICY_DEFAULTS) with `overrides` (a policy file's rules) over them.
    * @throws PolicyFileError naming `file` and the line of the first rule that cannot be used.
    */
-  static create(overrides: readonly PolicyOverride[] = [], file?: string, defaults: readonly RuleDefault[] = CINDER_POLICY_DEFAULTS): PolicyEnforcer {
+  static create(overrides: readonly PolicyOverride[] = [], file?: string, defaults: readonly RuleDefault[] = POLICY_DEFAULTS): PolicyEnforcer {
     const rules = new Map<string, EffectiveRule>();
     const nodes = new Map<string, CheckNode>();
     for (const d of defaults) {
@@ -118,14 +120,15 @@ export class PolicyEnforcer {
     if (!this.allows(rule, subject, target)) throw new CodedError(ErrorCode.Forbidden, `Policy doesn't allow ${rule} to be performed.`);
   }
 
-  /** Every rule as enforced, defaults first in Cinder's order, then what only the file defines. */
+  /** Every rule as enforced, defaults first in their order (Cinder's, then the compute host's), then what only the file defines. */
   effectiveRules(): EffectiveRule[] {
     return [...this.rules.values()];
   }
 
   /** The effective policy as a policy file (YAML), each rule under its description. */
   toYaml(): string {
-    const head = this.file ? `Cinder's defaults with ${this.file} over them` : "Cinder's defaults (no policy file)";
+    const defaults = "the defaults (Cinder's; Nova's for the local compute host)";
+    const head = this.file ? `${defaults} with ${this.file} over them` : `${defaults}, no policy file`;
     const blocks = this.effectiveRules().map((r) => {
       const notes = [`# ${r.description}`];
       if (r.line !== undefined) notes.push(`# Set by line ${r.line} of the policy file${r.default === undefined ? '' : `; default: ${r.default}`}`);
@@ -164,7 +167,7 @@ function findCycle(nodes: ReadonlyMap<string, CheckNode>): string[] | undefined 
 }
 
 /**
- * The policy of a process: Cinder's defaults, with the rules of `file` (POLICY_FILE) over them when
+ * The policy of a process: the defaults, with the rules of `file` (POLICY_FILE) over them when
  * one is named.
  * @throws PolicyFileError naming the file and line of the first problem.
  */

@@ -246,7 +246,7 @@ export class DeviceMirror {
       try {
         for (const { offset, length } of runs) {
           const data = await this.host.readSource(offset, length);
-          for (const part of this.target.partsOf(offset, data)) {
+          for (const part of await this.target.partsOf(offset, data)) {
             await this.target.write(part.offset, part.data);
             bytesWritten += part.data.length;
           }

@@ -8,13 +8,11 @@ function isAllZero(data: Buffer): boolean {
   return data.equals(zeroes.subarray(0, data.length));
 }
 
-/**
- * What of `data` (read from the source at the granule-aligned `offset`) a target that reads as
- * zeroes needs: granules that are zero in the source are holes, unless `written` says the mirror
- * put something there. Adjacent needed granules come back as one part.
- */
-export function partsToWrite(offset: number, data: Buffer, granularity: number, written: DirtyBitmap): { offset: number; data: Buffer }[] {
-  const parts: { offset: number; data: Buffer }[] = [];
+type Part = { offset: number; data: Buffer };
+
+/** The granules of `data` (at `offset`) that `needed` keeps, adjacent ones joined into one part. */
+function neededParts(offset: number, data: Buffer, granularity: number, needed: (at: number, end: number) => boolean): Part[] {
+  const parts: Part[] = [];
   let start = -1;
   const flush = (end: number): void => {
     if (start >= 0) parts.push({ offset: offset + start, data: data.subarray(start, end) });
@@ -22,7 +20,7 @@ export function partsToWrite(offset: number, data: Buffer, granularity: number, 
   };
   for (let at = 0; at < data.length; at += granularity) {
     const end = Math.min(at + granularity, data.length);
-    if (!isAllZero(data.subarray(at, end)) || written.any(offset + at, end - at)) {
+    if (needed(at, end)) {
       if (start < 0) start = at;
     } else {
       flush(at);
@@ -30,4 +28,22 @@ export function partsToWrite(offset: number, data: Buffer, granularity: number, 
   }
   flush(data.length);
   return parts;
+}
+
+/**
+ * What of `data` (read from the source at the granule-aligned `offset`) a target that reads as
+ * zeroes needs: granules that are zero in the source are holes, unless `written` says the mirror
+ * put something there. Adjacent needed granules come back as one part.
+ */
+export function partsToWrite(offset: number, data: Buffer, granularity: number, written: DirtyBitmap): Part[] {
+  return neededParts(offset, data, granularity, (at, end) => !isAllZero(data.subarray(at, end)) || written.any(offset + at, end - at));
+}
+
+/**
+ * What of `source` (read at the granule-aligned `offset`) differs from `target`, the same range as
+ * the target holds it now: the granules to write when the target holds an earlier copy. Adjacent
+ * differing granules come back as one part.
+ */
+export function changedParts(offset: number, source: Buffer, target: Buffer, granularity: number): Part[] {
+  return neededParts(offset, source, granularity, (at, end) => !source.subarray(at, end).equals(target.subarray(at, end)));
 }

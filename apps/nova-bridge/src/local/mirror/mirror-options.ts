@@ -26,6 +26,13 @@ export interface MirrorOptions {
    * true when the target has no allocated blocks (a fresh sparse file, as our file backend makes).
    */
   targetZeroed?: boolean;
+  /**
+   * The target holds an earlier, interrupted copy of this device (a swap resumed after a restart;
+   * what the guest wrote since is unknown, no dirty map having survived): the mirror still goes
+   * over every granule, as a first copy does, but reads each back from the target and writes only
+   * those that differ. A full re-copy in effect, that rewrites only what changed. Unset: false.
+   */
+  resync?: boolean;
   /** For tests. */
   hooks?: MirrorHooks;
 }

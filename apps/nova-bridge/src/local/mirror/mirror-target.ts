@@ -1,7 +1,7 @@
 import { BlockFile, openBlockFile } from './block-file';
 import { ChangeSignal } from './change-signal';
 import { DirtyBitmap } from './dirty-bitmap';
-import { partsToWrite } from './holes';
+import { changedParts, partsToWrite } from './holes';
 import type { MirrorHost } from './mirror-host';
 import type { MirrorOptions } from './mirror-options';
 
@@ -18,6 +18,8 @@ export class MirrorTarget {
   private readonly written: DirtyBitmap;
   private file: BlockFile | null = null;
   private zeroed = false;
+  /** The target holds an earlier copy (MirrorOptions.resync): what already matches is not written. */
+  private resync = false;
   private ops = 0;
   private opened: Promise<void> = Promise.resolve();
   private closing: Promise<void> | null = null;
@@ -45,13 +47,18 @@ export class MirrorTarget {
       const [t, s] = await Promise.all([target.stat(), host.statSource()]);
       if (t.dev === s.dev && t.ino === s.ino) throw new Error(`the target ${this.path} is the device's own file`);
       if (t.size < sizeBytes) throw new Error(`the target ${this.path} (${t.size} bytes) is smaller than the device (${sizeBytes} bytes)`);
-      this.zeroed = opts.targetZeroed ?? t.blocks === 0;
+      this.resync = opts.resync ?? false;
+      this.zeroed = !this.resync && (opts.targetZeroed ?? t.blocks === 0);
     })();
     return this.opened;
   }
 
-  /** What of `data` to write: all of it, or on a zeroed target only what may not read as zeroes already. */
-  partsOf(offset: number, data: Buffer): { offset: number; data: Buffer }[] {
+  /**
+   * What of `data` to write: all of it; on a zeroed target only what may not read as zeroes
+   * already; on a resynced one only what differs from what it holds (read back first).
+   */
+  async partsOf(offset: number, data: Buffer): Promise<{ offset: number; data: Buffer }[]> {
+    if (this.resync) return changedParts(offset, data, await this.op((target) => target.read(offset, data.length)), this.granularity);
     return this.zeroed ? partsToWrite(offset, data, this.granularity, this.written) : [{ offset, data }];
   }
 

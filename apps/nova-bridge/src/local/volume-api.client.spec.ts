@@ -1,0 +1,74 @@
+import { createServer, IncomingHttpHeaders, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { ApiCredentials, ApiIdentity } from './api-identity';
+import { VolumeApiClient, VolumeApiError } from './volume-api.client';
+
+// The client against a stand-in volume-api (a local HTTP server) that accepts one token only: what
+// it sends, and how it answers a 401 its identity can renew.
+
+describe('VolumeApiClient', () => {
+  let server: Server;
+  let baseUrl: string;
+  const seen: { url: string; headers: IncomingHttpHeaders }[] = [];
+  let accepted = 'good';
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      seen.push({ url: req.url ?? '', headers: req.headers });
+      if (req.headers['x-auth-token'] !== accepted) {
+        res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ unauthorized: { code: 401, message: 'nope' } }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ volume: { id: 'v1', size: 1, status: 'available', attachments: [] } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  beforeEach(() => {
+    seen.length = 0;
+    accepted = 'good';
+  });
+
+  /** An identity whose token is `tokens[n]` until it is refused `n` times. */
+  function renewing(tokens: string[], project?: string): ApiIdentity & { refusals: number } {
+    const identity = {
+      refusals: 0,
+      credentials: async (): Promise<ApiCredentials> => ({ project, headers: { 'x-auth-token': tokens[Math.min(identity.refusals, tokens.length - 1)] } }),
+      refused: () => {
+        identity.refusals++;
+        return true;
+      },
+    };
+    return identity;
+  }
+
+  it('when the identity names a project, then the URL carries it; without one, the route has no project id', async () => {
+    const client = new VolumeApiClient(baseUrl);
+    await client.getVolume(renewing(['good'], 'p1'), 'v1');
+    await client.getVolume(renewing(['good']), 'v1');
+    expect(seen.map((s) => s.url)).toEqual(['/v3/p1/volumes/v1', '/v3/volumes/v1']);
+    expect(seen[0].headers['openstack-api-version']).toBe('volume 3.44');
+  });
+
+  it('when volume-api refuses a token the identity can renew, then the call is made once more with the new one', async () => {
+    const identity = renewing(['revoked', 'good'], 'p1');
+    expect((await new VolumeApiClient(baseUrl).getVolume(identity, 'v1')).id).toBe('v1');
+    expect(seen.map((s) => s.headers['x-auth-token'])).toEqual(['revoked', 'good']);
+  });
+
+  it('when the renewed token is refused too, then the 401 stands: one retry, never a loop', async () => {
+    accepted = 'nothing-we-have';
+    const identity = renewing(['revoked', 'also-revoked', 'never-sent'], 'p1');
+    await expect(new VolumeApiClient(baseUrl).getVolume(identity, 'v1')).rejects.toEqual(new VolumeApiError(401, 'nope'));
+    expect(seen).toHaveLength(2);
+  });
+
+  it('when the identity cannot renew (a caller’s own token), then a 401 is the answer at once', async () => {
+    const own: ApiIdentity = { credentials: async () => ({ project: 'p1', headers: { 'x-auth-token': 'expired' } }) };
+    await expect(new VolumeApiClient(baseUrl).getVolume(own, 'v1')).rejects.toMatchObject({ status: 401 });
+    expect(seen).toHaveLength(1);
+  });
+});

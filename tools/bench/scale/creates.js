@@ -1,0 +1,144 @@
+'use strict';
+// §3, many creates at once: CREATES volumes of 1 GiB asked for together, across four pools (two
+// workers x two pools) that hold fewer. Every volume must end `available` (its file there, whole)
+// or `error` without a host (nowhere to place it), exactly as many available as the pools had room
+// for, and no pool holding more than its capacity x over-subscription.
+const fs = require('fs');
+const path = require('path');
+const { GIB, log, fmt, sleep } = require('../common');
+const { state, sql, waitFor } = require('../stack');
+const { V, api } = require('../cinder');
+const { summary } = require('./lists');
+const { cpuSnapshot, coresBetween } = require('../cpu');
+const { CREATES, GOALS } = require('./settings');
+
+const NAME = 'scale-create';
+/** After the accepted creates end, how long a volume nobody was told of may take to end too. */
+const STRAY_GRACE_S = 10;
+
+const coresText = (c) => Object.entries(c).map(([k, v]) => `${k} ${fmt(v)}`).join(', ');
+
+/** Room for 1 GiB volumes left in each live pool, as the scheduler's capacity filter counts it (thin). */
+async function poolRoom() {
+  return sql(
+    `SELECT p.name, p.total_capacity_gb AS total, (p.capabilities->>'maxOverSubscriptionRatio')::float8 AS ratio,
+            COALESCE((SELECT sum(size) FROM volumes v WHERE v.host = p.name), 0)::int AS allocated
+       FROM pools p ORDER BY p.name`,
+  );
+}
+
+/**
+ * POST /volumes, again after a 503 (the API's answer when no database connection frees up within
+ * its bound, which a burst of creates on a busy machine reaches), as the answer asks: "try again
+ * at a later time". Each refusal is counted.
+ */
+async function postRetrying503(body) {
+  for (let refusals = 0; ; refusals++) {
+    const res = await api('POST', V, { body });
+    if (res.status !== 503 || refusals === 10) return { res, refusals };
+    await sleep(100 * (refusals + 1));
+  }
+}
+
+async function createBench(repeat) {
+  const before = await poolRoom();
+  const room = before.reduce((n, p) => n + Math.max(0, Math.floor(p.total * p.ratio - p.allocated)), 0);
+  const posted = [];
+  const cpu0 = cpuSnapshot();
+  const t0 = Date.now();
+  await Promise.all(
+    Array.from({ length: CREATES }, async (_, i) => {
+      const at = Date.now();
+      const { res, refusals } = await postRetrying503({ volume: { size: 1, name: `${NAME}-${repeat}-${i}` } });
+      if (res.status !== 202) throw new Error(`create ${i}: HTTP ${res.status} ${res.text}`);
+      posted.push({ id: res.body.volume.id, at, acceptedMs: Date.now() - at, refusals });
+    }),
+  );
+  const ids = posted.map((p) => p.id);
+  let rows = [];
+  await waitFor(
+    async () => {
+      rows = await sql(
+        `SELECT id, status, host, EXTRACT(EPOCH FROM updated_at) * 1000 AS done_at FROM volumes WHERE id = ANY($1) AND status IN ('available', 'error')`,
+        [ids],
+      );
+      return rows.length === CREATES;
+    },
+    `${CREATES} creates to end`,
+    120000,
+    100,
+  );
+  const cores = coresBetween(cpu0, cpuSnapshot());
+  // A refused POST should have made no volume. Those it made anyway ("strays": nobody got their
+  // id) must still end available or in error like any other.
+  await sleep(STRAY_GRACE_S * 1000);
+  const strays = await sql(`SELECT id, status, host FROM volumes WHERE display_name LIKE $1 AND NOT (id = ANY($2))`, [`${NAME}-${repeat}-%`, ids]);
+  const stuck = strays.filter((r) => !['available', 'error'].includes(r.status));
+
+  const at = new Map(posted.map((p) => [p.id, p.at]));
+  const latencies = rows.map((r) => Number(r.done_at) - at.get(r.id));
+  const lastDone = Math.max(...rows.map((r) => Number(r.done_at)));
+  const available = rows.filter((r) => r.status === 'available');
+  const errors = rows.filter((r) => r.status === 'error');
+  // A correct error is a volume nobody placed, and only once the pools were full.
+  const placedErrors = errors.filter((r) => r.host !== null);
+  if (placedErrors.length) throw new Error(`${placedErrors.length} volumes went to error on a host: ${placedErrors.map((r) => `${r.id}@${r.host}`).join(', ')}`);
+  const strayAvailable = strays.filter((r) => r.status === 'available').length;
+  if (available.length + strayAvailable !== Math.min(CREATES + strays.length, room)) {
+    throw new Error(`${available.length} + ${strayAvailable} stray volumes available, but the pools had room for ${room}`);
+  }
+  for (const r of available) {
+    const [host, pool] = [r.host.split('@')[0], r.host.split('#')[1]];
+    const file = path.join(state.dataDir, host, pool, `volume-${r.id}`);
+    const size = fs.statSync(file, { throwIfNoEntry: false })?.size;
+    if (size !== GIB) throw new Error(`available volume ${r.id} has ${size === undefined ? 'no file' : `a file of ${size} bytes`} at ${file}`);
+  }
+  const after = await poolRoom();
+  const overfilled = after.filter((p) => p.allocated > p.total * p.ratio);
+  if (overfilled.length) throw new Error(`pools overfilled: ${overfilled.map((p) => `${p.name} ${p.allocated} GiB > ${p.total} x ${p.ratio}`).join(', ')}`);
+
+  const s = summary(latencies);
+  const result = {
+    room,
+    available: available.length,
+    errors: errors.length,
+    pools: after.map((p) => ({ name: p.name, allocatedGb: p.allocated, limitGb: p.total * p.ratio })),
+    latency: s,
+    acceptedP99: summary(posted.map((p) => p.acceptedMs)).p99,
+    refused503: posted.reduce((n, p) => n + p.refusals, 0),
+    retriedCreates: posted.filter((p) => p.refusals > 0).length,
+    strays: strays.length,
+    stuck: stuck.length,
+    stuckStatuses: [...new Set(stuck.map((r) => `${r.status}${r.host ? '' : ' (no host)'}`))],
+    perSecond: CREATES / ((lastDone - t0) / 1000),
+    cores: { api: cores.api, scheduler: cores.scheduler, 'host-a': cores['host-a'], 'host-b': cores['host-b'], other: cores.other },
+  };
+  result.ok = s.p99 < GOALS.createP99Ms;
+  log(
+    `  creates: ${result.available} available, ${result.errors} error (room for ${room}); ${result.refused503} answers 503 to ${result.retriedCreates} creates, retried, ` +
+      `leaving ${result.strays} volumes nobody was told of (${result.stuck} still ${result.stuckStatuses.join(', ') || '-'} ${STRAY_GRACE_S} s later); ` +
+      `first POST to end p50 ${fmt(s.p50, 0)} ms, p99 ${fmt(s.p99, 0)} ms; ${fmt(result.perSecond, 1)} creates/s; cores: ${coresText(result.cores)}; ` +
+      `pools ${result.pools.map((p) => `${p.name.split('@')[0]}#${p.name.split('#')[1]} ${p.allocatedGb}/${p.limitGb}`).join(', ')}`,
+  );
+  await deleteAll([...ids, ...strays.map((r) => r.id)]);
+  return result;
+}
+
+/** Deletes them (a volume stuck `creating` is reset to `error` first, as an operator would) and waits until their rows are gone. */
+async function deleteAll(ids) {
+  await Promise.all(
+    ids.map(async (id) => {
+      let res = await api('DELETE', `${V}/${id}`);
+      if (res.status === 400) {
+        await api('POST', `${V}/${id}/action`, { body: { 'os-reset_status': { status: 'error' } } });
+        res = await api('DELETE', `${V}/${id}`);
+      }
+      if (res.status !== 202) throw new Error(`delete ${id}: HTTP ${res.status} ${res.text}`);
+    }),
+  );
+  await waitFor(async () => (await sql(`SELECT count(*)::int AS n FROM volumes WHERE id = ANY($1)`, [ids]))[0].n === 0, `${ids.length} volumes to be deleted`, 120000, 200);
+  // The pools' next report then counts them gone.
+  await sleep(1500);
+}
+
+module.exports = { createBench, coresText, STRAY_GRACE_S };
