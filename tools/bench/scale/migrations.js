@@ -123,9 +123,10 @@ async function migrationBench(vols) {
     100,
   );
   const seconds = (performance.now() - t0) / 1000;
+  // Before the load generator exits: its CPU is read from /proc like the apps'.
+  const cores = coresBetween(cpu0, cpuSnapshot(gen.pid));
   gen.stop();
   const load = await gen.result;
-  const cores = coresBetween(cpu0, cpuSnapshot(gen.pid));
 
   const failed = rows.filter((r) => r.migration_status !== 'success');
   if (failed.length) {

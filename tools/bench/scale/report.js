@@ -113,7 +113,7 @@ function manyMarkdown(m) {
     .map((x, i) => {
       const c = x.creates;
       const g = x.migrations;
-      return `| ${i + 1} | ${c.available} / ${c.errors} (room ${c.room}) | ${c.refused503} (${c.retriedCreates} creates); ${c.strays} made anyway, ${c.stuck} ${c.stuckStatuses.join(', ') || 'stuck'} | ${ms(c.latency.p50)} / **${ms(c.latency.p99)}** | ${fmt(c.perSecond, 1)} (cores: ${coresText(c.cores)}) | ${fmt(g.ddSeconds)} s (${fmt(g.ddMBps, 0)} MB/s) | ${fmt(g.seconds)} s (${fmt(g.migrationMBps, 0)} MB/s) | **${fmt(g.ratio)}** | ${fmt(g.load.reqPerSec, 0)} req/s, p50 ${g.load.latency.p50} ms, **p99 ${g.load.latency.p99} ms** | ${coresText(g.cores)} |`;
+      return `| ${i + 1} | ${c.available} / ${c.errors} (room ${c.room}) | ${c.refused503} to ${c.retriedCreates} POSTs; ${c.strays} volumes made anyway, ${c.stuck} left ${c.stuckStatuses.join(', ') || '-'} | ${ms(c.latency.p50)} / **${ms(c.latency.p99)}** | ${fmt(c.perSecond, 1)} (cores: ${coresText(c.cores)}) | ${fmt(g.ddSeconds)} s (${fmt(g.ddMBps, 0)} MB/s) | ${fmt(g.seconds)} s (${fmt(g.migrationMBps, 0)} MB/s) | **${fmt(g.ratio)}** | ${fmt(g.load.reqPerSec, 0)} req/s, p50 ${g.load.latency.p50} ms, **p99 ${g.load.latency.p99} ms** | ${coresText(g.cores)} |`;
     })
     .join('\n');
   const apps = Object.keys(reps[0].rss.rest);
