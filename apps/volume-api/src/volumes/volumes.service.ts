@@ -91,7 +91,13 @@ export class VolumesService {
       volumeTypeId: input.volumeType.id,
       metadata: input.metadata,
     }, quotaDefaultsOf(this.config));
-    const created = await this.get(caller, id);
+    // The row is committed: from here it must reach the scheduler (or `error`) whatever the read of
+    // the answer does, or a volume the client was told nothing of would stay `creating` for good.
+    // Read before scheduling, so that the answer shows `creating` as Cinder's 202 does.
+    const read = await this.get(caller, id).then(
+      (volume) => ({ volume }),
+      (err: unknown) => ({ err }),
+    );
     try {
       await this.scheduler.scheduleCreate(id, requestId);
     } catch (err) {
@@ -99,7 +105,8 @@ export class VolumesService {
       this.log.error({ err, volumeId: id, reqId: requestId }, 'scheduler did not take the create request');
       await markCreateFailed(this.ds.manager, id);
     }
-    return created;
+    if ('err' in read) throw read.err;
+    return read.volume;
   }
 
   private async availabilityZone(requested: string | null): Promise<string> {
