@@ -1,115 +1,91 @@
 import { Logger } from 'pino';
+import { CatalogEntry, IssuedToken, KeystoneClient, keystoneBaseUrl, KeystoneUnavailable, ServiceTokenSource } from '@volume/auth';
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { NovaBridgeConfig } from '../config';
-import { describeFetchError, novaFetch } from './nova-http';
-
-/** A token is fetched again this long before Keystone says it expires (requests take time, clocks drift). */
-export const TOKEN_REFRESH_MARGIN_MS = 60_000;
-
-export interface CatalogEndpoint {
-  interface: string;
-  url: string;
-  region?: string | null;
-  region_id?: string | null;
-}
-export interface CatalogEntry {
-  type: string;
-  endpoints: CatalogEndpoint[];
-}
-
-interface Session {
-  token: string;
-  expiresAt: number;
-  computeUrl: string;
-}
+import { describeFetchError } from './nova-http';
 
 /**
  * Keystone v3 password authentication of the bridge's service user, as keystoneauth does for
- * Cinder's `[nova]` section: one project-scoped token, re-used until shortly before it expires,
- * and the compute endpoint from its catalog. The password and tokens never reach a log line or an
- * error message.
+ * Cinder's `[nova]` section: libs/auth's service token (one project-scoped token, re-used until
+ * shortly before it expires, one issue shared by concurrent callers, forgotten when Nova refuses
+ * it), asked for with its catalog, and the compute endpoint found there. Keystone's failures
+ * become the bridge's own `NOVA.*` errors here. The password and tokens never reach a log line or
+ * an error message.
  */
 export class KeystoneSession {
-  private session?: Session;
-  private pending?: Promise<Session>;
+  private readonly tokens: ServiceTokenSource;
+  /** The compute endpoint of the token last issued (each new token's catalog is read once). */
+  private resolved?: { issued: IssuedToken; computeUrl: string };
 
   constructor(
     private readonly config: NovaBridgeConfig,
     private readonly log: Logger,
-    private readonly signal: AbortSignal,
-    private readonly now: () => number = Date.now,
-  ) {}
+    signal: AbortSignal,
+    now: () => number = Date.now,
+  ) {
+    const c = config;
+    const client = new KeystoneClient(keystoneBaseUrl(c.NOVA_AUTH_URL), c.NOVA_TIMEOUT_S * 1000, fetch, signal);
+    const credentials = {
+      username: c.NOVA_USERNAME,
+      password: c.NOVA_PASSWORD,
+      userDomainName: c.NOVA_USER_DOMAIN_NAME,
+      projectName: c.NOVA_PROJECT_NAME,
+      projectDomainName: c.NOVA_PROJECT_DOMAIN_NAME,
+    };
+    this.tokens = new ServiceTokenSource(client, credentials, now, { catalog: true });
+  }
 
   /** A valid token and the compute endpoint; concurrent callers share one authentication. */
   async get(): Promise<{ token: string; computeUrl: string }> {
-    if (this.session && this.now() < this.session.expiresAt - TOKEN_REFRESH_MARGIN_MS) return this.session;
-    this.pending ??= this.authenticate().finally(() => (this.pending = undefined));
-    return this.pending;
+    let issued: IssuedToken;
+    try {
+      issued = await this.tokens.issued();
+    } catch (err) {
+      throw err instanceof KeystoneUnavailable ? this.novaError(err) : err;
+    }
+    if (this.resolved?.issued !== issued) this.resolved = { issued, computeUrl: this.computeUrlOf(issued) };
+    return { token: issued.token, computeUrl: this.resolved.computeUrl };
   }
 
   /** Forget the token (Nova answered 401): the next `get` authenticates again. */
   invalidate(token: string): void {
-    if (this.session?.token === token) this.session = undefined;
+    this.tokens.discard(token);
   }
 
-  private async authenticate(): Promise<Session> {
+  private computeUrlOf(issued: IssuedToken): string {
     const c = this.config;
-    const url = `${identityV3(c.NOVA_AUTH_URL)}/auth/tokens`;
-    const body = {
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: c.NOVA_USERNAME, domain: { name: c.NOVA_USER_DOMAIN_NAME }, password: c.NOVA_PASSWORD } },
-        },
-        scope: { project: { name: c.NOVA_PROJECT_NAME, domain: { name: c.NOVA_PROJECT_DOMAIN_NAME } } },
-      },
-    };
-    let res: Response;
-    try {
-      res = await novaFetch(url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify(body),
-        timeoutS: c.NOVA_TIMEOUT_S,
-        signal: this.signal,
-      });
-    } catch (err) {
-      throw new CodedError(ErrorCode.ComputeUnavailable, `Keystone at ${url} could not be reached: ${describeFetchError(err)}`);
-    }
-    const text = await res.text().catch(() => '');
-    const who = `user ${c.NOVA_USERNAME} (domain ${c.NOVA_USER_DOMAIN_NAME}) in project ${c.NOVA_PROJECT_NAME} (domain ${c.NOVA_PROJECT_DOMAIN_NAME})`;
-    if (res.status === 401 || res.status === 403) {
-      throw new CodedError(ErrorCode.ComputeForbidden, `Keystone refused to authenticate ${who} (${res.status})`);
-    }
-    const token = res.headers.get('x-subject-token');
-    if (res.status !== 201 || !token) {
-      throw new CodedError(ErrorCode.ComputeUnavailable, `Keystone answered ${res.status} without a token for ${who}`);
-    }
-    const parsed = parseJson(text) as { token?: { expires_at?: string; catalog?: CatalogEntry[] } } | undefined;
-    const expiresAt = Date.parse(parsed?.token?.expires_at ?? '');
-    const computeUrl = c.NOVA_ENDPOINT_OVERRIDE || computeEndpoint(parsed?.token?.catalog ?? [], c.NOVA_INTERFACE, c.NOVA_REGION_NAME);
+    const computeUrl = c.NOVA_ENDPOINT_OVERRIDE || computeEndpoint(issued.catalog ?? [], c.NOVA_INTERFACE, c.NOVA_REGION_NAME);
     if (!computeUrl) {
       throw new CodedError(
         ErrorCode.ComputeUnavailable,
-        `the Keystone catalog of ${who} has no compute endpoint for interface ${c.NOVA_INTERFACE}` +
+        `the Keystone catalog of ${this.who()} has no compute endpoint for interface ${c.NOVA_INTERFACE}` +
           (c.NOVA_REGION_NAME ? ` in region ${c.NOVA_REGION_NAME}` : ''),
       );
     }
-    this.session = {
-      token,
-      // A token without a readable expiry is used for one request only.
-      expiresAt: Number.isFinite(expiresAt) ? expiresAt : 0,
-      computeUrl: computeUrl.replace(/\/+$/, ''),
-    };
-    this.log.info({ user: c.NOVA_USERNAME, project: c.NOVA_PROJECT_NAME, expiresAt: parsed?.token?.expires_at, computeUrl: this.session.computeUrl }, 'keystone token obtained for nova');
-    return this.session;
+    const url = computeUrl.replace(/\/+$/, '');
+    this.log.info(
+      { user: c.NOVA_USERNAME, project: c.NOVA_PROJECT_NAME, expiresAt: new Date(issued.expiresAt).toISOString(), computeUrl: url },
+      'keystone token obtained for nova',
+    );
+    return url;
   }
-}
 
-/** `NOVA_AUTH_URL` may name Keystone's root or its v3 endpoint, as keystoneauth's `auth_url` may. */
-export function identityV3(authUrl: string): string {
-  const base = authUrl.replace(/\/+$/, '');
-  return /\/v3$/.test(base) ? base : `${base}/v3`;
+  /** libs/auth's Keystone failure (a 503 for volume-api's callers) as the bridge's: a refused password is NOVA.FORBIDDEN. */
+  private novaError(err: KeystoneUnavailable): CodedError {
+    if (err.status === undefined) {
+      const url = `${keystoneBaseUrl(this.config.NOVA_AUTH_URL)}/v3/auth/tokens`;
+      return new CodedError(ErrorCode.ComputeUnavailable, `Keystone at ${url} could not be reached: ${describeFetchError(err.fetchError)}`);
+    }
+    if (err.status === 401 || err.status === 403) {
+      return new CodedError(ErrorCode.ComputeForbidden, `Keystone refused to authenticate ${this.who()} (${err.status})`);
+    }
+    return new CodedError(ErrorCode.ComputeUnavailable, `Keystone answered ${err.status} without a token for ${this.who()}`);
+  }
+
+  private who(): string {
+    const c = this.config;
+    return `user ${c.NOVA_USERNAME} (domain ${c.NOVA_USER_DOMAIN_NAME}) in project ${c.NOVA_PROJECT_NAME} (domain ${c.NOVA_PROJECT_DOMAIN_NAME})`;
+  }
 }
 
 /** The catalog's compute endpoint for an interface and region (empty region: the first one), as keystoneauth picks it. */
@@ -120,12 +96,4 @@ export function computeEndpoint(catalog: CatalogEntry[], iface: string, region: 
     if (hit) return hit.url;
   }
   return undefined;
-}
-
-export function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

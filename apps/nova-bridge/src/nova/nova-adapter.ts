@@ -10,8 +10,8 @@ import {
 } from '@volume/contracts';
 import { completionForPhase } from '@volume/domain';
 import { ComputeAdapter, ComputeAdapterDeps } from '../compute-adapter';
-import { KeystoneSession, parseJson } from './keystone-session';
-import { describeFetchError, novaError, novaFetch } from './nova-http';
+import { KeystoneSession } from './keystone-session';
+import { describeFetchError, novaError, novaFetch, parseJson } from './nova-http';
 import { cancelOutcome, InstanceAction, InstanceActionEvent, latestSwapAction, ObservedPhase, phaseOf } from './swap-phase';
 
 /** Cinder's `NOVA_API_VERSION`: below 2.85 every PUT of an attachment is a swap (no `update` policy involved). */

@@ -61,3 +61,12 @@ export function novaError(status: number, body: string, what: string): CodedErro
   const code = STATUS_CODES[status] ?? ErrorCode.ComputeUnavailable;
   return new CodedError(code, `Nova answered ${status} to ${what}${message ? `: ${message}` : ''}`);
 }
+
+/** A body as JSON, or undefined when it is not JSON (a proxy's HTML page, a truncated answer). */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -25,12 +25,33 @@ export interface PasswordCredentials {
   projectDomainName: string;
 }
 
+/** One endpoint of a service in Keystone's catalog. */
+export interface CatalogEndpoint {
+  interface: string;
+  url: string;
+  region?: string | null;
+  region_id?: string | null;
+}
+
+/** A service in Keystone's catalog (`token.catalog`), where a client finds another service's endpoint. */
+export interface CatalogEntry {
+  type: string;
+  endpoints: CatalogEndpoint[];
+}
+
 export interface IssuedToken {
   token: string;
   /** The project the token is scoped to: a call with it names this project in its URL. */
   projectId?: string;
   issuedAt: number;
   expiresAt: number;
+  /** The service catalog, when the issue asked for it (`catalog: true`). */
+  catalog?: CatalogEntry[];
+}
+
+export interface IssueOptions {
+  /** Ask for the catalog too: for a client that calls another service (Nova) at the endpoint it names. */
+  catalog?: boolean;
 }
 
 export type Fetch = typeof fetch;
@@ -38,9 +59,17 @@ export type Fetch = typeof fetch;
 /** keystonemiddleware's words when it cannot ask Keystone (Cinder then answers 503). */
 export const KEYSTONE_UNAVAILABLE = 'The Keystone service is temporarily unavailable.';
 
-/** 503 for the client; `reason` (never a token or password) is for the log. */
+/**
+ * 503 for the client; `reason` (never a token or password) is for the log. `status` (what Keystone
+ * answered) or `fetchError` (why no answer came) let a caller with its own errors tell a refused
+ * password from an outage.
+ */
 export class KeystoneUnavailable extends CodedError {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    readonly status?: number,
+    readonly fetchError?: unknown,
+  ) {
     super(ErrorCode.Unavailable, KEYSTONE_UNAVAILABLE);
   }
 }
@@ -52,6 +81,7 @@ interface TokenBody {
   expires_at?: string;
   issued_at?: string;
   is_admin_project?: boolean;
+  catalog?: CatalogEntry[];
 }
 
 function parseToken(body: unknown): KeystoneToken | undefined {
@@ -72,23 +102,29 @@ function parseToken(body: unknown): KeystoneToken | undefined {
  * The two calls keystonemiddleware makes to Keystone v3: password authentication of the service
  * user, and `GET /v3/auth/tokens` of a caller's token. Every failure to get an answer (refused
  * connection, timeout, 5xx, an answer that is not Keystone's) is `Unavailable`, never a verdict.
+ * `stop`, when its owner aborts it, ends a call in flight at once (a process that shuts down).
  */
 export class KeystoneClient {
   constructor(
     private readonly baseUrl: string,
     private readonly timeoutMs: number,
     private readonly fetchFn: Fetch = fetch,
+    private readonly stop?: AbortSignal,
   ) {}
 
   private async call(url: string, init: RequestInit): Promise<{ status: number; body: unknown; subjectToken: string | null }> {
     let res: Response;
     let text: string;
     try {
-      res = await this.fetchFn(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+      const timeout = AbortSignal.timeout(this.timeoutMs);
+      // Never followed: a redirect would carry the password or the service token to wherever it points.
+      res = await this.fetchFn(url, { ...init, redirect: 'manual', signal: this.stop ? AbortSignal.any([this.stop, timeout]) : timeout });
       text = await res.text();
     } catch (err) {
       const e = err as Error & { cause?: { code?: string } };
-      throw new KeystoneUnavailable(e.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : `unreachable (${e.cause?.code ?? e.name})`);
+      const reason =
+        e.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : e.name === 'AbortError' ? 'aborted (stopping)' : `unreachable (${e.cause?.code ?? e.name})`;
+      throw new KeystoneUnavailable(reason, undefined, err);
     }
     let body: unknown;
     try {
@@ -100,23 +136,25 @@ export class KeystoneClient {
   }
 
   /** A project-scoped token of the service user; `Unavailable` when Keystone refuses or is unreachable. */
-  async issue(c: PasswordCredentials): Promise<IssuedToken> {
+  async issue(c: PasswordCredentials, options: IssueOptions = {}): Promise<IssuedToken> {
     const auth = {
       identity: { methods: ['password'], password: { user: { name: c.username, domain: { name: c.userDomainName }, password: c.password } } },
       scope: { project: { name: c.projectName, domain: { name: c.projectDomainName } } },
     };
-    const res = await this.call(`${this.baseUrl}/v3/auth/tokens?nocatalog`, {
+    const res = await this.call(`${this.baseUrl}/v3/auth/tokens${options.catalog ? '' : '?nocatalog'}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ auth }),
     });
     const token = parseToken(res.body);
     if (res.status !== 201 || !res.subjectToken || !token) {
-      throw new KeystoneUnavailable(`the service user's authentication answered HTTP ${res.status}`);
+      throw new KeystoneUnavailable(`the service user's authentication answered HTTP ${res.status}`, res.status);
     }
+    const body = (res.body as { token: TokenBody }).token;
     const expiresAt = Date.parse(token.expiresAt);
-    const issuedAt = Date.parse((res.body as { token: TokenBody }).token.issued_at ?? '') || expiresAt;
-    return { token: res.subjectToken, projectId: token.projectId, issuedAt, expiresAt };
+    const issuedAt = Date.parse(body.issued_at ?? '') || expiresAt;
+    const catalog = options.catalog ? (body.catalog ?? []) : undefined;
+    return { token: res.subjectToken, projectId: token.projectId, issuedAt, expiresAt, catalog };
   }
 
   /**

@@ -51,4 +51,11 @@ describe('keystone settings', () => {
   it.each([['http://k:5000'], ['http://k:5000/'], ['http://k:5000/v3'], ['http://k:5000/v3/']])('when the auth URL is %s, then requests go to http://k:5000/v3/...', (url) => {
     expect(keystoneBaseUrl(url)).toBe('http://k:5000');
   });
+
+  it.each([['http://ks/identity'], ['http://ks/identity/'], ['http://ks/identity/v3'], ['http://ks/identity/v3/']])(
+    'when the auth URL is %s (Keystone under a path, as devstack serves it), then requests go to http://ks/identity/v3/...',
+    (url) => {
+      expect(keystoneBaseUrl(url)).toBe('http://ks/identity');
+    },
+  );
 });

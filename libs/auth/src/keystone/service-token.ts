@@ -1,4 +1,4 @@
-import { Fetch, IssuedToken, KeystoneClient, PasswordCredentials } from './keystone.client';
+import { Fetch, IssuedToken, IssueOptions, KeystoneClient, PasswordCredentials } from './keystone.client';
 import { KeystoneConfig, keystoneBaseUrl } from './keystone.config';
 
 /** The soonest a service token is renewed before it expires: keystoneauth re-authenticates well ahead too. */
@@ -8,7 +8,8 @@ const RENEW_AHEAD_MS = 120_000;
  * The service user's own token, which every validation presents (and nova-bridge's calls to
  * volume-api as the service): issued on first use, renewed once less than RENEW_AHEAD_MS (or half
  * its lifetime, if shorter) is left, and again at once if Keystone refuses it (revoked, keys
- * rotated). Concurrent callers share one issue.
+ * rotated). Concurrent callers share one issue. nova-bridge's Nova client keeps its token (with
+ * the catalog, `issueOptions`) in one too.
  */
 export class ServiceTokenSource {
   private current?: IssuedToken;
@@ -18,6 +19,7 @@ export class ServiceTokenSource {
     private readonly client: KeystoneClient,
     private readonly credentials: PasswordCredentials,
     private readonly now: () => number,
+    private readonly issueOptions: IssueOptions = {},
   ) {}
 
   async get(): Promise<string> {
@@ -43,7 +45,7 @@ export class ServiceTokenSource {
 
   private renew(): Promise<IssuedToken> {
     this.issuing ??= this.client
-      .issue(this.credentials)
+      .issue(this.credentials, this.issueOptions)
       .then((t) => (this.current = t))
       .finally(() => (this.issuing = undefined));
     return this.issuing;
