@@ -6,12 +6,12 @@ import { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import pino from 'pino';
 import { ErrorCode, HealthSubjects, healthTarget, PoolStatsEvent, WorkerSubjects } from '@volume/contracts';
+import { GIB } from '@volume/domain';
 import { createDataSource } from '@volume/persistence';
 import { NatsService } from '@volume/platform';
 import { createTestDatabase, TestDatabase, testNatsUrl } from '@volume/testing';
 import { createWorkerApp } from '../src/bootstrap';
 
-const GIB = 1024 ** 3;
 // Unique per run: workers of parallel runs share one NATS server and must never answer each other.
 const host = `host-t${randomBytes(4).toString('hex')}`;
 const pool1 = `${host}@file#pool1`;

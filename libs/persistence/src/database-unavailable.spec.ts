@@ -27,4 +27,11 @@ describe('isDatabaseUnavailable', () => {
   ])('when %s, then it is not an outage', (_what, err) => {
     expect(isDatabaseUnavailable(err)).toBe(false);
   });
+
+  it('when passed as a callback that hands it a second argument (an attempt number), then a wrapped outage is still found', () => {
+    const retryable: (err: unknown, attempt: number) => boolean = isDatabaseUnavailable;
+    const wrapped = failedQuery(new Error('Connection terminated unexpectedly', { cause: withCode('read ECONNRESET', 'ECONNRESET') }));
+    expect(retryable(wrapped, 5)).toBe(true);
+    expect(retryable(withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'), 30)).toBe(true);
+  });
 });

@@ -27,7 +27,16 @@ const DRIVER_MESSAGES = [
  * Whether an error means the database cannot be reached now (as opposed to refusing a statement):
  * the one classification both the API's 503 and the workers' retries of their writes go by.
  */
-export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+export function isDatabaseUnavailable(err: unknown): boolean {
+  return unavailableWithin(err, 0);
+}
+
+/**
+ * The search through wrapped errors, its depth bounded. Not the public signature: a caller passing
+ * the function as a callback (`retryable: isDatabaseUnavailable`, `errors.some(...)`) would hand
+ * its own second argument (an attempt number, an index) in as the depth and cut the search short.
+ */
+function unavailableWithin(err: unknown, depth: number): boolean {
   // Duck-typed, not `instanceof Error`: errors made inside Node (a socket's) come from another realm under some runners.
   if (typeof err !== 'object' || err === null || depth > 4) return false;
   const { code, message, cause, errors, driverError } = err as {
@@ -41,5 +50,5 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if (typeof message === 'string' && DRIVER_MESSAGES.some((m) => m.test(message))) return true;
   // Node tries every address of a host name and reports each failure; TypeORM wraps the driver's error.
   const inner = [cause, driverError, ...(Array.isArray(errors) ? errors : [])].filter((e) => e !== undefined && e !== err);
-  return inner.some((e) => isDatabaseUnavailable(e, depth + 1));
+  return inner.some((e) => unavailableWithin(e, depth + 1));
 }

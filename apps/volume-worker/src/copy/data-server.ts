@@ -226,7 +226,6 @@ export class MigrationDataServer {
     target.handlers.add(handler);
   }
 
-
   /** Writes the body's records and resolves with the offset through which the target is durable. */
   private async receive(target: Target, req: IncomingMessage, sync: boolean): Promise<number> {
     const file = await this.fileOf(target);

@@ -15,7 +15,10 @@ const AWAITING_PLACEMENT: VolumeMigrationStatus = 'starting';
  * @throws CodedError(InvalidVolume) when the volume is gone, has no host, or is not waiting for a placement.
  */
 export async function lockMigrationSource(em: EntityManager, volumeId: string): Promise<VolumeEntity & { host: string }> {
-  const volume = await em.getRepository(VolumeEntity).findOne({ where: { id: volumeId }, lock: { mode: 'pessimistic_write' } });
+  return awaitingPlacement(await em.getRepository(VolumeEntity).findOne({ where: { id: volumeId }, lock: { mode: 'pessimistic_write' } }), volumeId);
+}
+
+function awaitingPlacement(volume: VolumeEntity | null, volumeId: string): VolumeEntity & { host: string } {
   if (!volume || volume.migrationStatus !== AWAITING_PLACEMENT || !volume.host) {
     throw new CodedError(ErrorCode.InvalidVolume, `Volume ${volumeId} is not waiting for a migration`);
   }
@@ -44,8 +47,12 @@ export interface PlacementClaim {
  * @throws CodedError(InvalidVolume) when the volume is gone or no longer waits for a migration.
  */
 export async function claimPlacement(em: EntityManager, m: { migrationId: string; volumeId: string }, wait: boolean): Promise<PlacementClaim | null> {
-  const locked: unknown[] = await em.query(`SELECT id FROM volumes WHERE id = $1 FOR UPDATE${wait ? '' : ' SKIP LOCKED'}`, [m.volumeId]);
-  if (locked.length === 0) {
+  // The volume is read once, under its lock; it is checked only once the migration is known unplaced.
+  const volume = await em.getRepository(VolumeEntity).findOne({
+    where: { id: m.volumeId },
+    lock: wait ? { mode: 'pessimistic_write' } : { mode: 'pessimistic_write', onLocked: 'skip_locked' },
+  });
+  if (!volume) {
     const [exists]: unknown[] = await em.query(`SELECT 1 FROM volumes WHERE id = $1`, [m.volumeId]);
     if (exists) return null;
   }
@@ -54,7 +61,7 @@ export async function claimPlacement(em: EntityManager, m: { migrationId: string
     [m.migrationId, AWAITING_PLACEMENT],
   );
   if (!row) return null;
-  return { volume: await lockMigrationSource(em, m.volumeId), requestedDest: row.dest_host, forceHostCopy: row.force_host_copy };
+  return { volume: awaitingPlacement(volume, m.volumeId), requestedDest: row.dest_host, forceHostCopy: row.force_host_copy };
 }
 
 /**
@@ -109,12 +116,7 @@ export async function untakenMigrations(em: EntityManager, olderThanS: number): 
  */
 export function endUnplacedMigration(em: EntityManager, m: { migrationId: string; volumeId: string; error: string }): Promise<boolean> {
   return em.transaction(async (tx) => {
-    await tx.query(`SELECT id FROM volumes WHERE id = $1 FOR UPDATE`, [m.volumeId]);
-    const [row]: unknown[] = await tx.query(`SELECT 1 FROM volume_migrations WHERE id = $1 AND status = $2 AND mode IS NULL FOR UPDATE`, [
-      m.migrationId,
-      AWAITING_PLACEMENT,
-    ]);
-    if (!row) return false;
+    if (!(await lockStartingMigration(tx, m, { unplacedOnly: true }))) return false;
     await endMigrationWithError(tx, m);
     return true;
   });
@@ -131,13 +133,24 @@ export function abandonUntakenMigration(
   m: { migrationId: string; volumeId: string; destVolumeId: string | null; error: string },
 ): Promise<boolean> {
   return em.transaction(async (tx) => {
-    await tx.query(`SELECT id FROM volumes WHERE id = $1 FOR UPDATE`, [m.volumeId]);
-    const [row]: unknown[] = await tx.query(`SELECT 1 FROM volume_migrations WHERE id = $1 AND status = $2 FOR UPDATE`, [m.migrationId, AWAITING_PLACEMENT]);
-    if (!row) return false;
+    if (!(await lockStartingMigration(tx, m, { unplacedOnly: false }))) return false;
     if (m.destVolumeId) await dropUnusedDestination(tx, m.destVolumeId);
     await endMigrationWithError(tx, m);
     return true;
   });
+}
+
+/**
+ * Takes the claim's locks (the volume's row, then the migration's, the order every transition
+ * locks them in) and tells whether the migration is still `starting`; `unplacedOnly`: and not placed.
+ */
+async function lockStartingMigration(tx: EntityManager, m: { migrationId: string; volumeId: string }, o: { unplacedOnly: boolean }): Promise<boolean> {
+  await tx.query(`SELECT id FROM volumes WHERE id = $1 FOR UPDATE`, [m.volumeId]);
+  const rows: unknown[] = await tx.query(
+    `SELECT 1 FROM volume_migrations WHERE id = $1 AND status = $2${o.unplacedOnly ? ' AND mode IS NULL' : ''} FOR UPDATE`,
+    [m.migrationId, AWAITING_PLACEMENT],
+  );
+  return rows.length > 0;
 }
 
 /**

@@ -167,13 +167,14 @@ export class HostCopy {
     }
   }
 
+  /** Opened again on each attempt (a destination that came back); only a local destination needs its row, for its file. */
   private async openSink(req: HostCopyRequest, sizeBytes: number, { log, signal }: RunContext): Promise<CopySink> {
-    const destVolume = await untilDatabaseAnswers(
-      'reading the destination',
-      () => this.ds.getRepository(VolumeEntity).findOneByOrFail({ id: req.destVolumeId }),
-      { log, signal },
-    );
     if (isThisHost(this.cfg, req.destPoolHost)) {
+      const destVolume = await untilDatabaseAnswers(
+        'reading the destination',
+        () => this.ds.getRepository(VolumeEntity).findOneByOrFail({ id: req.destVolumeId }),
+        { log, signal },
+      );
       return localSink(this.driver.devicePath(this.volumes.poolOf(destVolume), volumeName(destVolume)), {
         directIo: this.cfg.VOLUME_COPY_DIRECT_IO,
       });
@@ -181,7 +182,7 @@ export class HostCopy {
     const secret = randomBytes(32).toString('hex');
     const { url } = await this.workers.openMigrationTarget(req.destPoolHost, {
       migrationId: req.migrationId,
-      destVolumeId: destVolume.id,
+      destVolumeId: req.destVolumeId,
       sizeBytes,
       secret,
     });
