@@ -33,17 +33,17 @@
 //
 // This file drives a run; the rest of tools/bench: benches/ (one module per bench), report.js (the
 // table and BENCHMARKS.md), measure.js (dd runs, migrations and load runs), cinder.js (the API
-// client and the bench's volumes), stack.js (the apps' processes and the clean-up), cpu.js,
+// client and the bench's volumes), stack.js (the apps' processes and the clean-up), stack-up.js
+// (the database, NATS, build and apps a bench runs on), cpu.js,
 // common.js (settings and goals), load.js (the load generator's process), page-cache.js.
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const crypto = require('crypto');
-const infra = require('../dev-stack/infra');
 const { dropCaches } = require('./page-cache');
-const { repoRoot, PROJECT, GIB, VOLUME_GB, SAMPLES, COPY_SAMPLES, ts, startedAt, fmt, log } = require('./common');
-const { state, killTree, cleanup, checkAlive, runStep, mainOf, startApp, workerEnv, sql, waitFor, freePort } = require('./stack');
-const { api, createVolume, createVolumeOn, devicePathOf, fillRandom } = require('./cinder');
+const { repoRoot, GIB, VOLUME_GB, SAMPLES, COPY_SAMPLES, startedAt, fmt, log } = require('./common');
+const { state, cleanup, stopOnSignals, sql } = require('./stack');
+const { prepareStack, startApps } = require('./stack-up');
+const { createVolume, createVolumeOn, devicePathOf, fillRandom } = require('./cinder');
 const { copyBench } = require('./benches/copy');
 const { interferenceBench } = require('./benches/interference');
 const { apiBench } = require('./benches/api');
@@ -53,84 +53,16 @@ const { scaleMain } = require('./scale/run');
 const APPS = ['volume-api', 'volume-scheduler', 'volume-worker', 'nova-bridge'];
 
 async function main() {
-  infra.onShutdownSignals(
-    (name) => {
-      state.interrupted = true;
-      log(`${name} received: stopping everything (again to force)`);
-      cleanup().finally(() => process.exit(130));
-    },
-    () => {
-      for (const e of state.apps.values()) killTree(e.child, 'SIGKILL');
-      for (const c of state.helpers) killTree(c, 'SIGKILL');
-    },
-  );
-
+  stopOnSignals();
   const loadBefore = os.loadavg().map((x) => x.toFixed(2)).join(' ');
-  infra.ensureDependencies();
-  const server = new URL(process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
-  server.pathname = '/postgres';
-  state.adminUrl = server.toString();
-  const dbUrl = new URL(state.adminUrl);
-  state.dbName = `bench_${ts}`;
-  dbUrl.pathname = `/${state.dbName}`;
-  const pg = await infra.ensurePostgres(dbUrl.toString());
-  state.infraStops.push(pg.stop);
-  const nats = await infra.ensureNats(process.env.NATS_URL);
-  state.infraStops.push(nats.stop);
-  checkAlive();
-
-  const skipBuild = process.env.BENCH_SKIP_BUILD === '1';
-  if (skipBuild) log('BENCH_SKIP_BUILD=1: using the build in dist/');
-  else await runStep('build', 'npx', ['nx', 'run-many', '-t', 'build', `--projects=${APPS.join(',')}`], { env: infra.nxEnv() });
-  const missing = APPS.filter((app) => !fs.existsSync(mainOf(app)));
-  if (missing.length) throw new Error(`no build output for ${missing.join(', ')}; run without BENCH_SKIP_BUILD`);
-
-  await runStep('migrations', process.execPath, [mainOf('volume-api'), 'migrate'], {
-    env: { ...process.env, DATABASE_URL: pg.url, LOG_LEVEL: 'warn' },
-  });
-  const { Client } = require('pg');
-  state.db = new Client({ connectionString: pg.url });
-  state.db.on('error', () => undefined);
-  await state.db.connect();
-
-  state.dataDir = path.join(repoRoot, '.data', `bench-${ts}`);
-  for (const host of ['host-a', 'host-b']) fs.mkdirSync(path.join(state.dataDir, host), { recursive: true });
+  const stack = await prepareStack('bench', APPS);
 
   if (process.env.BENCH_CACHE === 'warm') state.cacheMode = 'warm';
   else if (dropCaches()) state.cacheMode = 'cold';
   else if (process.env.BENCH_CACHE === 'cold') throw new Error('BENCH_CACHE=cold, but /proc/sys/vm/drop_caches is not writable');
   log(`page cache: ${state.cacheMode}`);
 
-  const port = await freePort(Number(process.env.BENCH_API_PORT || 18779));
-  state.baseUrl = `http://127.0.0.1:${port}`;
-  const shared = {
-    ...process.env,
-    DATABASE_URL: pg.url,
-    NATS_URL: nats.url,
-    NATS_SUBJECT_PREFIX: `bench${ts.replace('_', '')}${crypto.randomBytes(3).toString('hex')}`,
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'warn',
-    REPORT_INTERVAL_S: '1',
-  };
-  log(`starting volume-api on :${port}, volume-scheduler, volume-worker host-a and host-b (data ${path.relative(repoRoot, state.dataDir)})`);
-  // The bench's projects hold more than Cinder's default 10 volumes: quotas are not what it measures.
-  // The API logs at info, as deployed (an access line per request), unless BENCH_LOG_LEVEL says otherwise.
-  const apiLogLevel = process.env.BENCH_LOG_LEVEL || 'info';
-  startApp('api', 'volume-api', { ...shared, LOG_LEVEL: apiLogLevel, API_HOST: '127.0.0.1', API_PORT: String(port), QUOTA_VOLUMES: '-1', QUOTA_GIGABYTES: '-1' });
-  startApp('scheduler', 'volume-scheduler', { ...shared, SCHEDULER_HOST: 'bench-scheduler' });
-  for (const host of ['host-a', 'host-b']) startApp(host, 'volume-worker', workerEnv(shared, host));
-  await waitFor(
-    async () => {
-      try {
-        return (await fetch(`${state.baseUrl}/readyz`, { signal: AbortSignal.timeout(2000) })).status === 200;
-      } catch {
-        return false;
-      }
-    },
-    `${state.baseUrl}/readyz`,
-    60000,
-    300,
-  );
-  await waitFor(async () => (await api('GET', `/v3/${PROJECT}/scheduler-stats/get_pools`)).body?.pools?.length === 4, 'the 4 pools to be reported', 60000, 200);
+  const shared = await startApps(stack);
 
   log(`creating a ${VOLUME_GB} GiB volume on host-a and filling it with random data`);
   const vol = await createVolumeOn('host-a', VOLUME_GB, 'bench');
@@ -161,7 +93,7 @@ async function main() {
 
   const results = {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    skipBuild,
+    skipBuild: stack.skipBuild,
     cacheMode: state.cacheMode,
     statistics,
     machine: machine(),

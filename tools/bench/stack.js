@@ -81,6 +81,21 @@ function cleanup() {
   return state.cleaning;
 }
 
+/** Ctrl-C stops everything the run started and removes what it made (cleanup); a second one kills at once. */
+function stopOnSignals() {
+  infra.onShutdownSignals(
+    (name) => {
+      state.interrupted = true;
+      log(`${name} received: stopping everything (again to force)`);
+      cleanup().finally(() => process.exit(130));
+    },
+    () => {
+      for (const e of state.apps.values()) killTree(e.child, 'SIGKILL');
+      for (const c of state.helpers) killTree(c, 'SIGKILL');
+    },
+  );
+}
+
 function checkAlive() {
   if (state.interrupted) throw new Error('interrupted');
   if (state.failure) throw state.failure;
@@ -218,6 +233,7 @@ module.exports = {
   tracked,
   killTree,
   cleanup,
+  stopOnSignals,
   checkAlive,
   runStep,
   mainOf,

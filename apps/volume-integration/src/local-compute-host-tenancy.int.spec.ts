@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { readRange } from '@volume/testing';
 import { ADMIN, ComputeGuest, MEMBER, OTHER_MEMBER, PROJECT, TestStack } from '@volume/testing-stack';
 
 // The local compute host checks ownership as Nova does: it authenticates its callers as volume-api
@@ -18,18 +18,6 @@ const READER = { 'x-auth-token': `auditor:${PROJECT}`, 'x-roles': 'reader' };
 /** As nova-bridge calls volume-api for a swap: the service user in the server's project. */
 const SERVICE = { 'x-auth-token': `nova:${PROJECT}`, 'x-roles': 'service' };
 const NOT_FOUND = (what: string) => ({ itemNotFound: { code: 404, message: what } });
-
-/** The first `length` bytes of a volume's file (1 GiB, mostly a hole). */
-async function head(path: string, length: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(length);
-    await fh.read(buffer, 0, length, 0);
-    return buffer;
-  } finally {
-    await fh.close();
-  }
-}
 
 interface Answer {
   status: number;
@@ -185,13 +173,13 @@ describe('local compute host tenancy (real volume-api, nova-bridge, workers, Pos
     expect(await volumeRow(volumeId)).toEqual(before);
     expect(before).toMatchObject({ status: 'in-use', migration_status: 'migrating' });
     expect(await volumeRow(dest)).toMatchObject({ migration_status: `target:${volumeId}` });
-    expect((await head(sourcePath, SPAN)).equals(guest.model)).toBe(true);
+    expect((await readRange(sourcePath, 0, SPAN)).equals(guest.model)).toBe(true);
 
     // nova-bridge's own completion, after its pivot, goes through.
     await stack.waitFor(async () => (await volumeRow(volumeId)).migration_status === 'success', 'the migration to succeed', 60_000);
     const newPath = (await compute(MEMBER, 'GET', `/v2.1/servers/${serverId}`)).body.server.devices[0].path as string;
     expect(newPath).not.toBe(sourcePath);
-    expect((await head(newPath, SPAN)).equals(guest.model)).toBe(true);
+    expect((await readRange(newPath, 0, SPAN)).equals(guest.model)).toBe(true);
     expect((await guest.read(0, SPAN)).equals(guest.model)).toBe(true);
     await stack.waitFor(async () => !existsSync(sourcePath), 'the old data to be removed');
   });

@@ -16,6 +16,7 @@ import {
   OpenGuest,
   openBlockFile,
 } from '@volume/nova-bridge-app';
+import { readRange } from '@volume/testing';
 import { ADMIN, ComputeGuest, PROJECT, TestStack } from '@volume/testing-stack';
 
 const MIB = 1024 * 1024;
@@ -23,17 +24,6 @@ const BLOCK = 64 * 1024;
 /** The guest writes inside this span; the rest of the 1 GiB volume stays a hole. */
 const SPAN = 8 * MIB;
 const TOKEN = `demo:${PROJECT}`;
-
-async function readFile(path: string, length: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(length);
-    await fh.read(buffer, 0, length, 0);
-    return buffer;
-  } finally {
-    await fh.close();
-  }
-}
 
 /** A target whose writes fail after `okBytes`, as a full or broken destination disk would. */
 function failingTarget(okBytes: number): (path: string) => Promise<BlockFile> {
@@ -187,7 +177,7 @@ describe('local compute host (real volume-api, scheduler, workers, PostgreSQL an
     await guest.write(3 * MIB, data);
     await guest.flush();
     expect((await guest.read(3 * MIB, MIB)).equals(data)).toBe(true);
-    expect((await readFile(path, 4 * MIB)).subarray(3 * MIB).equals(data)).toBe(true);
+    expect((await readRange(path, 3 * MIB, MIB)).equals(data)).toBe(true);
   });
 
   it('when the compute API gets bad input, then it answers Nova fault bodies, never a 500', async () => {
@@ -266,7 +256,7 @@ describe('local compute host (real volume-api, scheduler, workers, PostgreSQL an
     const row = await volumeRow(volumeId);
     expect(row.status).toBe('in-use');
     expect(dev.path).toBe(row.provider_location);
-    expect((await readFile(dev.path, SPAN)).equals(guest.model)).toBe(true);
+    expect((await readRange(dev.path, 0, SPAN)).equals(guest.model)).toBe(true);
     expect((await guest.read(0, SPAN)).equals(guest.model)).toBe(true);
     const swap = await compute('GET', `/v2.1/servers/${serverId}/os-volume_attachments/${volumeId}/swap`);
     expect(swap.body.swap).toMatchObject({ phase: 'completed', progress: null, oldVolumeId: volumeId });
@@ -290,7 +280,7 @@ describe('local compute host (real volume-api, scheduler, workers, PostgreSQL an
 
     const dev = (await compute('GET', `/v2.1/servers/${serverId}`)).body.server.devices[0];
     expect(dev).toMatchObject({ volumeId, path: sourcePath });
-    expect((await readFile(sourcePath, SPAN)).equals(guest.model)).toBe(true);
+    expect((await readRange(sourcePath, 0, SPAN)).equals(guest.model)).toBe(true);
     expect((await volumeRow(volumeId)).status).toBe('in-use');
     const swap = await compute('GET', `/v2.1/servers/${serverId}/os-volume_attachments/${volumeId}/swap`);
     expect(swap.body.swap).toMatchObject({ phase: 'failed', progress: null });
@@ -308,7 +298,7 @@ describe('local compute host (real volume-api, scheduler, workers, PostgreSQL an
     expect(await waitMigrationStatus(volumeId, ['success', 'error'])).toBe('error');
     await guest.write(0, randomBytes(BLOCK));
     await guest.flush();
-    expect((await readFile(sourcePath, SPAN)).equals(guest.model)).toBe(true);
+    expect((await readRange(sourcePath, 0, SPAN)).equals(guest.model)).toBe(true);
     const dev = (await compute('GET', `/v2.1/servers/${serverId}`)).body.server.devices[0];
     expect(dev.path).toBe(sourcePath);
   }, 30_000);
@@ -338,7 +328,7 @@ describe('local compute host (real volume-api, scheduler, workers, PostgreSQL an
     expect((await after.read(0, SPAN)).equals(after.model)).toBe(true);
     await after.write(BLOCK, randomBytes(BLOCK));
     await after.flush();
-    expect((await readFile(swap.target_path, SPAN)).equals(after.model)).toBe(true);
+    expect((await readRange(swap.target_path, 0, SPAN)).equals(after.model)).toBe(true);
     expect((await volumeRow(volumeId)).status).toBe('in-use');
   }, 30_000);
 });

@@ -17,9 +17,8 @@
 const os = require('os');
 const path = require('path');
 const fs = require('fs');
-const infra = require('../../dev-stack/infra');
 const { repoRoot, startedAt, sleep, log } = require('../common');
-const { state, killTree, cleanup } = require('../stack');
+const { state, stopOnSignals } = require('../stack');
 const { machine } = require('../report');
 const { startScaleStack } = require('./stack-up');
 const { seedVolumes } = require('./seed');
@@ -48,17 +47,7 @@ async function manyAtOnce() {
 }
 
 async function scaleMain() {
-  infra.onShutdownSignals(
-    (name) => {
-      state.interrupted = true;
-      log(`${name} received: stopping everything (again to force)`);
-      cleanup().finally(() => process.exit(130));
-    },
-    () => {
-      for (const e of state.apps.values()) killTree(e.child, 'SIGKILL');
-      for (const c of state.helpers) killTree(c, 'SIGKILL');
-    },
-  );
+  stopOnSignals();
   const loadBefore = os.loadavg().map((x) => x.toFixed(2)).join(' ');
   const only = process.env.BENCH_SCALE_ONLY;
   if (only && !['lists', 'many'].includes(only)) throw new Error(`BENCH_SCALE_ONLY=${only}: lists or many`);

@@ -1,34 +1,19 @@
 import { Client } from 'pg';
-import { DrillEnvironment } from '@volume/testing-stack';
-import { COPY_BPS, DRILL_TIMEOUT_MS, expected, migrate, migrateWithFault, outcome, sleep, volumeWithData, waitForEnd } from './migration-drill';
-
-jest.setTimeout(DRILL_TIMEOUT_MS);
+import { crash, describeDrills, THROTTLED_WORKERS } from './drill-suite';
+import { expected, migrate, outcome, sleep, volumeWithData, waitForEnd } from './migration-drill';
 
 /** The apps that only decide (the API, the scheduler) crash at the worst moment and are started again (issue 17 §4). */
-describe('fault drills: volume-api and the scheduler killed and restarted (real processes)', () => {
-  let env: DrillEnvironment;
-  const workerEnv = { VOLUME_COPY_BPS_LIMIT: COPY_BPS };
-
-  beforeAll(async () => {
-    env = await DrillEnvironment.start();
-  }, 600_000);
-
-  afterAll(async () => {
-    await env?.stop();
+describeDrills('fault drills: volume-api and the scheduler killed and restarted (real processes)', (drills) => {
+  drills.fault('when volume-api is SIGKILLed at 25 % of the copy and restarted, then the migration succeeds and the API answers', {
+    name: 'volume-api killed',
+    fault: ({ stack }) => crash(stack, 'volume-api'),
   });
 
-  it('when volume-api is SIGKILLed at 25 % of the copy and restarted, then the migration succeeds and the API answers', () =>
-    env.run('volume-api killed', { workerEnv }, async (stack) => {
-      const vol = await volumeWithData(stack);
-      const result = await migrateWithFault(stack, vol, 25, async () => {
-        await stack.kill('volume-api');
-        await stack.restart('volume-api');
-      });
-      expect(result).toEqual(expected(vol));
-    }));
-
-  it('when the scheduler is SIGKILLed during placement and restarted, then the migration is placed and succeeds', () =>
-    env.run('scheduler killed in placement', { workerEnv }, async (stack) => {
+  drills.custom(
+    'when the scheduler is SIGKILLed during placement and restarted, then the migration is placed and succeeds',
+    'scheduler killed in placement',
+    THROTTLED_WORKERS,
+    async ({ stack }) => {
       const vol = await volumeWithData(stack);
       // Placement locks the pools (so that concurrent placements never overfill one): holding them
       // keeps the scheduler inside placement, after it accepted the migration, until it is killed.
@@ -57,5 +42,6 @@ describe('fault drills: volume-api and the scheduler killed and restarted (real 
       await stack.restart('volume-scheduler');
       await waitForEnd(stack, vol, startedAt);
       expect(await outcome(stack, vol)).toEqual(expected(vol));
-    }));
+    },
+  );
 });

@@ -1,51 +1,29 @@
 import { join } from 'node:path';
 import { fileSha256 } from '@volume/testing';
-import { DrillEnvironment } from '@volume/testing-stack';
-import { COPY_BPS, DRILL_TIMEOUT_MS, expected, migrateWithFault, sleep, volumeWithData } from './migration-drill';
-
-jest.setTimeout(DRILL_TIMEOUT_MS);
+import { describeDrills, outage, THROTTLED_WORKERS } from './drill-suite';
+import { expected, migrateWithFault, sleep, volumeWithData } from './migration-drill';
 
 /**
  * The servers under the stack go away mid-migration and come back, as in an operator's restart
  * (issue 17 §4). The drills own these servers (free ports, temporary directories): the machine's
  * PostgreSQL and NATS are never touched.
  */
-describe('fault drills: NATS and PostgreSQL restarted under a throttled migration (real processes)', () => {
-  let env: DrillEnvironment;
-  const workerEnv = { VOLUME_COPY_BPS_LIMIT: COPY_BPS };
-
-  beforeAll(async () => {
-    env = await DrillEnvironment.start();
-  }, 600_000);
-
-  afterAll(async () => {
-    await env?.stop();
+describeDrills('fault drills: NATS and PostgreSQL restarted under a throttled migration (real processes)', (drills) => {
+  drills.fault('when NATS stops for 5 s at 25 % of the copy and comes back, then the migration succeeds with the data intact', {
+    name: 'nats down 5 s',
+    fault: ({ env }) => outage(env.nats, 5_000),
   });
 
-  it('when NATS stops for 5 s at 25 % of the copy and comes back, then the migration succeeds with the data intact', () =>
-    env.run('nats down 5 s', { workerEnv }, async (stack) => {
-      const vol = await volumeWithData(stack);
-      const result = await migrateWithFault(stack, vol, 25, async () => {
-        await env.nats.stop();
-        await sleep(5_000);
-        await env.nats.start();
-      });
-      expect(result).toEqual(expected(vol));
-    }));
+  drills.fault('when PostgreSQL stops for 5 s at 25 % of the copy and comes back, then the migration succeeds with the data intact', {
+    name: 'postgres down 5 s mid-copy',
+    fault: ({ env }) => outage(env.pg, 5_000),
+  });
 
-  it('when PostgreSQL stops for 5 s at 25 % of the copy and comes back, then the migration succeeds with the data intact', () =>
-    env.run('postgres down 5 s mid-copy', { workerEnv }, async (stack) => {
-      const vol = await volumeWithData(stack);
-      const result = await migrateWithFault(stack, vol, 25, async () => {
-        await env.pg.stop();
-        await sleep(5_000);
-        await env.pg.start();
-      });
-      expect(result).toEqual(expected(vol));
-    }));
-
-  it('when PostgreSQL stops for 15 s across the end of the copy (the row swap), then the finished copy is kept and the migration succeeds', () =>
-    env.run('postgres down 15 s across the swap', { workerEnv }, async (stack) => {
+  drills.custom(
+    'when PostgreSQL stops for 15 s across the end of the copy (the row swap), then the finished copy is kept and the migration succeeds',
+    'postgres down 15 s across the swap',
+    THROTTLED_WORKERS,
+    async ({ env, stack }) => {
       const vol = await volumeWithData(stack);
       let copiedWhileDown = false;
       const result = await migrateWithFault(stack, vol, 70, async () => {
@@ -59,5 +37,6 @@ describe('fault drills: NATS and PostgreSQL restarted under a throttled migratio
         await env.pg.start();
       });
       expect({ ...result, copiedWhileDown }).toEqual({ ...expected(vol), copiedWhileDown: true });
-    }));
+    },
+  );
 });
