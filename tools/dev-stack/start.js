@@ -169,7 +169,8 @@ async function main() {
   if (process.env.START_SKIP_BUILD === '1') {
     log('START_SKIP_BUILD=1: using the existing build in dist/');
   } else {
-    const projects = `--projects=${APPS.join(',')}`;
+    // The console too: volume-api serves its built files at /console/ (CONSOLE_DIR=dist/apps/console).
+    const projects = `--projects=${[...APPS, 'console'].join(',')}`;
     await step('build', 'build', 'npx', ['nx', 'run-many', '-t', 'build', projects], { env: infra.nxEnv() });
   }
   const missing = APPS.filter((app) => !fs.existsSync(mainOf(app)));

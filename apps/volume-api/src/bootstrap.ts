@@ -11,7 +11,9 @@ import { installPolicy } from './http/policy';
 import { genReqId } from './http/request-id';
 import { AccessLog, requestLogger } from './http/access-log';
 import { answerClientError, answerConnect, answerFrameworkError } from './http/transport-errors';
+import { serverTimeouts } from './http/server-timeouts';
 import { installShowVolumeRoute } from './volumes/show-volume.route';
+import { installConsoleFiles } from './console/console-files';
 
 // What a whole-stack spec calls beside HTTP (the prepared statement of a volume read): this file is
 // the only door into the app from outside.
@@ -31,7 +33,9 @@ export async function createApiApp(env: Record<string, string | undefined>): Pro
   const config = loadApiConfig(env);
   installPolicy(config);
   const logger = createLogger('volume-api', config.LOG_LEVEL);
+  const timeouts = serverTimeouts(config);
   const adapter = new FastifyAdapter({
+    ...timeouts,
     loggerInstance: logger,
     logController: new AccessLog(logger),
     childLoggerFactory: requestLogger,
@@ -40,7 +44,7 @@ export async function createApiApp(env: Record<string, string | undefined>): Pro
     bodyLimit: MAX_BODY_BYTES,
     trustProxy: true,
     // Cinder answers an HTTP/1.1 request without Host; Node's own refusal would carry no fault body.
-    http: { requireHostHeader: false },
+    http: { ...timeouts.http, requireHostHeader: false },
     // No Nest middleware here: without middie, no hook of its runs on every request.
     skipMiddie: true,
     // Refusals before routing are Cinder's faults too, not Fastify's or Node's own bodies.
@@ -57,12 +61,21 @@ export async function createApiApp(env: Record<string, string | undefined>): Pro
   });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.server.on('connect', answerConnect);
+  // A client that half-closes after its request still wants the answer (RFC 9112: a half-close
+  // neither ends a request nor says the client lost interest), and Cinder's server gives it; Node's
+  // default drops such a request unanswered. A request cut short by the half-close still gets its 400.
+  Object.assign(fastify.server, { httpAllowHalfOpen: true });
   // Every /v3 request is authenticated through it; it stops (and forgets its tokens) with the server.
   const authenticator = createAuthenticator(config, logger);
   fastify.addHook('onClose', () => authenticator.close());
   installRequestHooks(fastify, config, authenticator);
   installShowVolumeRoute(app);
+  installConsoleFiles(fastify, config.CONSOLE_DIR, logger);
   app.useGlobalFilters(new CinderFaultFilter());
-  await app.init();
+  // A start that fails after the connections opened (NATS without JetStream, say) closes them again.
+  await app.init().catch(async (err: unknown) => {
+    await app.close().catch(() => undefined);
+    throw err;
+  });
   return { app, config };
 }

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { loadApiConfig, warnIfNoauthIsExposed } from './config';
+import { serverTimeouts } from './http/server-timeouts';
 
 function warningsFor(env: Record<string, string>): { level: number; msg: string }[] {
   const lines: { level: number; msg: string }[] = [];
@@ -37,5 +38,32 @@ describe('volume-api configuration', () => {
     expect(warningsFor({ API_HOST: host })).toEqual([
       expect.objectContaining({ level: 40, msg: expect.stringMatching(/^noauth listens beyond loopback/), API_HOST: host }),
     ]);
+  });
+});
+
+describe('volume-api HTTP timeouts', () => {
+  it('when nothing is set, then headers must be in within 20 s, a request within 60 s, and Node looks every 5 s', () => {
+    expect(serverTimeouts(loadApiConfig({}))).toEqual({
+      connectionTimeout: 300_000,
+      keepAliveTimeout: 72_000,
+      requestTimeout: 60_000,
+      http: { headersTimeout: 20_000, connectionsCheckingInterval: 5_000 },
+    });
+  });
+
+  it('when the timeouts are short, then Node looks for expired requests every quarter of the headers timeout, at least every 50 ms', () => {
+    const short = { HTTP_HEADERS_TIMEOUT_MS: '600', HTTP_REQUEST_TIMEOUT_MS: '1200', HTTP_CONNECTION_TIMEOUT_MS: '0' };
+    expect(serverTimeouts(loadApiConfig(short)).http.connectionsCheckingInterval).toBe(150);
+    expect(serverTimeouts(loadApiConfig({ ...short, HTTP_HEADERS_TIMEOUT_MS: '1' })).http.connectionsCheckingInterval).toBe(50);
+  });
+
+  it.each<[Record<string, string>, RegExp]>([
+    [{ HTTP_REQUEST_TIMEOUT_MS: '0' }, /HTTP_REQUEST_TIMEOUT_MS=0 must be >= 1/],
+    [{ HTTP_HEADERS_TIMEOUT_MS: '0' }, /HTTP_HEADERS_TIMEOUT_MS=0 must be >= 1/],
+    [{ HTTP_HEADERS_TIMEOUT_MS: '90000' }, /HTTP_HEADERS_TIMEOUT_MS=90000 must be <= HTTP_REQUEST_TIMEOUT_MS=60000/],
+    [{ HTTP_CONNECTION_TIMEOUT_MS: '60000' }, /HTTP_CONNECTION_TIMEOUT_MS=60000 must be 0 or > HTTP_REQUEST_TIMEOUT_MS=60000/],
+    [{ HTTP_KEEP_ALIVE_TIMEOUT_MS: 'soon' }, /HTTP_KEEP_ALIVE_TIMEOUT_MS="soon" is not an integer/],
+  ])('when %j, then the API refuses to start, naming it', (env, problem) => {
+    expect(() => loadApiConfig(env)).toThrow(problem);
   });
 });

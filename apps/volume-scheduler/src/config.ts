@@ -9,7 +9,12 @@ export const schedulerConfigSchema = {
   SCHEDULER_AVAILABILITY_ZONE: env.string('Zone this scheduler reports in os-services', 'nova'),
   CAPACITY_WEIGHT_MULTIPLIER: env.string('CapacityWeigher multiplier: positive spreads, negative stacks (Cinder capacity_weight_multiplier)', '1.0'),
   SERVICE_DOWN_TIME_S: env.int('Pools of a worker whose heartbeat is older than this are not placed on', 60, 1),
-  MIGRATION_STALL_TIMEOUT_S: env.int('A migration whose runner reports nothing for this long ends in error (no volume stays migrating forever)', 900, 5),
+  MIGRATION_STALL_TIMEOUT_S: env.int(
+    'A migration whose runner reports nothing for this long ends in error, once the host running it is down too (heartbeat older than SERVICE_DOWN_TIME_S): a live host with a slow copy is never cut off',
+    900,
+    5,
+  ),
+  MIGRATION_HISTORY_DAYS: env.int('Days a finished migration stays in GET /volume-migrations before it is purged', 90, 1),
   MIGRATION_SOURCE_WAIT_S: env.int('How long the start of a migration on its source host is retried while that host does not answer (restarting); then it ends in error', 60, 0),
   STALE_CREATE_S: env.int('At start, unplaced volumes still creating after this many seconds go to error', 120, 1),
 };

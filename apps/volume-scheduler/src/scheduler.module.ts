@@ -6,6 +6,7 @@ import { RpcClientsModule } from '@volume/rpc-clients';
 // A type-only import: decorator metadata would otherwise reference a value that does not exist.
 import type { AppIdentity } from '@volume/platform';
 import { SCHEDULER_APP, type SchedulerConfig } from './config';
+import { MigrationHistoryPurge } from './placement/migration-history-purge.service';
 import { MigrationPlacementService } from './placement/migration-placement.service';
 import { MigrationWatchdog } from './placement/migration-watchdog.service';
 import { PlacementService } from './placement/placement.service';
@@ -22,6 +23,7 @@ export class SchedulerModule implements OnApplicationBootstrap, BeforeApplicatio
     private readonly handlers: SchedulerHandlers,
     private readonly placement: PlacementService,
     private readonly watchdog: MigrationWatchdog,
+    private readonly purge: MigrationHistoryPurge,
     private readonly nats: NatsService,
     private readonly ds: DataSource,
     @Inject(APP_IDENTITY) private readonly identity: AppIdentity,
@@ -33,7 +35,7 @@ export class SchedulerModule implements OnApplicationBootstrap, BeforeApplicatio
     return {
       module: SchedulerModule,
       imports: [PlatformModule.forRoot({ identity: { app: SCHEDULER_APP, host: config.SCHEDULER_HOST }, config, logger }), RpcClientsModule],
-      providers: [{ provide: SCHEDULER_CONFIG, useValue: config }, PlacementService, MigrationPlacementService, MigrationWatchdog, PoolStatsStore, SchedulerHandlers],
+      providers: [{ provide: SCHEDULER_CONFIG, useValue: config }, PlacementService, MigrationPlacementService, MigrationWatchdog, MigrationHistoryPurge, PoolStatsStore, SchedulerHandlers],
     };
   }
 
@@ -55,10 +57,12 @@ export class SchedulerModule implements OnApplicationBootstrap, BeforeApplicatio
     );
     await this.heartbeat.start();
     this.watchdog.start();
+    this.purge.start();
   }
 
   beforeApplicationShutdown(): void {
     this.heartbeat?.stop();
     this.watchdog.stop();
+    this.purge.stop();
   }
 }

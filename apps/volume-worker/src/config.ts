@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { HOST_TOKEN } from '@volume/contracts';
+import { DEFAULT_STALL_WARN_S } from '@volume/domain';
 import { commonConfigSchema, ConfigError, ConfigOf, env, loadConfig, natsAuthProblems } from '@volume/platform';
 
 export const WORKER_APP = 'volume-worker';
@@ -23,6 +24,7 @@ export const workerConfigSchema = {
   VOLUME_DATA_ADVERTISE_HOST: env.string('Address other workers use to reach the data port (a pod IP on Kubernetes)', '127.0.0.1'),
   MIGRATION_CREATE_TIMEOUT_S: env.int("Seconds a migration waits for its destination volume to be created (Cinder's migration_create_volume_timeout_secs)", 300, 1),
   SERVICE_DOWN_TIME_S: env.int('A service whose last heartbeat is older than this is down (Cinder service_down_time)', 60, 1),
+  MIGRATION_STALL_WARN_S: env.int('Seconds without copied bytes after which a migration shows eta_state stalled (advisory: it is never ended for it)', DEFAULT_STALL_WARN_S, 1),
   MIGRATION_PEER_WAIT_S: env.int(
     'Seconds a migration waits for its destination host once that host is down (heartbeat older than SERVICE_DOWN_TIME_S) before it ends in error; a host that comes back sooner resumes the copy',
     300,

@@ -96,6 +96,7 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
     await this.resume.finishDriverMoves();
     await this.dataServer.start();
     this.targetSweep.start();
+    this.reconciler.start();
     this.handlers.serve();
     this.migrations.serve();
     serveHealth(this.identity, this.nats, this.ds);
@@ -108,6 +109,7 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
   async beforeApplicationShutdown(): Promise<void> {
     this.reporter.stop();
     this.targetSweep.stop();
+    this.reconciler.stop();
     // Copies stop at their next block and keep their checkpoints; NATS drain then waits for them.
     this.runner.stopAll();
     await this.dataServer.stop();

@@ -4,6 +4,7 @@ export type { JsonSchema, JsonType } from './validation/json-schema';
 export { isValid, validate } from './validation/validator';
 export { isUuidLike } from './validation/formats';
 export * from './schemas/admin-actions';
+export * from './schemas/admin-action-migration-control';
 export * from './schemas/create-attachment';
 export * from './schemas/create-volume';
 export * from './schemas/metadata';

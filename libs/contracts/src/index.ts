@@ -1,6 +1,7 @@
 export * from './compute.contracts';
 export * from './errors';
 export * from './migration.contracts';
+export * from './migration-events';
 export * from './health.contracts';
 export * from './rpc';
 export * from './scheduler.contracts';

@@ -35,7 +35,7 @@ export function checkReservable(volume: ReservableVolume): void {
  * `volume_detached` tests this set, not AVAILABLE_MIGRATION_STATUSES: `deleting` (the row left
  * with the old data after a swap) hides the detach too, like a migration under way.
  */
-const DETACH_SHOWN_MIGRATION_STATUSES: readonly (string | null)[] = [null, 'success', 'error'];
+const DETACH_SHOWN_MIGRATION_STATUSES: readonly (string | null)[] = [null, 'success', 'error', 'cancelled'];
 
 /** What the volume becomes once one of its attachments is gone. */
 export interface VolumeAfterDetach {

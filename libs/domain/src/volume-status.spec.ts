@@ -3,6 +3,7 @@ import { refusal } from '../test/refusal';
 import {
   ACTIVE_MIGRATION_STATUSES,
   canStartMigration,
+  checkMigrationCancel,
   checkResetStatus,
   checkVolumeUpdatable,
   type DeletableVolume,
@@ -10,6 +11,7 @@ import {
   isMigrating,
   isMigrationTarget,
   type MigratableVolume,
+  migrationCancelVerdict,
   migrationRefusalMessage,
   migrationTargetStatus,
   planVolumeDelete,
@@ -29,11 +31,11 @@ describe('migration statuses', () => {
     expect(isMigrationTarget(null)).toBe(false);
   });
 
-  it.each([null, 'deleting', 'error', 'success'])('%j is not migrating', (status) => {
+  it.each([null, 'deleting', 'error', 'success', 'cancelled'])('%j is not migrating', (status) => {
     expect(isMigrating(status)).toBe(false);
   });
 
-  it.each(['starting', 'migrating', 'completing', 'target:src-1'])('%s is migrating', (status) => {
+  it.each(['starting', 'migrating', 'completing', 'cancelling', 'target:src-1'])('%s is migrating', (status) => {
     expect(isMigrating(status)).toBe(true);
   });
 
@@ -41,6 +43,50 @@ describe('migration statuses', () => {
     expect(ACTIVE_MIGRATION_STATUSES.every(isMigrating)).toBe(true);
     expect(RUNNABLE_MIGRATION_STATUSES.every((s) => ACTIVE_MIGRATION_STATUSES.includes(s))).toBe(true);
     expect(RUNNABLE_MIGRATION_STATUSES).not.toContain('completing');
+  });
+});
+
+describe('os-migrate_volume_cancel', () => {
+  it.each([
+    ['starting', 'cancel'],
+    ['migrating', 'cancel'],
+    ['cancelling', 'already-cancelled'],
+    ['cancelled', 'already-cancelled'],
+    ['completing', 'past-switch-over'],
+    ['success', 'past-switch-over'],
+    [null, 'not-migrating'],
+    ['error', 'not-migrating'],
+    ['target:src-1', 'not-migrating'],
+  ])('when migration_status is %j, then the verdict is %s', (status, verdict) => {
+    expect(migrationCancelVerdict(status)).toBe(verdict);
+  });
+
+  it('when the migration is past its switch-over, then the refusal says so', () => {
+    expect(() => checkMigrationCancel('v-1', 'past-switch-over')).toThrow(
+      refusal(ErrorCode.InvalidVolume, 'Invalid volume: The migration of volume v-1 is past its switch-over to the destination and cannot be cancelled.'),
+    );
+  });
+
+  it('when nothing migrates, then the refusal is an invalid volume; a cancel or a repeat passes', () => {
+    expect(() => checkMigrationCancel('v-1', 'not-migrating')).toThrow(
+      refusal(ErrorCode.InvalidVolume, 'Invalid volume: Volume v-1 is not being migrated; there is nothing to cancel.'),
+    );
+    expect(() => checkMigrationCancel('v-1', 'cancel')).not.toThrow();
+    expect(() => checkMigrationCancel('v-1', 'already-cancelled')).not.toThrow();
+  });
+
+  it('when a migration was cancelled, then a new one may start', () => {
+    const volume: MigratableVolume = {
+      id: 'v-1',
+      status: 'available',
+      migrationStatus: 'cancelled',
+      replicationStatus: null,
+      consistencygroupId: null,
+      groupId: null,
+      host: 'host-a@file#pool1',
+      clusterName: null,
+    };
+    expect(canStartMigration(volume, { host: 'host-b@file#pool1' })).toBe(true);
   });
 });
 

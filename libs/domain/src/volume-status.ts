@@ -38,7 +38,8 @@ export const RESETTABLE_MIGRATION_STATUSES = ['migrating', 'error', 'success', '
 
 /**
  * A stored migration_status. `target:<source id>` marks the temporary destination row, `deleting`
- * the row left behind for the old backend volume after the swap.
+ * the row left behind for the old backend volume after the swap. `cancelling` and `cancelled` are
+ * an admin's cancel (3.73, not in Cinder): on the way out of a migration, then out of it.
  */
 export type VolumeMigrationStatus =
   | 'starting'
@@ -47,6 +48,8 @@ export type VolumeMigrationStatus =
   | 'success'
   | 'error'
   | 'deleting'
+  | 'cancelling'
+  | 'cancelled'
   | `target:${string}`;
 
 /**
@@ -54,13 +57,55 @@ export type VolumeMigrationStatus =
  * operation a migration blocks (delete, migrate, reserve, begin detaching) reads, through isMigrating
  * or as its guard. Only the last detach reads another set, as Cinder's db does (volumeAfterDetach).
  */
-export const AVAILABLE_MIGRATION_STATUSES: readonly (string | null)[] = [null, 'deleting', 'error', 'success'];
+export const AVAILABLE_MIGRATION_STATUSES: readonly (string | null)[] = [null, 'deleting', 'error', 'success', 'cancelled'];
 
-/** Migration statuses of a source volume whose migration is under way (the complement, less targets). */
-export const ACTIVE_MIGRATION_STATUSES: readonly string[] = ['starting', 'migrating', 'completing'];
+/**
+ * Migration statuses of a source volume whose migration is under way (the complement, less
+ * targets): a migration being cancelled is still under way until its destination is gone.
+ */
+export const ACTIVE_MIGRATION_STATUSES: readonly string[] = ['starting', 'migrating', 'completing', 'cancelling'];
 
 /** Migration statuses a source host may run the copy from: placed and waiting, or resumed mid-copy. */
 export const RUNNABLE_MIGRATION_STATUSES: readonly string[] = ['starting', 'migrating'];
+
+/** What an admin's os-migrate_volume_cancel does to the volume's migration, as its migration_status says. */
+export type MigrationCancelVerdict =
+  /** Before the commit point (placed and waiting, or copying): it stops, and the source stays. */
+  | 'cancel'
+  /** Asked before: the repeat changes nothing and is accepted again. */
+  | 'already-cancelled'
+  /** The rows swapped (or are swapping): the volume is on its destination, nothing to undo. */
+  | 'past-switch-over'
+  /** No migration to cancel. */
+  | 'not-migrating';
+
+/**
+ * The cancel's rule on the source volume's locked row (the commit points, the row swap of a host
+ * copy and the commit of a driver move, take the same lock). A compute swap's pivot is the compute
+ * side's to judge: `cancel` here only means the volume service has not committed.
+ */
+export function migrationCancelVerdict(migrationStatus: string | null): MigrationCancelVerdict {
+  if (migrationStatus !== null && RUNNABLE_MIGRATION_STATUSES.includes(migrationStatus)) return 'cancel';
+  if (migrationStatus === 'cancelling' || migrationStatus === 'cancelled') return 'already-cancelled';
+  if (migrationStatus === 'completing' || migrationStatus === 'success') return 'past-switch-over';
+  return 'not-migrating';
+}
+
+/**
+ * The refusals of os-migrate_volume_cancel, in Cinder's words for an invalid volume.
+ * @throws CodedError(InvalidVolume) for `past-switch-over` and `not-migrating`.
+ */
+export function checkMigrationCancel(volumeId: string, verdict: MigrationCancelVerdict): void {
+  if (verdict === 'past-switch-over') {
+    throw new CodedError(
+      ErrorCode.InvalidVolume,
+      `Invalid volume: The migration of volume ${volumeId} is past its switch-over to the destination and cannot be cancelled.`,
+    );
+  }
+  if (verdict === 'not-migrating') {
+    throw new CodedError(ErrorCode.InvalidVolume, `Invalid volume: Volume ${volumeId} is not being migrated; there is nothing to cancel.`);
+  }
+}
 
 const TARGET_PREFIX = 'target:';
 

@@ -37,6 +37,7 @@ describe('microversion constants', () => {
     ['SHARED_TARGETS_TRISTATE', '3.69'],
     ['EXTEND_VOLUME_COMPLETION', '3.71'],
     ['MIGRATION_PROGRESS', '3.72'],
+    ['VOLUME_MIGRATIONS', '3.73'],
   ])('when code asks for the %s feature, then it gets Cinder\'s version %s', (name, version) => {
     expect((mv as Record<string, unknown>)[name]).toBe(version);
   });

@@ -4,9 +4,9 @@ import type { VersionLike } from './api-version';
 // feature rather than a number and a renumbering touches a single line.
 
 export const MIN_API_VERSION = '3.0';
-export const MAX_API_VERSION = '3.72';
+export const MAX_API_VERSION = '3.73';
 /** The `updated` stamp of the versions document; it moves together with MAX_API_VERSION. */
-export const MAX_API_VERSION_UPDATED = '2026-11-25T00:00:00Z';
+export const MAX_API_VERSION_UPDATED = '2026-12-03T00:00:00Z';
 
 export const BASE_VERSION = '3.0';
 export const UPLOAD_IMAGE_PARAMS = '3.1';
@@ -85,6 +85,11 @@ export const EXTEND_VOLUME_COMPLETION = '3.71';
  * approved Cinder spec "migration-progress-in-volume-details", which upstream never merged.
  */
 export const MIGRATION_PROGRESS = '3.72';
+/**
+ * Migrations as a resource (`GET /volume-migrations`, `GET /volume-migrations/{id}`, admin) and
+ * `migration_progress` in the admin's detail list, from the persisted value (issue 14 §1; not in Cinder).
+ */
+export const VOLUME_MIGRATIONS = '3.73';
 
 /**
  * The minor version just below `version`, as Cinder's `get_prior_version`: meant for boundary

@@ -12,4 +12,8 @@ export * from './migrations/1764043200000-initial-schema';
 export * from './migrations/1764050400000-volume-migrations';
 export * from './migrations/1764216000000-driver-move-phase';
 export * from './migrations/1764302400000-quotas';
+export * from './migrations/1764475200000-volume-metadata-list-order';
+export * from './migrations/1764561600000-volume-migration-resource';
+export * from './migrations/1764648000000-migration-history-outlives-volume';
+export * from './migrations/1764651600000-volume-migration-events';
 export * from './transitions';

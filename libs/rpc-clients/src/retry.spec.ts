@@ -1,5 +1,5 @@
 import { CodedError, ErrorCode } from '@volume/contracts';
-import { isHostNotUp, retryWithBackoff } from './retry';
+import { isHostNotUp, retryWithBackoff, untilServiceAnswers } from './retry';
 
 const fast = { initialMs: 1, maxMs: 2, factor: 2 };
 const noResponders = () => new CodedError(ErrorCode.Unavailable, 'No service answers on volume.host-b.create_volume.v1');
@@ -69,5 +69,29 @@ describe('isHostNotUp', () => {
     expect(isHostNotUp(new CodedError(ErrorCode.Timeout, 'No answer'))).toBe(true);
     expect(isHostNotUp(new CodedError(ErrorCode.NotFound, 'x'))).toBe(false);
     expect(isHostNotUp(new Error('ECONNREFUSED'))).toBe(false);
+  });
+});
+
+describe('untilServiceAnswers', () => {
+  const log = () => {
+    const lines: string[] = [];
+    return { lines, log: { warn: (_o: unknown, msg: string) => lines.push(msg) } as never };
+  };
+
+  it('when the service comes up after a few refusals, then the call succeeds and each retry is logged with what was asked', async () => {
+    const { op, calls } = failingFirst([noResponders(), new CodedError(ErrorCode.Timeout, 'No answer')]);
+    const { lines, log: logger } = log();
+    await expect(untilServiceAnswers(op, { what: 'scheduling volume v', log: logger })).resolves.toBe('done');
+    expect(calls()).toBe(3);
+    expect(lines).toEqual(['scheduling volume v: not answered; asking again', 'scheduling volume v: not answered; asking again']);
+  });
+
+  it('when the service stays away past the bound, then the last failure is thrown; a refusal is thrown at once', async () => {
+    const away = failingFirst(Array.from({ length: 1_000 }, noResponders));
+    await expect(untilServiceAnswers(away.op, { what: 'x', log: log().log, boundMs: 300 })).rejects.toMatchObject({ code: ErrorCode.Unavailable });
+    expect(away.calls()).toBeLessThan(5);
+    const refused = failingFirst([new CodedError(ErrorCode.InvalidVolume, 'no')]);
+    await expect(untilServiceAnswers(refused.op, { what: 'x', log: log().log })).rejects.toMatchObject({ code: ErrorCode.InvalidVolume });
+    expect(refused.calls()).toBe(1);
   });
 });

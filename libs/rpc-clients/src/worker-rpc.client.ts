@@ -1,17 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import {
   Accepted,
+  CancelMigrationReply,
   CreateVolumeReply,
   CreateVolumeRequest,
   DeleteVolumeReply,
   InitializeConnectionReply,
   MigrationCompletionReply,
   MigrationCompletionRequest,
+  MigrationDataExtentReply,
   MigrationProgressReply,
   MigrationSubjects,
   OpenMigrationTargetReply,
   OpenMigrationTargetRequest,
   RunMigrationRequest,
+  SetMigrationBandwidthReply,
   WorkerSubjects,
 } from '@volume/contracts';
 import { extractHost } from '@volume/domain';
@@ -76,6 +79,21 @@ export class WorkerRpcClient {
    */
   migrationCompletion(volumeHost: string, request: MigrationCompletionRequest, requestId?: string): Promise<MigrationCompletionReply> {
     return this.nats.call(MigrationSubjects.completion, request, { host: WorkerRpcClient.target(volumeHost), requestId });
+  }
+
+  /** call: the reply comes once the source host told its copy to stop (or started ending it from its row). */
+  cancelMigration(sourceHost: string, migrationId: string, volumeId: string, requestId?: string): Promise<CancelMigrationReply> {
+    return this.nats.call(MigrationSubjects.cancel, { migrationId, volumeId }, { host: WorkerRpcClient.target(sourceHost), requestId });
+  }
+
+  /** call: the reply says whether a copy of the source host took the new limit at once. */
+  setMigrationBandwidth(sourceHost: string, migrationId: string, bytesPerSecond: number | null, requestId?: string): Promise<SetMigrationBandwidthReply> {
+    return this.nats.call(MigrationSubjects.setBandwidth, { migrationId, bytesPerSecond }, { host: WorkerRpcClient.target(sourceHost), requestId });
+  }
+
+  /** call: the volume's allocated bytes from its host's extent map, and the host's copy limit. */
+  migrationDataExtent(volumeHost: string, volumeId: string, requestId?: string): Promise<MigrationDataExtentReply> {
+    return this.nats.call(MigrationSubjects.dataExtent, { volumeId }, { host: WorkerRpcClient.target(volumeHost), requestId });
   }
 
   /** call with a short budget: GET volume must never wait on a slow or restarting worker. */

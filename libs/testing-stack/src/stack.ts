@@ -139,7 +139,13 @@ export class TestStack {
     const scheduler = await createSchedulerApp({ ...env, SCHEDULER_HOST: 'scheduler-1' });
     const workers = new Map<string, INestApplicationContext>();
     const processes = new Map<string, WorkerProcess>();
-    const api = await createApiApp({ ...env, API_PORT: '0', QUOTA_VOLUMES: '-1', QUOTA_GIGABYTES: '-1', ...opts.apiEnv });
+    // An API that refuses its settings must not leave the scheduler running into Jest's teardown.
+    const api = await createApiApp({ ...env, API_PORT: '0', QUOTA_VOLUMES: '-1', QUOTA_GIGABYTES: '-1', ...opts.apiEnv }).catch(async (err: unknown) => {
+      await scheduler.close();
+      await db.drop();
+      await rm(dataDir, { recursive: true, force: true });
+      throw err;
+    });
     const stack = new TestStack(db, api, scheduler, workers, processes, dataDir, env);
     for (const host of ['host-a', 'host-b']) {
       const workerEnv = stack.workerEnv(host, typeof opts.workerEnv === 'function' ? opts.workerEnv(host) : opts.workerEnv);
@@ -267,6 +273,9 @@ export class TestStack {
     await this.api.app.close();
     for (const w of this.workers.values()) await w.close();
     for (const p of this.processes.values()) await p.stop();
+    // The API made this stack's own notification stream (MIGRATION_EVENTS_STREAM's default) on the shared NATS: it goes too.
+    const jsm = await (await this.nats()).connection.jetstreamManager();
+    await jsm.streams.delete(`VOLUME_NOTIFICATIONS_${this.env.NATS_SUBJECT_PREFIX}`).catch(() => undefined);
     await this.client?.drain();
     await this.scheduler.close();
     await this.db.drop();

@@ -3,3 +3,4 @@ export * from './files';
 export * from './ports';
 export * from './nats-server';
 export * from './keystone';
+export * from './sse-client';

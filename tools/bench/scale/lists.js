@@ -120,6 +120,12 @@ const apiCpuSeconds = () => {
   return user + sys;
 };
 const seqScans = async () => Number((await sql(`SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'volumes'`))[0].seq_scan);
+/** Scans of each index of the listed tables so far, and its size: which indexes the lists use. */
+const indexScans = async () =>
+  sql(
+    `SELECT indexrelname AS name, relname AS "table", idx_scan::float8 AS scans, pg_relation_size(indexrelid)::float8 AS bytes
+       FROM pg_stat_user_indexes WHERE relname IN ('volumes', 'volume_metadata') ORDER BY relname, indexrelname`,
+  );
 
 async function listBench() {
   // The oracle's own queries read the whole table: all of them first, then the counter, then the API.
@@ -130,6 +136,7 @@ async function listBench() {
   // A backend reports its counters within 10 s of going idle (PostgreSQL 15).
   await sleep(11000);
   const seqBefore = await seqScans();
+  const indexesBefore = await indexScans();
   const walks = [];
   for (const { scope, variant, expected } of plans) {
     const toTheEnd = whole(scope, variant);
@@ -163,9 +170,11 @@ async function listBench() {
   await sleep(11000);
   const seqDuring = (await seqScans()) - seqBefore;
   log(`  sequential scans of volumes while the API answered these: ${seqDuring}`);
+  const indexes = (await indexScans()).map((ix) => ({ ...ix, mib: ix.bytes / 2 ** 20, scans: ix.scans - indexesBefore.find((b) => b.name === ix.name).scans }));
+  log(`  index scans while the API answered these: ${indexes.map((ix) => `${ix.name} ${ix.scans} (${fmt(ix.mib, 0)} MiB)`).join(', ')}`);
   const pageP99 = Math.max(...walks.map((w) => w.p99));
   const countP99 = Math.max(...counts.map((c) => c.p99));
-  return { walks, counts, seqScans: seqDuring, pageP99, countP99, pageOk: pageP99 < GOALS.pageP99Ms, countOk: countP99 < GOALS.countP99Ms };
+  return { walks, counts, seqScans: seqDuring, indexes, pageP99, countP99, pageOk: pageP99 < GOALS.pageP99Ms, countOk: countP99 < GOALS.countP99Ms };
 }
 
 module.exports = { listBench, summary, PLACES, PAGES_PER_PLACE, COUNT_SAMPLES };

@@ -104,6 +104,9 @@ ${counts}
 *API CPU*: the CPU time the API process used, per page (user + system, from \`/proc\`): what a page costs
 it whatever else the machine runs. Sequential scans of \`volumes\` while the API answered all of these (\`pg_stat_user_tables.seq_scan\`,
 read 11 s after the bench's own oracle queries and after the last request): **${l.seqScans}**.
+Index scans meanwhile, by index (\`pg_stat_user_indexes.idx_scan\`), and its size: ${l.indexes
+    .map((ix) => `\`${ix.name}\` ${ix.scans.toLocaleString('en')} (${fmt(ix.mib, 0)} MiB)`)
+    .join(', ')}.
 `;
 }
 

@@ -94,6 +94,9 @@ export class LocalComputeAdapter implements ComputeAdapter {
   async start(): Promise<void> {
     await this.servers.openAll();
     await this.recoverSwaps();
+    // Read before the compute API listens, so that no attach of this process is among them.
+    const unrecorded = await this.unrecordedAttachments();
+    void this.release(unrecorded);
     const { config, log } = this.deps;
     const { COMPUTE_API_BIND: host, COMPUTE_API_PORT: port } = config;
     const auth: ComputeApiAuth = {
@@ -130,6 +133,10 @@ export class LocalComputeAdapter implements ComputeAdapter {
         ? await ds.getRepository(ComputeDeviceEntity).findOne({ where: { serverId: server.id, volumeId: req.oldVolumeId } })
         : null;
       if (!device) throw new CodedError(ErrorCode.ComputeNotFound, `No volume Block Device Mapping with id ${req.oldVolumeId}.`);
+      // The same migration asking again (its call timed out, or reached a bridge killed after it
+      // took the swap): the swap it started is the answer, never a second one.
+      const repeated = await ds.getRepository(ComputeSwapEntity).existsBy({ serverId: server.id, migrationId: req.migrationId, oldVolumeId: req.oldVolumeId });
+      if (repeated) return { accepted: true };
       const as = this.service.forProject(server.projectId);
       const oldVolume = await this.volumeApi.getVolume(as, req.oldVolumeId).catch((err) => {
         throw novaError(err, `Volume ${req.oldVolumeId}`);
@@ -189,7 +196,7 @@ export class LocalComputeAdapter implements ComputeAdapter {
   async swapProgress(req: SwapProgressRequest): Promise<SwapProgressReply> {
     const run = this.runFor(req.volumeId);
     if (run) return run.progress();
-    const row = await this.latestSwap(req.volumeId);
+    const row = await this.currentSwap(req.volumeId);
     if (!row) return { progress: null, phase: null, cur: null, end: null, updatedAt: null, completion: null, source: 'local' };
     return progressReply(row);
   }
@@ -200,7 +207,7 @@ export class LocalComputeAdapter implements ComputeAdapter {
       this.deps.log.warn({ volumeId: req.volumeId, reason: req.reason }, 'swap cancel requested');
       return run.cancel(req.reason);
     }
-    const row = await this.latestSwap(req.volumeId);
+    const row = await this.currentSwap(req.volumeId);
     if (!row) return { outcome: 'not-found', phase: null };
     if (row.phase === 'failed' || row.phase === 'cancelled') return { outcome: 'cancelled', phase: row.phase };
     return { outcome: 'past-pivot', phase: row.phase };
@@ -254,10 +261,51 @@ export class LocalComputeAdapter implements ComputeAdapter {
     });
   }
 
+  /**
+   * While the volume migrates: the swap of that migration, if this bridge ever took it, never one of
+   * an earlier migration of the same volume, whose phase (completed, past its pivot) would say
+   * nothing true of this one (the watchdog would wait forever for a completion, a restarted source
+   * never hand the volume over again). Otherwise its latest swap.
+   */
+  private async currentSwap(oldVolumeId: string): Promise<ComputeSwapEntity | null> {
+    if (!UUID.test(oldVolumeId)) return null;
+    const [migrating]: { id: string }[] = await this.deps.ds.query(
+      `SELECT id FROM volume_migrations WHERE volume_id = $1 AND finished_at IS NULL ORDER BY started_at DESC LIMIT 1`,
+      [oldVolumeId],
+    );
+    if (!migrating) return this.latestSwap(oldVolumeId);
+    return this.deps.ds.getRepository(ComputeSwapEntity).findOne({ where: { oldVolumeId, migrationId: migrating.id }, order: { createdAt: 'DESC' } });
+  }
+
   private track(run: SwapRun): SwapRun {
     this.runs.set(run.row.id, run);
     void run.settled.then(() => run.done).then(() => this.runs.delete(run.row.id));
     return run;
+  }
+
+  /**
+   * Attachments a previous process made for its servers but never recorded (it died between
+   * attachment_create and the device's or the swap's row): nothing would ever complete or delete
+   * them, and they hold their volume `reserved` (a repeated swap finds its new volume "already
+   * attached"). Nova's attach rollback would have deleted them.
+   */
+  private async unrecordedAttachments(): Promise<{ id: string; volumeId: string; projectId: string }[]> {
+    return this.deps.ds.query(
+      `SELECT a.id, a.volume_id AS "volumeId", s.project_id AS "projectId"
+         FROM volume_attachments a JOIN compute_servers s ON s.id = a.instance_uuid
+        WHERE a.attach_status IN ('reserved', 'attaching')
+          AND NOT EXISTS (SELECT 1 FROM compute_devices d WHERE d.attachment_id = a.id)
+          AND NOT EXISTS (SELECT 1 FROM compute_swaps w WHERE w.new_attachment_id = a.id)`,
+    );
+  }
+
+  /** Deleted through volume-api (which releases the volume), after the start: it may be restarting too. Never rejects. */
+  private async release(attachments: { id: string; volumeId: string; projectId: string }[]): Promise<void> {
+    for (const a of attachments) {
+      const log = this.deps.log.child({ attachmentId: a.id, volumeId: a.volumeId });
+      log.warn('releasing an attachment a previous process made and never recorded');
+      await this.volumeApi.deleteAttachment(this.service.forProject(a.projectId), a.id).catch((err) => log.warn({ err }, 'cannot release the attachment'));
+    }
   }
 
   /** Swaps a previous process left: after the pivot they finish, before it they resume (or roll back: SwapRun.recover). */

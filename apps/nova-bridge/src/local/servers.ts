@@ -158,7 +158,11 @@ export class LocalServers {
         return device;
       } catch (err) {
         this.log.warn({ err, serverId, volumeId }, 'attach failed; undoing it');
-        await this.ds.getRepository(ComputeDeviceEntity).delete({ serverId: server.id, volumeId });
+        // A database that is away (often why the attach failed) must not keep the attachment reserved for good.
+        await this.ds
+          .getRepository(ComputeDeviceEntity)
+          .delete({ serverId: server.id, volumeId })
+          .catch((e) => this.log.warn({ err: e, serverId, volumeId }, 'cannot drop the device row of the failed attach'));
         for (const [id, g] of this.guests) if (g === guest) this.guests.delete(id);
         await guest?.close().catch(() => undefined);
         if (attachmentId) await this.volumeApi.deleteAttachment(as, attachmentId).catch(() => undefined);

@@ -11,7 +11,7 @@ import { VolumeApiClient, VolumeApiError } from './volume-api.client';
 const AS = noauthServiceIdentity('nova').forProject('project-1');
 
 /** Records every statement; UPDATEs report one row changed. */
-function fakeDataSource() {
+function fakeDataSource(migrationBandwidth: number | null = null) {
   const queries: string[] = [];
   const em = {
     query: async (sql: string) => {
@@ -20,6 +20,8 @@ function fakeDataSource() {
     },
   };
   const ds = {
+    // The only read of a swap: its migration's own bandwidth limit.
+    query: async () => [{ bandwidth_limit: migrationBandwidth === null ? null : String(migrationBandwidth) }],
     transaction: async (fn: (e: typeof em) => Promise<unknown>) => fn(em),
     getRepository: () => ({ update: async (_where: unknown, changes: object) => queries.push(`swap ${JSON.stringify(changes)}`) }),
   };
@@ -95,8 +97,18 @@ function swapRow(phase: ComputeSwapEntity['phase'] = 'accepted', targetPath = ph
   };
 }
 
-function setup(opts: { stallTimeoutMs?: number; phase?: ComputeSwapEntity['phase']; targetPath?: string | null; guestOpen?: boolean } = {}) {
-  const { ds, queries } = fakeDataSource();
+interface SetupOptions {
+  stallTimeoutMs?: number;
+  phase?: ComputeSwapEntity['phase'];
+  targetPath?: string | null;
+  guestOpen?: boolean;
+  /** SWAP_COPY_BPS_LIMIT, and the migration's own limit (3.73). */
+  hostLimit?: number;
+  migrationBandwidth?: number | null;
+}
+
+function setup(opts: SetupOptions = {}) {
+  const { ds, queries } = fakeDataSource(opts.migrationBandwidth);
   const api = fakeVolumeApi();
   const mirror = new FakeMirror();
   const guest = { startMirror: jest.fn(() => mirror) } as unknown as Guest;
@@ -107,12 +119,27 @@ function setup(opts: { stallTimeoutMs?: number; phase?: ComputeSwapEntity['phase
     log: pino({ level: 'silent' }),
     stallTimeoutMs: opts.stallTimeoutMs ?? 60_000,
     tickMs: 10,
+    copyBytesPerSecond: opts.hostLimit,
   };
   const run = new SwapRun(ctx, swapRow(opts.phase, opts.targetPath), AS, 'vdb', opts.guestOpen === false ? undefined : guest);
   return { run, api, mirror, queries, guest };
 }
 
 describe('SwapRun', () => {
+  it.each([
+    [undefined, null, 0],
+    [8_000_000, null, 8_000_000],
+    [8_000_000, 2_000_000, 2_000_000],
+    [undefined, 2_000_000, 2_000_000],
+  ])('when SWAP_COPY_BPS_LIMIT is %s and the migration asked for %s bytes/s, then the mirror copies at %d', async (hostLimit, migrationBandwidth, expected) => {
+    const { run, mirror, guest } = setup({ hostLimit, migrationBandwidth });
+    run.start();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(guest.startMirror).toHaveBeenCalledWith('/data/target', { bytesPerSecond: expected, resync: false });
+    mirror.converge();
+    await run.done;
+  });
+
   it('when the mirror converges, then it pivots with the device switch as commit, then completes the attachment, deletes the old one and completes the migration', async () => {
     const { run, api, mirror, queries } = setup();
     run.start();

@@ -6,9 +6,9 @@ import { ComputeSwapEntity } from '@volume/persistence/compute-host';
 import { ApiIdentity } from './api-identity';
 import { Guest, Mirror } from './guest';
 import { connectorFor } from './servers';
-import { FINISHED, PRE_PIVOT, swapPercent } from '@volume/domain';
+import { FINISHED, PRE_PIVOT, swapPercent, tighterLimit } from '@volume/domain';
 import { interruptible, resumeRefusal, retryStep } from './swap-steps';
-import { commitPivot, persistSwapProgress, progressReply, recordSwapCompleted, saveSwap } from './swap-store';
+import { commitPivot, migrationBandwidth, persistSwapProgress, progressReply, recordSwapCompleted, saveSwap } from './swap-store';
 import { VolumeApiClient, VolumeApiError } from './volume-api.client';
 
 export interface SwapContext {
@@ -155,7 +155,8 @@ export class SwapRun {
       }
       if (!this.guest) throw new Error('the guest disk is not open');
       this.interrupt.signal.throwIfAborted();
-      this.mirror = this.guest.startMirror(target, { bytesPerSecond: this.ctx.copyBytesPerSecond ?? 0, resync });
+      const bytesPerSecond = tighterLimit(this.ctx.copyBytesPerSecond ?? 0, await this.interruptible(migrationBandwidth(this.ctx.ds, this.row.migrationId)));
+      this.mirror = this.guest.startMirror(target, { bytesPerSecond, resync });
       this.mirror.ready.catch(() => undefined);
       await this.setPhase('copying');
       this.lastMoveAt = Date.now();

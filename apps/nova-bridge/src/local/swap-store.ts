@@ -64,3 +64,12 @@ export async function persistSwapProgress(ds: DataSource, row: ComputeSwapEntity
 export async function saveSwap(ds: DataSource, id: string, changes: Partial<ComputeSwapEntity>): Promise<void> {
   await ds.getRepository(ComputeSwapEntity).update({ id }, { ...changes, updatedAt: new Date() });
 }
+
+/**
+ * The own copy limit an admin gave the swap's migration (3.73's `bandwidth_bytes_per_second`), bytes
+ * per second; 0 when none. The mirror goes at the tighter of it and SWAP_COPY_BPS_LIMIT.
+ */
+export async function migrationBandwidth(ds: DataSource, migrationId: string): Promise<number> {
+  const [row]: { bandwidth_limit: string | null }[] = await ds.query(`SELECT bandwidth_limit FROM volume_migrations WHERE id::text = $1`, [migrationId]);
+  return Number(row?.bandwidth_limit ?? 0);
+}

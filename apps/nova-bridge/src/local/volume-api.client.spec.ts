@@ -71,4 +71,43 @@ describe('VolumeApiClient', () => {
     await expect(new VolumeApiClient(baseUrl).getVolume(own, 'v1')).rejects.toMatchObject({ status: 401 });
     expect(seen).toHaveLength(1);
   });
+
+  it('when volume-api refuses connections for a moment (restarting), then the call is sent again once it listens', async () => {
+    const later = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ volume: { id: 'v2', size: 1, status: 'available', attachments: [] } }));
+    });
+    await new Promise<void>((resolve) => later.listen(0, '127.0.0.1', resolve));
+    const port = (later.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => later.close(() => resolve()));
+    const own: ApiIdentity = { credentials: async () => ({ project: 'p1', headers: { 'x-auth-token': 'good' } }) };
+    const call = new VolumeApiClient(`http://127.0.0.1:${port}`).getVolume(own, 'v2');
+    await new Promise((r) => setTimeout(r, 700));
+    await new Promise<void>((resolve) => later.listen(port, '127.0.0.1', resolve));
+    try {
+      expect((await call).id).toBe('v2');
+    } finally {
+      await new Promise<void>((resolve) => later.close(() => resolve()));
+    }
+  });
+
+  it('when volume-api answers 503 (its database away), then a GET is sent again and a POST is not', async () => {
+    let unavailable = 2;
+    const flaky = createServer((req, res) => {
+      if (unavailable-- > 0) {
+        res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ serviceUnavailable: { code: 503, message: 'down' } }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ volume: { id: 'v3', size: 1, status: 'available', attachments: [] } }));
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    const client = new VolumeApiClient(`http://127.0.0.1:${(flaky.address() as AddressInfo).port}`);
+    const own: ApiIdentity = { credentials: async () => ({ project: 'p1', headers: { 'x-auth-token': 'good' } }) };
+    try {
+      expect((await client.getVolume(own, 'v3')).id).toBe('v3');
+      unavailable = 1;
+      await expect(client.beginDetaching(own, 'v3')).rejects.toMatchObject({ status: 503 });
+    } finally {
+      await new Promise<void>((resolve) => flaky.close(() => resolve()));
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { retryWithBackoff } from '@volume/rpc-clients';
 import { ApiCredentials, ApiIdentity } from './api-identity';
 
 /** The slice of a Cinder volume view the compute side reads. */
@@ -22,10 +23,30 @@ export class VolumeApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'VolumeApiError';
   }
+}
+
+/**
+ * How long a call waits for a volume-api that is restarting, or whose database is (503): longer
+ * than either takes, shorter than the worker's patience with a swap call (30 s).
+ */
+const API_RESTART_BOUND_MS = 20_000;
+
+/** The methods whose repeat changes nothing more (a second DELETE of an attachment is a 404 its callers take). */
+const IDEMPOTENT = new Set(['GET', 'DELETE']);
+
+/**
+ * Worth sending again: nothing reached volume-api (nobody listens on its port), whatever the
+ * method; or, for a repeatable one, it answered 503 (its database is away for a moment).
+ */
+function worthRetrying(method: string, err: unknown): boolean {
+  // fetch's TypeError('fetch failed') carries the socket's error as its cause.
+  if ((err as { cause?: { cause?: { code?: string } } }).cause?.cause?.code === 'ECONNREFUSED') return true;
+  return IDEMPOTENT.has(method) && err instanceof VolumeApiError && err.status === 503;
 }
 
 /** The attachments flow Nova drives (3.44); the volume actions take the same version. */
@@ -96,7 +117,12 @@ export class VolumeApiClient {
     for (let attempt = 0; ; attempt++) {
       const creds = await as.credentials();
       try {
-        return await this.send(creds, method, path, body);
+        // A volume-api restarting, or its database: an attach, a swap or its undo (which would
+        // otherwise leave an attachment reserved for good) waits for it.
+        return await retryWithBackoff(() => this.send(creds, method, path, body), {
+          retryable: (err) => worthRetrying(method, err),
+          boundMs: API_RESTART_BOUND_MS,
+        });
       } catch (err) {
         if (attempt > 0 || !(err instanceof VolumeApiError && err.status === 401) || !as.refused?.(creds)) throw err;
       }
@@ -117,7 +143,7 @@ export class VolumeApiClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
-      throw new VolumeApiError(0, `${method} ${url}: ${(err as Error).message}`);
+      throw new VolumeApiError(0, `${method} ${url}: ${(err as Error).message}`, { cause: err });
     }
     const text = await res.text();
     let json: unknown = undefined;

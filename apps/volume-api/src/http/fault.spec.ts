@@ -52,6 +52,11 @@ describe('toFault', () => {
     expect(toFault(err)).not.toHaveProperty('retryAfter');
   });
 
+  it('when the client goes away before its body is in, then 400 (Fastify\'s), not a database outage for its ECONNRESET', () => {
+    const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET', statusCode: 400 });
+    expect(toFault(aborted)).toEqual({ status: 400, message: GENERIC_400 });
+  });
+
   it("when a quota refuses, then 413 with its text and Cinder's QuotaError Retry-After of 0", () => {
     const message = "VolumeLimitExceeded: Maximum number of volumes allowed (1) exceeded for quota 'volumes'.";
     expect(toFault(new CodedError(ErrorCode.OverLimit, message))).toStrictEqual({ status: 413, message, retryAfter: '0' });

@@ -72,6 +72,10 @@ function isDataException(err: unknown): boolean {
 
 /** Maps any error to (status, message) without leaking internals of unexpected failures. */
 export function toFault(err: unknown): Fault {
+  // Fastify's own refusals (body limits, bad framing, a client gone before its body was in) carry a
+  // 4xx statusCode; they come first, as the last one's ECONNRESET would read as a database outage.
+  const { statusCode } = (err ?? {}) as { statusCode?: number };
+  if (statusCode && statusCode >= 400 && statusCode < 500) return transportFault(statusCode);
   // PostgreSQL down, restarting or out of reach: the service is unavailable, not broken.
   if (isDatabaseUnavailable(err)) return toFault(new CodedError(ErrorCode.Unavailable, SERVICE_UNAVAILABLE));
   if (err instanceof CodedError) {
@@ -80,9 +84,6 @@ export function toFault(err: unknown): Fault {
     return { status, message: status === 500 ? GENERIC_500 : err.message };
   }
   if (isDataException(err)) return { status: 400, message: GENERIC_400 };
-  // Fastify's own refusals (body limits, bad framing) carry a 4xx statusCode.
-  const { statusCode } = (err ?? {}) as { statusCode?: number };
-  if (statusCode && statusCode >= 400 && statusCode < 500) return transportFault(statusCode);
   return { status: 500, message: GENERIC_500 };
 }
 

@@ -21,12 +21,22 @@ let ds: DataSource;
 let service: VolumesService;
 let type: Awaited<ReturnType<VolumeTypesService['create']>>;
 const scheduled: string[] = [];
+/** Calls the scheduler leaves unanswered (one restarting: each times out after 1 s) before it takes the next. */
+let refusals = 0;
 
 beforeAll(async () => {
   db = await createTestDatabase('volume_create');
   ds = await createDataSource({ url: db.url, poolSize: 2 }).initialize();
   type = await new VolumeTypesService(ds).create({ name: 'open', description: null, isPublic: true, extraSpecs: {} });
-  const scheduler = { scheduleCreate: async (id: string) => void scheduled.push(id) } as unknown as SchedulerRpcClient;
+  const scheduler = {
+    scheduleCreate: async (id: string) => {
+      if (refusals > 0 && refusals--) {
+        await new Promise((r) => setTimeout(r, 1_000));
+        throw new CodedError(ErrorCode.Timeout, 'No answer on scheduler.create_volume.v1 within 1000 ms');
+      }
+      scheduled.push(id);
+    },
+  } as unknown as SchedulerRpcClient;
   const config = loadApiConfig({ QUOTA_VOLUMES: '-1' });
   service = new VolumesService(ds, scheduler, {} as WorkerRpcClient, config, pino({ level: 'silent' }));
 });
@@ -54,5 +64,22 @@ describe('VolumesService.create', () => {
     }
     const rows = await ds.getRepository(VolumeEntity).find({ where: { displayName: 'v' } });
     expect(rows.map((r) => scheduled.includes(r.id))).toEqual([true, true]);
+  });
+
+  it('when no scheduler answers at first (one restarting), then the 202 does not wait and the create reaches the scheduler once one answers', async () => {
+    refusals = 2;
+    const startedAt = Date.now();
+    const v = await service.create(member, input(), 'req-3');
+    const answeredInMs = Date.now() - startedAt;
+    const deadline = Date.now() + 10_000;
+    while (!scheduled.includes(v.id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const row = await ds.getRepository(VolumeEntity).findOneByOrFail({ id: v.id });
+    expect({ status: v.status, quick: answeredInMs < 1_000, scheduled: scheduled.includes(v.id), refusals, row: row.status }).toEqual({
+      status: 'creating',
+      quick: true,
+      scheduled: true,
+      refusals: 0,
+      row: 'creating',
+    });
   });
 });

@@ -86,13 +86,13 @@ function flatten(node: PlanNode): PlanNode[] {
   return [node, ...(node.Plans ?? []).flatMap(flatten)];
 }
 
-/** How PostgreSQL reads `volumes` in the statement the query builder would send. */
-async function volumeScans(qb: { getQueryAndParameters(): [string, unknown[]] }): Promise<string[]> {
+/** How PostgreSQL reads `volumes` and `volume_metadata` in the statement the query builder would send. */
+async function tableScans(qb: { getQueryAndParameters(): [string, unknown[]] }): Promise<string[]> {
   const [sql, params] = qb.getQueryAndParameters();
   const [{ 'QUERY PLAN': [plan] }] = await ds.query(`EXPLAIN (FORMAT JSON) ${sql}`, params);
   return flatten(plan.Plan)
-    .filter((n) => n['Relation Name'] === 'volumes')
-    .map((n) => `${n['Node Type']}${n['Index Name'] ? ` ${n['Index Name']}` : ''}`);
+    .filter((n) => n['Relation Name'] === 'volumes' || n['Relation Name'] === 'volume_metadata')
+    .map((n) => `${n['Node Type']} ${n['Relation Name']}${n['Index Name'] ? ` ${n['Index Name']}` : ''}`);
 }
 
 const SORTS = ['created_at:desc', 'created_at:asc', 'name:asc', 'name:desc', 'size:asc', 'size:desc', 'status:asc', 'status:desc'];
@@ -106,11 +106,11 @@ const PAGES: [string, () => Record<string, string>][] = [
   ['a page after a marker', () => ({ marker: markerId })],
 ];
 
-describe('GET /volumes/detail at scale: no sequential scan of volumes', () => {
+describe('GET /volumes/detail at scale: no sequential scan of volumes or their metadata', () => {
   describe.each(SCOPES)('as %s', (_who, caller, scope) => {
     it.each(FILTERS.map((f) => [JSON.stringify(f), f] as const))('when filtered by %s, then the with_count count reads an index', async (_name, filter) => {
       const spec = await parseListRequest({ ...scope, ...filter, with_count: 'true' }, ctxOf(caller), 1000);
-      const scans = await volumeScans(repo.countQuery(caller, spec));
+      const scans = await tableScans(repo.countQuery(caller, spec));
       expect(scans.length).toBeGreaterThan(0);
       expect(scans.filter((s) => s.startsWith('Seq Scan'))).toEqual([]);
     });
@@ -118,16 +118,23 @@ describe('GET /volumes/detail at scale: no sequential scan of volumes', () => {
     const shapes = SORTS.flatMap((sort) => FILTERS.flatMap((filter) => PAGES.map(([page, marker]) => [sort, JSON.stringify(filter), page, filter, marker] as const)));
     it.each(shapes)('when sorted by %s, filtered by %s, then %s reads an index in order', async (sort, _name, _page, filter, marker) => {
       const spec = await parseListRequest({ ...scope, ...filter, ...marker(), sort, limit: '1000' }, ctxOf(caller), 1000);
-      const scans = await volumeScans(await repo.pageQuery(caller, spec));
+      const scans = await tableScans(await repo.pageQuery(caller, spec));
       expect(scans.length).toBeGreaterThan(0);
       expect(scans.filter((s) => s.startsWith('Seq Scan'))).toEqual([]);
     });
   });
 
+  it.each(SCOPES)('as %s, when filtered by metadata in the default order, then a page is a range of the metadata\'s list index', async (_who, caller, scope) => {
+    const spec = await parseListRequest({ ...scope, metadata: '{"tier":"gold"}', marker: markerId, limit: '1000' }, ctxOf(caller), 1000);
+    const scans = await tableScans(await repo.pageQuery(caller, spec));
+    const index = caller === admin ? 'ix_volume_metadata_list' : 'ix_volume_metadata_project_list';
+    expect(scans.filter((s) => s.includes('volume_metadata'))).toEqual([`Index Only Scan volume_metadata ${index}`]);
+  });
+
   // 100 ids: a full page of 1,000 is 5 % of this table, where reading it whole is cheaper; at scale a page is far less.
   it('when a page is loaded with its relations, then the volumes are read by primary key', async () => {
     const ids: { id: string }[] = await ds.query(`SELECT id FROM volumes WHERE project_id = $1 LIMIT 100`, [PROJECT]);
-    const scans = await volumeScans(repo.itemQueries(ds.manager, ids.map((r) => r.id)).volumes);
+    const scans = await tableScans(repo.itemQueries(ds.manager, ids.map((r) => r.id)).volumes);
     expect(scans.length).toBeGreaterThan(0);
     expect(scans.filter((s) => s.startsWith('Seq Scan'))).toEqual([]);
   });
@@ -163,6 +170,48 @@ describe('GET /volumes/detail pages walked with marker', () => {
       marker = ids[ids.length - 1];
     }
     expect(seen).toEqual(expected);
+  });
+
+  it.each(SCOPES)('as %s, when filtered by metadata, then the pages give every matching volume once, newest first, and with_count counts them', async (_who, caller, scope) => {
+    const seesAll = caller === admin;
+    const expected: string[] = (
+      await ds.query(
+        `SELECT id FROM volumes v WHERE ($1 OR project_id = $2) AND ($1 OR migration_status IS NULL OR migration_status NOT LIKE 'target:%')
+            AND EXISTS (SELECT 1 FROM volume_metadata m WHERE m.volume_id = v.id AND m.key = 'tier' AND m.value = 'tier-3')
+          ORDER BY created_at DESC, id DESC`,
+        [seesAll, PROJECT],
+      )
+    ).map((r: { id: string }) => r.id);
+    const seen: string[] = [];
+    let marker: string | undefined;
+    for (;;) {
+      const spec = await parseListRequest({ ...scope, metadata: '{"tier":"tier-3"}', limit: '50', ...(marker ? { marker } : {}) }, ctxOf(caller), 1000);
+      const ids = ((await (await repo.pageQuery(caller, spec)).getRawMany()) as { id: string }[]).map((r) => r.id);
+      seen.push(...ids);
+      if (ids.length < 50) break;
+      marker = ids[ids.length - 1];
+    }
+    expect(expected.length).toBeGreaterThan(50);
+    expect(seen).toEqual(expected);
+    const spec = await parseListRequest({ ...scope, metadata: '{"tier":"tier-3"}', with_count: 'true' }, ctxOf(caller), 1000);
+    expect(Number((await repo.countQuery(caller, spec).getRawOne<{ count: string }>())?.count)).toBe(expected.length);
+  });
+
+  it('when a volume moves to another project, then a metadata filter finds it in that project only (its metadata rows follow it)', async () => {
+    const [{ id }] = await ds.query(
+      `INSERT INTO volumes (id, project_id, user_id, size, status, availability_zone, volume_type_id, created_at)
+       VALUES (gen_random_uuid(), 'p-from', 'u1', 1, 'available', 'nova', (SELECT id FROM volume_types WHERE name = '__DEFAULT__'), now())
+       RETURNING id`,
+    );
+    await ds.query(`INSERT INTO volume_metadata (volume_id, key, value) VALUES ($1, 'moving', 'yes')`, [id]);
+    await ds.query(`UPDATE volumes SET project_id = 'p-to' WHERE id = $1`, [id]);
+    const pageOf = async (projectId: string) => {
+      const caller: Caller = { ...member, projectId };
+      const spec = await parseListRequest({ metadata: '{"moving":"yes"}' }, ctxOf(caller), 1000);
+      return ((await (await repo.pageQuery(caller, spec)).getRawMany()) as { id: string }[]).map((r) => r.id);
+    };
+    expect(await pageOf('p-to')).toEqual([id]);
+    expect(await pageOf('p-from')).toEqual([]);
   });
 
   it('when a filtered page is asked with_count, then it holds the first volumes with their metadata, and the count all of them', async () => {

@@ -1,4 +1,4 @@
-import { DataSource, EntityManager, In, SelectQueryBuilder, WhereExpressionBuilder } from 'typeorm';
+import { DataSource, EntityManager, In, ObjectLiteral, SelectQueryBuilder, WhereExpressionBuilder } from 'typeorm';
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { VolumeAttachmentEntity, VolumeEntity, VolumeMetadataEntity, VolumeTypeEntity } from '@volume/persistence';
 import { Caller } from '@volume/auth';
@@ -76,12 +76,22 @@ function column(property: keyof VolumeEntity): string {
   return `v.${listColumn(property).name}`;
 }
 
-/** One expression of the ORDER BY, over the alias `v`, and the same over the marker's row. */
+/** One expression of the ORDER BY, over the statement's aliases, and the same over the marker's row. */
 interface SortTerm {
   expr: string;
   marker: string;
   asc: boolean;
 }
+
+/** Where a statement reads a column of the volume: `v`, or the copy `m0` holds of it. */
+type ColumnSource = (c: ListColumn) => string;
+
+const FROM_VOLUMES: ColumnSource = (c) => `v.${c.name}`;
+
+/** What a volume_metadata row copies of its volume (kept by the VolumeMetadataListOrder migration's triggers). */
+const M0_COPIES: Record<string, string> = { id: 'm0.volume_id', created_at: 'm0.volume_created_at', project_id: 'm0.project_id' };
+
+const FROM_METADATA: ColumnSource = (c) => M0_COPIES[c.name] ?? `v.${c.name}`;
 
 /**
  * What a page is ordered by, as expressions that are never NULL: a nullable column `c` becomes
@@ -91,14 +101,14 @@ interface SortTerm {
  * marker's values are read in the same statement, at the database's own precision (microseconds,
  * where a JavaScript Date keeps milliseconds). A repeated expression keeps its first place only.
  */
-function sortTerms(sort: readonly SortKey[]): SortTerm[] {
+function sortTerms(sort: readonly SortKey[], source: ColumnSource): SortTerm[] {
   const terms = new Map<string, SortTerm>();
-  const over = (alias: string, c: ListColumn) =>
-    c.nullAs === undefined ? [`${alias}.${c.name}`] : [`(${alias}.${c.name} IS NOT NULL)`, `COALESCE(${alias}.${c.name}, ${c.nullAs})`];
+  const over = (at: (c: ListColumn) => string, c: ListColumn) =>
+    c.nullAs === undefined ? [at(c)] : [`(${at(c)} IS NOT NULL)`, `COALESCE(${at(c)}, ${c.nullAs})`];
   for (const s of sort) {
     const c = listColumn(s.property);
-    const markerExprs = over('mk', c);
-    over('v', c).forEach((expr, k) => {
+    const markerExprs = over((m) => `mk.${m.name}`, c);
+    over(source, c).forEach((expr, k) => {
       if (!terms.has(expr)) {
         terms.set(expr, { expr, marker: `(SELECT ${markerExprs[k]} FROM volumes mk WHERE mk.id = :marker)`, asc: s.dir === 'asc' });
       }
@@ -115,10 +125,15 @@ export class VolumeListRepository {
     return this.ds.getRepository(VolumeEntity).createQueryBuilder('v');
   }
 
-  /** Cinder's `volume_get_all(_by_project)` scope: all tenants and migration targets follow `context.is_admin`. */
-  private scope(qb: WhereExpressionBuilder, caller: Caller, spec: VolumeListSpec): void {
+  /**
+   * Cinder's `volume_get_all(_by_project)` scope: all tenants and migration targets follow
+   * `context.is_admin`. `fromMetadata`: the statement starts from the first metadata pair's rows
+   * (`m0`, see `from`), which also say the volume's project.
+   */
+  private scope(qb: WhereExpressionBuilder, caller: Caller, spec: VolumeListSpec, fromMetadata = false): void {
     const admin = isContextAdmin(caller);
-    if (!(admin && spec.allTenants)) qb.andWhere('v.project_id = :project', { project: caller.projectId });
+    const source = fromMetadata ? FROM_METADATA : FROM_VOLUMES;
+    if (!(admin && spec.allTenants)) qb.andWhere(`${source(listColumn('projectId'))} = :project`, { project: caller.projectId });
     // Members never see the temporary destination rows of migrations.
     if (!admin) qb.andWhere(`(v.migration_status IS NULL OR v.migration_status NOT LIKE 'target:%')`);
     let i = 0;
@@ -135,20 +150,35 @@ export class VolumeListRepository {
       const p = `lk${i++}`;
       qb.andWhere(`${column(prop as keyof VolumeEntity)} ILIKE :${p}`, { [p]: `%${escapeLike(value as string)}%` });
     }
-    for (const [key, value] of Object.entries(spec.metadata ?? {})) {
+    Object.entries(spec.metadata ?? {}).forEach(([key, value], k) => {
       const pk = `mk${i}`;
       const pv = `mv${i++}`;
-      qb.andWhere(`EXISTS (SELECT 1 FROM volume_metadata m WHERE m.volume_id = v.id AND m.key = :${pk} AND m.value = :${pv})`, {
-        [pk]: key,
-        [pv]: value,
-      });
-    }
+      const pair = { [pk]: key, [pv]: value };
+      if (fromMetadata && k === 0) qb.andWhere(`m0.key = :${pk} AND m0.value = :${pv}`, pair);
+      else qb.andWhere(`EXISTS (SELECT 1 FROM volume_metadata m WHERE m.volume_id = ${source(listColumn('id'))} AND m.key = :${pk} AND m.value = :${pv})`, pair);
+    });
     for (const [prop, filters] of Object.entries(spec.times)) {
       for (const f of filters ?? []) {
         const p = `tm${i++}`;
         qb.andWhere(`${column(prop as keyof VolumeEntity)} ${TIME_OPS[f.op]} :${p}`, { [p]: f.value });
       }
     }
+  }
+
+  /**
+   * What a page or count reads from. Filtered by metadata, it starts from the first pair's rows in
+   * volume_metadata (`m0`): their list indexes hold a pair's volumes by project and created_at, so
+   * that a page in the default order is a range of as many index entries, and a count as many as
+   * match; from `volumes`, every volume in the order was checked for the pair (~50 for each match
+   * of a pair on 2 % of them, 270 ms a page over a million). Volumes (`v`) are joined only when a
+   * condition reads them; a volume_metadata row always has its volume (a foreign key) and one row
+   * per key (unique), so without them the count is the rows'.
+   */
+  private from(caller: Caller, spec: VolumeListSpec, fromMetadata: boolean): SelectQueryBuilder<ObjectLiteral> {
+    if (!fromMetadata) return this.base().where('1=1');
+    const qb = this.ds.createQueryBuilder().from('volume_metadata', 'm0').where('1=1');
+    const readsVolumes = !isContextAdmin(caller) || [spec.equals, spec.like, spec.times].some((f) => Object.keys(f).length > 0);
+    return readsVolumes ? qb.innerJoin('volumes', 'v', 'v.id = m0.volume_id') : qb;
   }
 
   async list(caller: Caller, spec: VolumeListSpec): Promise<{ items: VolumeEntity[]; count?: number }> {
@@ -200,10 +230,13 @@ export class VolumeListRepository {
    * The ids of one page, in order. Paged over ids first (joins would multiply rows); the page is
    * then loaded with its relations. The queries are public so that a test can EXPLAIN them.
    */
-  async pageQuery(caller: Caller, spec: VolumeListSpec): Promise<SelectQueryBuilder<VolumeEntity>> {
-    const qb = this.base().select('v.id', 'id').where('1=1');
-    this.scope(qb, caller, spec);
-    const terms = sortTerms(spec.sort);
+  async pageQuery(caller: Caller, spec: VolumeListSpec): Promise<SelectQueryBuilder<ObjectLiteral>> {
+    // The metadata's list indexes hold volumes by created_at (then id) only; other orders read volumes' own.
+    const fromMetadata = hasMetadata(spec) && spec.sort.every((s) => s.property === 'createdAt' || s.property === 'id');
+    const source = fromMetadata ? FROM_METADATA : FROM_VOLUMES;
+    const qb = this.from(caller, spec, fromMetadata).select(source(listColumn('id')), 'id');
+    this.scope(qb, caller, spec, fromMetadata);
+    const terms = sortTerms(spec.sort, source);
     if (spec.marker) await this.afterMarker(qb, caller, spec.marker, terms);
     for (const t of terms) qb.addOrderBy(t.expr, t.asc ? 'ASC' : 'DESC');
     qb.limit(spec.limit);
@@ -212,14 +245,14 @@ export class VolumeListRepository {
   }
 
   /** `with_count`: every volume the filters match, without the page. COUNT(*), never TypeORM's COUNT(DISTINCT id). */
-  countQuery(caller: Caller, spec: VolumeListSpec): SelectQueryBuilder<VolumeEntity> {
-    const qb = this.base().select('COUNT(*)', 'count').where('1=1');
-    this.scope(qb, caller, spec);
+  countQuery(caller: Caller, spec: VolumeListSpec): SelectQueryBuilder<ObjectLiteral> {
+    const qb = this.from(caller, spec, hasMetadata(spec)).select('COUNT(*)', 'count');
+    this.scope(qb, caller, spec, hasMetadata(spec));
     return qb;
   }
 
   /** Keyset condition "after the marker row", over the page's sort terms. */
-  private async afterMarker(qb: SelectQueryBuilder<VolumeEntity>, caller: Caller, markerId: string, terms: SortTerm[]): Promise<void> {
+  private async afterMarker(qb: SelectQueryBuilder<ObjectLiteral>, caller: Caller, markerId: string, terms: SortTerm[]): Promise<void> {
     const marker = UUID.test(markerId)
       ? await this.ds.getRepository(VolumeEntity).findOne({ select: { id: true, projectId: true }, where: { id: markerId } })
       : null;
@@ -263,6 +296,10 @@ export class VolumeListRepository {
 }
 
 export const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+function hasMetadata(spec: VolumeListSpec): boolean {
+  return Object.keys(spec.metadata ?? {}).length > 0;
+}
 
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);

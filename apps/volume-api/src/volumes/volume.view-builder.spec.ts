@@ -1,5 +1,5 @@
 import { Caller, parsePolicyText, PolicyEnforcer, withImpliedRoles } from '@volume/auth';
-import { ApiVersion, getPriorVersion, MIGRATION_PROGRESS } from '@volume/microversion';
+import { ApiVersion, getPriorVersion, MIGRATION_PROGRESS, VOLUME_MIGRATIONS } from '@volume/microversion';
 import { VolumeEntity } from '@volume/persistence';
 import { usePolicy } from '../http/policy';
 import { RequestContext } from '../http/request-context';
@@ -103,6 +103,33 @@ describe('migration_progress in the volume view: version x role x migration_stat
 
   it('when a volume is listed (summary), then the field never appears', () => {
     expect(volumeSummary(ctx(MIGRATION_PROGRESS, 'admin'), volume('migrating'))).not.toHaveProperty('migration_progress');
+  });
+});
+
+describe('migration_progress in the detail list (3.73): version x role, from the persisted value', () => {
+  const matrix: [string, Role, string | null, boolean][] = [
+    [VOLUME_MIGRATIONS, 'admin', 'migrating', true],
+    [MIGRATION_PROGRESS, 'admin', 'migrating', false],
+    ['3.0', 'admin', 'migrating', false],
+    [VOLUME_MIGRATIONS, 'member', 'migrating', false],
+    [VOLUME_MIGRATIONS, 'reader', 'migrating', false],
+    [VOLUME_MIGRATIONS, 'service', 'migrating', false],
+    [VOLUME_MIGRATIONS, 'admin', 'success', false],
+    [VOLUME_MIGRATIONS, 'admin', null, false],
+  ];
+
+  it.each(matrix)('when listed at %s by a %s, migration_status=%s, then the persisted percent is shown = %s', (version, role, status, shown) => {
+    // The detail list passes no live answer: only show asks the progress source.
+    const view = volumeDetail(ctx(version, role), volume(status), { withExtensions: true });
+    expect(view.migration_progress).toBe(shown ? '17' : undefined);
+  });
+
+  it('when show got no live answer at 3.73, then it shows nothing rather than the persisted value (its own fallback decides)', () => {
+    expect(volumeDetail(ctx(VOLUME_MIGRATIONS, 'admin'), volume('migrating'), { withExtensions: true, migrationProgress: null })).not.toHaveProperty('migration_progress');
+  });
+
+  it('when a create or update answers at 3.73, then no migration_progress (no extensions there)', () => {
+    expect(volumeDetail(ctx(VOLUME_MIGRATIONS, 'admin'), volume('migrating'), { withExtensions: false })).not.toHaveProperty('migration_progress');
   });
 });
 

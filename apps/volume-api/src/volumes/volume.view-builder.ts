@@ -7,6 +7,7 @@ import {
   USE_QUOTA,
   VOLUME_CLUSTER_NAME,
   VOLUME_DETAIL_PROVIDER_ID,
+  VOLUME_MIGRATIONS,
   VOLUME_SHARED_TARGETS_AND_SERVICE_FIELDS,
   VOLUME_TYPE_ID_IN_VOLUME_DETAIL,
 } from '@volume/microversion';
@@ -23,7 +24,10 @@ export interface VolumeViewOptions {
    * (Cinder's extension controllers only extend show and detail).
    */
   withExtensions: boolean;
-  /** What the progress source answered; only `show` asks it (see showsMigrationProgress). */
+  /**
+   * What the progress source answered; only `show` asks it (see showsMigrationProgress). Left out
+   * by the detail list, which from 3.73 shows the persisted value instead (never a call per row).
+   */
   migrationProgress?: string | null;
 }
 
@@ -88,8 +92,14 @@ export function volumeDetail(ctx: RequestContext, v: VolumeEntity, opts: VolumeV
     }
     if (allows(ctx.caller, VolumePolicy.hostAttribute)) view['os-vol-host-attr:host'] = v.host;
   }
-  if (opts.migrationProgress && showsMigrationProgress(ctx, v)) view.migration_progress = opts.migrationProgress;
+  const progress = opts.migrationProgress !== undefined ? opts.migrationProgress : listedProgress(ctx, v, opts);
+  if (progress && showsMigrationProgress(ctx, v)) view.migration_progress = progress;
   return view;
+}
+
+/** From 3.73 the detail list shows the percent last persisted (3.72's rule otherwise: admin, migrating). */
+function listedProgress(ctx: RequestContext, v: VolumeEntity, opts: VolumeViewOptions): string | null {
+  return opts.withExtensions && ctx.version.gte(VOLUME_MIGRATIONS) ? v.migrationProgress : null;
 }
 
 /** The summary view of `GET /volumes`. */

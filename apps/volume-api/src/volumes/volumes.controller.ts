@@ -4,8 +4,8 @@ import { CodedError, ErrorCode } from '@volume/contracts';
 import { VOLUME_SUMMARY, VOLUME_SUMMARY_METADATA } from '@volume/microversion';
 import { API_CONFIG } from '../api-config.token';
 import type { ApiConfig } from '../config';
-import { collectionHref } from '../http/links';
 import { authorize, isContextAdmin, VolumePolicy, volumeTarget } from '../http/policy';
+import { nextPageLinks } from '../next-page-link';
 import { VolumeTypesService } from '../types/volume-types.service';
 import { type AuthedContext, Ctx } from '../http/request-context';
 import { VolumeActionsService } from './volume-actions.service';
@@ -46,16 +46,12 @@ export class VolumesController {
     const body: Record<string, unknown> = {
       volumes: items.map((v) => (detail ? volumeDetail(ctx, v, { withExtensions: true }) : volumeSummary(ctx, v))),
     };
-    // Cinder's _get_collection_links: a next link whenever the page is full (even the last one).
-    const itemCount = count ?? items.length;
-    if (items.length > 0 && spec.limit <= itemCount) {
-      const params = new URLSearchParams();
-      for (const [k, v] of Object.entries(query)) {
-        if (k !== 'marker' && v !== undefined) for (const one of [v].flat()) params.append(k, one);
-      }
-      params.append('marker', items[items.length - 1].id);
-      body.volumes_links = [{ rel: 'next', href: `${collectionHref(ctx, detail ? 'volumes/detail' : 'volumes')}?${params}` }];
-    }
+    const next = nextPageLinks(ctx, detail ? 'volumes/detail' : 'volumes', query, {
+      lastId: items.at(-1)?.id,
+      limit: spec.limit,
+      itemCount: count ?? items.length,
+    });
+    if (next) body.volumes_links = next;
     if (count !== undefined) body.count = count;
     return body;
   }

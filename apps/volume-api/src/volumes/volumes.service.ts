@@ -13,7 +13,7 @@ import {
   VolumeTypeEntity,
 } from '@volume/persistence';
 import { API_CONFIG } from '../api-config.token';
-import { SchedulerRpcClient, WorkerRpcClient } from '@volume/rpc-clients';
+import { SchedulerRpcClient, untilServiceAnswers, WorkerRpcClient } from '@volume/rpc-clients';
 import type { ApiConfig } from '../config';
 import { quotaDefaultsOf } from '../quotas/quota.config';
 import { Caller } from '@volume/auth';
@@ -98,15 +98,23 @@ export class VolumesService {
       (volume) => ({ volume }),
       (err: unknown) => ({ err }),
     );
-    try {
-      await this.scheduler.scheduleCreate(id, requestId);
-    } catch (err) {
-      // Nobody took the request: the volume cannot be created, say so on the row (Cinder: error).
-      this.log.error({ err, volumeId: id, reqId: requestId }, 'scheduler did not take the create request');
-      await markCreateFailed(this.ds.manager, id);
-    }
+    // The 202 does not wait for a scheduler that is restarting (or NATS that is away): it is asked
+    // again after the answer, within the bound (issue 17 §3).
+    void this.schedule(id, requestId);
     if ('err' in read) throw read.err;
     return read.volume;
+  }
+
+  /** Never rejects: a volume no scheduler took within the bound ends in `error` (Cinder's outcome). */
+  private async schedule(volumeId: string, requestId: string): Promise<void> {
+    const log = this.log.child({ volumeId, reqId: requestId });
+    try {
+      await untilServiceAnswers(() => this.scheduler.scheduleCreate(volumeId, requestId), { what: 'scheduling the create', log });
+    } catch (err) {
+      log.error({ err }, 'no scheduler took the create request; the volume ends in error');
+      // A database away now leaves it `creating`: the scheduler ends unplaced creates after STALE_CREATE_S.
+      await markCreateFailed(this.ds.manager, volumeId).catch((e) => log.error({ err: e }, 'cannot mark the unscheduled volume error'));
+    }
   }
 
   private async availabilityZone(requested: string | null): Promise<string> {
@@ -139,9 +147,13 @@ export class VolumesService {
     await this.get(caller, id);
     const request = await requestVolumeDelete(this.ds.manager, id);
     if (request.destroyed) return;
-    // Cinder casts the delete: the API answers 202 now; a worker that misses it finishes on restart.
-    this.workers.deleteVolume(request.host, id, requestId).catch((err) => {
-      this.log.warn({ err, volumeId: id, reqId: requestId }, 'worker did not confirm the delete; it resumes on restart');
+    // Cinder casts the delete: the API answers 202 now. A worker restarting (or NATS away) is asked
+    // again within the bound; past it, the worker's sweep of its `deleting` volumes finishes it.
+    void untilServiceAnswers(() => this.workers.deleteVolume(request.host, id, requestId), {
+      what: 'asking the worker to delete',
+      log: this.log.child({ volumeId: id, reqId: requestId }),
+    }).catch((err) => {
+      this.log.warn({ err, volumeId: id, reqId: requestId }, "worker did not confirm the delete; its sweep of 'deleting' volumes finishes it");
     });
   }
 }

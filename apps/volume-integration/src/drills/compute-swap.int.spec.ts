@@ -1,7 +1,6 @@
-import { DrillEnvironment, DrillStack, MEMBER } from '@volume/testing-stack';
-import { COPY_BPS, DRILL_TIMEOUT_MS, DrillVolume, expected, migrateWithFault, sleep, volumeWithData } from './migration-drill';
-
-jest.setTimeout(DRILL_TIMEOUT_MS);
+import { DrillStack, MEMBER } from '@volume/testing-stack';
+import { crash, describeDrills } from './drill-suite';
+import { COPY_BPS, DrillVolume, expected, migrate, outcome, sleep, volumeWithData, waitForEnd } from './migration-drill';
 
 /** A call to nova-bridge's local compute host, as the server's owner. */
 async function compute(stack: DrillStack, path: string, body: unknown): Promise<unknown> {
@@ -25,26 +24,55 @@ async function attachedVolumeWithData(stack: DrillStack): Promise<DrillVolume> {
   return { ...vol, status: 'in-use' };
 }
 
+/**
+ * An attached volume migrated while nova-bridge is down: once its source host has marked the
+ * migration a compute swap (its call to nova-bridge finds nobody), `then` acts; the migration must
+ * succeed all the same.
+ */
+async function handoverWithBridgeDown(stack: DrillStack, then: (vol: DrillVolume) => Promise<void>): Promise<void> {
+  const vol = await attachedVolumeWithData(stack);
+  await stack.kill('nova-bridge');
+  const startedAt = Date.now();
+  await migrate(stack, vol);
+  await stack.waitFor(
+    async () => (await stack.sql(`SELECT mode FROM volume_migrations WHERE volume_id = $1`, [vol.id]))[0]?.mode === 'compute-swap',
+    'the handover to the compute side',
+    30_000,
+  );
+  await then(vol);
+  await waitForEnd(stack, vol, startedAt);
+  expect(await outcome(stack, vol)).toEqual(expected(vol));
+}
+
 /** nova-bridge crashes while it mirrors an attached volume to its destination, and is started again (issue 17 §4). */
-describe('fault drills: nova-bridge killed and restarted mid-swap (real processes)', () => {
-  let env: DrillEnvironment;
-
-  beforeAll(async () => {
-    env = await DrillEnvironment.start();
-  }, 600_000);
-
-  afterAll(async () => {
-    await env?.stop();
+describeDrills('fault drills: nova-bridge killed and restarted mid-swap (real processes)', (drills) => {
+  drills.fault('when nova-bridge is SIGKILLed at 25 % of the swap of an attached volume and restarted, then the migration succeeds and the guest device holds the data', {
+    name: 'nova-bridge killed mid-swap',
+    options: { novaBridgeEnv: { SWAP_COPY_BPS_LIMIT: COPY_BPS } },
+    volume: attachedVolumeWithData,
+    fault: ({ stack }) => crash(stack, 'nova-bridge', 1_000),
   });
 
-  it('when nova-bridge is SIGKILLed at 25 % of the swap of an attached volume and restarted, then the migration succeeds and the guest device holds the data', () =>
-    env.run('nova-bridge killed mid-swap', { novaBridgeEnv: { SWAP_COPY_BPS_LIMIT: COPY_BPS } }, async (stack) => {
-      const vol = await attachedVolumeWithData(stack);
-      const result = await migrateWithFault(stack, vol, 25, async () => {
-        await stack.kill('nova-bridge');
-        await sleep(1_000);
+  drills.custom(
+    'when nova-bridge is down as an attached volume is handed to it and comes back, then the swap is asked again and the migration succeeds',
+    'nova-bridge down at the handover',
+    {},
+    ({ stack }) =>
+      handoverWithBridgeDown(stack, async () => {
+        await sleep(3_000);
         await stack.restart('nova-bridge');
-      });
-      expect(result).toEqual(expected(vol));
-    }));
+      }),
+  );
+
+  drills.custom(
+    'when the source worker dies while nova-bridge is down as it hands an attached volume over, then the restarted source hands it over again and the migration succeeds',
+    'source killed in the handover',
+    {},
+    ({ stack }) =>
+      handoverWithBridgeDown(stack, async (vol) => {
+        await stack.kill(vol.sourceHost);
+        await stack.restart('nova-bridge');
+        await stack.restart(vol.sourceHost);
+      }),
+  );
 });

@@ -11,8 +11,7 @@ export interface Answer {
   text: string;
 }
 
-/** `abandoned`: the client had given up waiting and ended its side before the connection closed. */
-export type Outcome = { answer: Answer } | { dropped: string; abandoned?: boolean };
+export type Outcome = { answer: Answer } | { dropped: string };
 
 /** Cinder's router answers an unknown path in plain text; every other error is a JSON fault. */
 const ROUTER_404 = '404 Not Found\n\nThe resource could not be found.\n\n   ';
@@ -97,7 +96,7 @@ export function sendRaw(port: number, r: RawRequest): Promise<Outcome> {
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
     let settled = false;
-    let abandoned = false;
+    let halfClosed = false;
     const finish = (outcome: Outcome) => {
       if (settled) return;
       settled = true;
@@ -108,12 +107,14 @@ export function sendRaw(port: number, r: RawRequest): Promise<Outcome> {
     };
     const verdict = (why: string) => {
       const answer = parseResponse(Buffer.concat(chunks), r.method);
-      finish(answer ? { answer } : { dropped: `${why} after ${Buffer.concat(chunks).length} bytes`, abandoned });
+      const after = `${Buffer.concat(chunks).length} bytes${halfClosed ? ', the client having half-closed' : ''}`;
+      finish(answer ? { answer } : { dropped: `${why} after ${after}` });
     };
-    const halfClose = setTimeout(() => {
-      abandoned = true;
-      socket.end();
-    }, RAW_WAIT_MS);
+    const end = (bytes: Buffer = Buffer.alloc(0)) => {
+      halfClosed = true;
+      socket.end(bytes);
+    };
+    const halfClose = setTimeout(() => end(), RAW_WAIT_MS);
     const giveUp = setTimeout(() => verdict('no answer in time'), RAW_WAIT_MS + RAW_FINAL_WAIT_MS);
     socket.on('data', (c: Buffer) => {
       chunks.push(c);
@@ -122,6 +123,7 @@ export function sendRaw(port: number, r: RawRequest): Promise<Outcome> {
     });
     socket.on('error', (err) => verdict(err.message));
     socket.on('close', () => verdict('closed'));
-    socket.write(r.bytes);
+    if (r.halfClose) end(r.bytes);
+    else socket.write(r.bytes);
   });
 }

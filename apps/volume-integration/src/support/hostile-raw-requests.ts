@@ -1,15 +1,16 @@
 import fc from 'fast-check';
 import { hostileJson, LONG, Targets } from './hostile-requests';
+import { chunkedRequest } from './hostile-chunked-requests';
 
 /** Bytes no HTTP client would send: broken request lines, framing and headers, for a raw socket. */
 export interface RawRequest {
   method: string;
   bytes: Buffer;
   /**
-   * False when hostile framing (a Transfer-Encoding of its own) may leave the request unfinished:
-   * the server may then wait for the rest, and the client gives up on it.
+   * The client ends its side (a half-close) as soon as the bytes are sent, not only when it has
+   * waited for an answer in vain: a request the half-close cuts short is refused, any other answered.
    */
-  finished: boolean;
+  halfClose?: boolean;
 }
 
 const RAW_METHODS = fc.constantFrom('GET', 'GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'CONNECT', 'PRI', 'get', 'G\0T', '', '\u00ff', LONG(100));
@@ -46,11 +47,16 @@ function rawBody(targets: Targets): fc.Arbitrary<string> {
   return fc.oneof(fc.constant(''), json, fc.constantFrom('5\r\nhello\r\n0\r\n\r\n', 'zz\r\n', '0\r\n\r\nGARBAGE / HTTP/1.1\r\n\r\n'));
 }
 
+/** Mostly requests broken all over; the rest well formed up to a chunked body framed badly. */
+export function rawRequest(targets: Targets): fc.Arbitrary<RawRequest> {
+  return fc.oneof({ weight: 3, arbitrary: brokenRequest(targets) }, { weight: 1, arbitrary: chunkedRequest(targets) });
+}
+
 /**
  * A request line, header lines and a body; the body's Content-Length is right, wrong or absent, and
  * the line ends are CRLF, bare LF or bare CR.
  */
-export function rawRequest(targets: Targets): fc.Arbitrary<RawRequest> {
+function brokenRequest(targets: Targets): fc.Arbitrary<RawRequest> {
   return fc
     .record({
       method: RAW_METHODS,
@@ -64,7 +70,6 @@ export function rawRequest(targets: Targets): fc.Arbitrary<RawRequest> {
     .map(({ method, target, version, eol, lines, body, length }) => {
       const framing = length === 'right' && body ? [`Content-Length: ${Buffer.byteLength(body)}`] : [];
       const head = [`${method} ${target} ${version}`, ...lines, ...framing].join(eol);
-      const finished = !lines.some((l) => /^transfer-encoding/i.test(l));
-      return { method, bytes: Buffer.concat([Buffer.from(`${head}${eol}${eol}`, 'latin1'), Buffer.from(body)]), finished };
+      return { method, bytes: Buffer.concat([Buffer.from(`${head}${eol}${eol}`, 'latin1'), Buffer.from(body)]) };
     });
 }

@@ -116,6 +116,9 @@ function bodies(targets: Targets, hostile: boolean) {
     createType: wrap('volume_type', fields(targets, hostile, { name: text, description: text, is_public: fc.boolean(), extra_specs: metadata })),
     extraSpecs: wrap('extra_specs', metadata),
     extraSpec: metadata,
+    quotaSet: wrap('quota_set', fields(targets, hostile, {
+      volumes: fc.integer({ min: -1, max: 100 }), gigabytes: fc.integer({ min: -1, max: 1000 }), per_volume_gigabytes: fc.integer({ min: -1, max: 10 }),
+    })),
   };
 }
 
@@ -169,6 +172,9 @@ function routed(targets: Targets, bad: Set<Aspect>): fc.Arbitrary<Routed> {
   const volume = id(targets.volumeId);
   const attachment = id(targets.attachmentId);
   const type = id(targets.typeId, 'fuzzed-type');
+  // Quotas are changed only for the other project: a limit of 0 on the fuzzed one would refuse the rest of the run.
+  const quotaTarget = id(targets.project, targets.otherProject);
+  const changedQuota = id(targets.otherProject);
   const gone = fc.oneof(fc.uuid(), hostileSegment);
   const key = bad.has('id') ? hostileText.map(percentEncode) : fc.constantFrom('volume_backend_name', 'k');
   const b = bodies(targets, bad.has('fields'));
@@ -192,6 +198,9 @@ function routed(targets: Targets, bad: Set<Aspect>): fc.Arbitrary<Routed> {
     { weight: 1, arbitrary: route('POST', type.map((t) => `types/${t}/extra_specs`), b.extraSpecs) },
     { weight: 1, arbitrary: route('PUT', fc.tuple(type, key).map(([t, k]) => `types/${t}/extra_specs/${k}`), b.extraSpec) },
     { weight: 1, arbitrary: route('DELETE', fc.oneof(gone.map((t) => `types/${t}`), fc.tuple(type, key).map(([t, k]) => `types/${t}/extra_specs/${k}`))) },
+    { weight: 1, arbitrary: route('GET', fc.tuple(quotaTarget, fc.boolean()).map(([t, d]) => `os-quota-sets/${t}${d ? '/defaults' : ''}`)) },
+    { weight: 1, arbitrary: route('PUT', changedQuota.map((t) => `os-quota-sets/${t}`), b.quotaSet) },
+    { weight: 1, arbitrary: route('DELETE', changedQuota.map((t) => `os-quota-sets/${t}`)) },
   );
 }
 

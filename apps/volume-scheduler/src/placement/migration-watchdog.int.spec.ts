@@ -102,6 +102,28 @@ describe('migration watchdog (real PostgreSQL and NATS)', () => {
     expect(m.error).toMatch(/no progress for 60 s/);
   });
 
+  it('when a migration is silent longer than the bound but its source host still heartbeats, then it stays migrating (slow bytes are no reason)', async () => {
+    const [vol, dest, id] = [randomUUID(), randomUUID(), randomUUID()];
+    await sql.query(
+      `INSERT INTO services (uuid, host, "binary", topic, availability_zone, report_count, created_at, updated_at)
+       VALUES ($1, 'alive@file', 'cinder-volume', 'cinder-volume', 'nova', 1, now(), now())`,
+      [randomUUID()],
+    );
+    await volume(vol, 'alive@file#pool1', 'migrating');
+    await volume(dest, 'host-b@file#pool1', `target:${vol}`);
+    await sql.query(
+      `INSERT INTO volume_migrations (id, volume_id, dest_volume_id, source_host, dest_host, mode, status, started_at, updated_at)
+       VALUES ($1, $2, $3, 'alive@file#pool1', 'host-b@file#pool1', 'host-assisted', 'migrating', now(), now() - interval '1 hour')`,
+      [id, vol, dest],
+    );
+
+    expect(await app.get(MigrationWatchdog).sweep()).not.toContain(id);
+    expect((await sql.query(`SELECT status FROM volume_migrations WHERE id = $1`, [id])).rows[0].status).toBe('migrating');
+
+    await sql.query(`UPDATE services SET updated_at = now() - interval '1 hour' WHERE host = 'alive@file'`);
+    expect(await app.get(MigrationWatchdog).sweep()).toContain(id);
+  });
+
   it.each(['cancelled', 'not-found'] as const)(
     'when a stalled compute swap is %s by nova-bridge, then it ends in error, in-use stays and the destination goes',
     async (outcome) => {

@@ -21,8 +21,10 @@ interface StalledRow {
 /**
  * No volume stays `starting` or `migrating` forever. Each round resumes the placements a crashed
  * scheduler left (MigrationPlacementService.resume), and a migration whose runner stopped reporting
- * (its source host is gone and does not come back, or nobody took it) ends in `error` after a
- * bound. The source data is never touched here; the destination, if any, is removed. A host that
+ * ends in `error` after a bound, but only when that runner is gone: its source host has no
+ * heartbeat (down for SERVICE_DOWN_TIME_S), or nobody took it (still `starting`). Slow or silent
+ * bytes on a live host are never a reason (issue 14 §1: Nova dropped its progress timeout after
+ * false positives); 3.73 only flags them (`eta_state` stalled). The source data is never touched here; the destination, if any, is removed. A host that
  * returns later finds the migration ended and does not resume it.
  *
  * A `compute-swap` migration is the compute side's: the guest may already be writing to the
@@ -78,11 +80,17 @@ export class MigrationWatchdog {
   async sweep(): Promise<string[]> {
     // Replicas may sweep together: SKIP LOCKED gives each stalled row to one of them.
     const { ended, swaps } = await this.ds.transaction(async (em) => {
+      // A copy its source host still runs is never ended here, however slow or silent (its
+      // eta_state says stalled): only one whose host is down, or that no host took yet.
       const rows: StalledRow[] = await em.query(
-        `SELECT id, volume_id, dest_volume_id, dest_host, status, mode FROM volume_migrations
-          WHERE status = ANY($2) AND updated_at < now() - make_interval(secs => $1)
-          FOR UPDATE SKIP LOCKED`,
-        [this.config.MIGRATION_STALL_TIMEOUT_S, RUNNABLE_MIGRATION_STATUSES],
+        `SELECT m.id, m.volume_id, m.dest_volume_id, m.dest_host, m.status, m.mode FROM volume_migrations m
+          WHERE m.status = ANY($2) AND m.updated_at < now() - make_interval(secs => $1)
+            AND (m.mode = 'compute-swap' OR m.status <> 'migrating' OR NOT EXISTS (
+                  SELECT 1 FROM services s
+                   WHERE s.host = split_part(m.source_host, '#', 1) AND s."binary" = 'cinder-volume'
+                     AND s.updated_at > now() - make_interval(secs => $3)))
+          FOR UPDATE OF m SKIP LOCKED`,
+        [this.config.MIGRATION_STALL_TIMEOUT_S, RUNNABLE_MIGRATION_STATUSES, this.config.SERVICE_DOWN_TIME_S],
       );
       const swaps = rows.filter((r) => r.mode === 'compute-swap');
       // Claimed (no other replica sees them stalled) and released before nova-bridge is asked: a
@@ -90,7 +98,7 @@ export class MigrationWatchdog {
       await postponeStallCheck(em, swaps.map((r) => r.id));
       const plain = rows.filter((r) => r.mode !== 'compute-swap');
       for (const row of plain) {
-        const error = `no progress for ${this.config.MIGRATION_STALL_TIMEOUT_S} s (status ${row.status}); the source host stopped reporting`;
+        const error = `no progress for ${this.config.MIGRATION_STALL_TIMEOUT_S} s (status ${row.status}); the source host is down (no heartbeat) or never took it`;
         this.log.error({ migrationId: row.id, volumeId: row.volume_id }, `migration stalled: ${error}`);
         await this.endInError(em, row, error);
       }

@@ -1,7 +1,7 @@
+import { CopyThrottle } from './copy-bandwidth';
 import { CopyRecord, CopySink } from './copy-sink';
 import { ByteRange, bytesToRead, dataRanges, overlapsData } from './data-map';
 import { alignedBuffers, CopyFile } from './direct-io';
-import { ByteThrottle } from '@volume/platform';
 
 export type { CopyRecord, CopySink } from './copy-sink';
 export { localSink } from './local-sink';
@@ -31,7 +31,8 @@ export interface CopyVolumeOptions {
    * extent map (data-map.ts); null: no map, every block is read and holes are found by content.
    */
   dataRanges?: readonly ByteRange[] | null;
-  throttle?: ByteThrottle;
+  /** The host's ByteThrottle, or it in turn with a migration's own limit (copy-bandwidth.ts). */
+  throttle?: CopyThrottle;
   signal?: AbortSignal;
   /** Once the map is known: the bytes this run will read (holes the map shows are not read). */
   onPlan?(plan: { bytesToRead: number }): void;
@@ -159,7 +160,7 @@ interface SegmentSource {
   from: number;
   to: number;
   blocks: BlockReader;
-  throttle?: ByteThrottle;
+  throttle?: CopyThrottle;
   signal: AbortSignal;
   result: CopyResult;
   onProgress?(processedBytes: number, bytesRead: number): void;

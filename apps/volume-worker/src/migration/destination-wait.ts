@@ -6,6 +6,16 @@ import { isDestinationLost } from '../copy/copy-sink';
 // A type-only import: decorator metadata would otherwise reference a value that does not exist.
 import type { WorkerConfig } from '../config';
 
+/**
+ * How long one ask for the destination volume waits for its answer (at most
+ * MIGRATION_CREATE_TIMEOUT_S). A request or reply lost while NATS restarted would otherwise hold the
+ * migration for the whole MIGRATION_CREATE_TIMEOUT_S (300 s by default); the ask is repeated instead
+ * (a Timeout is worth waiting on, below), and the destination host joins the create under way.
+ */
+export function destinationAskTimeoutMs(cfg: Pick<WorkerConfig, 'MIGRATION_CREATE_TIMEOUT_S'>): number {
+  return Math.min(15_000, cfg.MIGRATION_CREATE_TIMEOUT_S * 1000);
+}
+
 export interface DestinationWaitOptions {
   ds: DataSource;
   cfg: Pick<WorkerConfig, 'SERVICE_DOWN_TIME_S' | 'MIGRATION_PEER_WAIT_S'>;

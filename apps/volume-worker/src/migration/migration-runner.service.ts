@@ -13,6 +13,14 @@ import { ProgressRegistry } from './progress-registry';
 
 /** Why a copy stopped early: the worker is stopping (resume later), not a failure. */
 const SHUTDOWN = 'worker shutting down';
+/** Why a copy stopped early: an admin cancelled it; its end (MigrationFailure) makes it `cancelled`, not `error`. */
+const CANCELLED = 'cancelled by an admin';
+
+/** A run of this host: `stop` (shutdown) leaves its checkpoint, `cancel` ends it and removes the destination. */
+interface Run {
+  stop: AbortController;
+  cancel: AbortController;
+}
 
 /**
  * Runs the migrations whose source is this host, as Cinder's volume manager `migrate_volume` does:
@@ -22,7 +30,7 @@ const SHUTDOWN = 'worker shutting down';
  */
 @Injectable()
 export class MigrationRunner {
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new Map<string, Run>();
 
   constructor(
     private readonly ds: DataSource,
@@ -37,9 +45,9 @@ export class MigrationRunner {
   /** Starts (or resumes) a migration in the background; the caller only waits for acceptance. */
   start(req: RunMigrationRequest, log: Logger = this.log): void {
     if (this.running.has(req.migrationId)) return;
-    const abort = new AbortController();
-    this.running.set(req.migrationId, abort);
-    const work = this.run(req, abort.signal, log.child({ migrationId: req.migrationId, volumeId: req.volumeId }))
+    const run: Run = { stop: new AbortController(), cancel: new AbortController() };
+    this.running.set(req.migrationId, run);
+    const work = this.run(req, run, log.child({ migrationId: req.migrationId, volumeId: req.volumeId }))
       .catch((err) => log.error({ err, migrationId: req.migrationId }, 'migration runner failed'))
       .finally(() => {
         this.running.delete(req.migrationId);
@@ -50,18 +58,44 @@ export class MigrationRunner {
 
   /** Stops every copy at its next block; their checkpoints stay, so they resume after restart. */
   stopAll(): void {
-    for (const abort of this.running.values()) abort.abort(new Error(SHUTDOWN));
+    for (const run of this.running.values()) run.stop.abort(new Error(SHUTDOWN));
   }
 
-  private async run(req: RunMigrationRequest, signal: AbortSignal, log: Logger): Promise<void> {
+  /**
+   * An admin cancelled a migration of this host (its row says `cancelling`). A host copy stops at
+   * its next block. A driver move is not interrupted: its commit finds the migration no longer
+   * `migrating` and undoes the move. A migration that does not run here (not taken yet, or lost
+   * with a restart) is started only to be ended: the run sees `cancelling`.
+   * @returns whether a run of this host was told to stop.
+   */
+  async cancel(req: { migrationId: string; volumeId: string }, log: Logger = this.log): Promise<boolean> {
+    const run = this.running.get(req.migrationId);
+    if (run) {
+      run.cancel.abort(new Error(CANCELLED));
+      return true;
+    }
+    const m = await this.ds.getRepository(VolumeMigrationEntity).findOneBy({ id: req.migrationId });
+    if (m?.status === 'cancelling' && m.mode !== null && m.mode !== 'compute-swap') {
+      this.start({ migrationId: m.id, volumeId: m.volumeId, destPoolHost: m.destHost, mode: m.mode, destVolumeId: m.destVolumeId }, log);
+    }
+    return false;
+  }
+
+  private async run(req: RunMigrationRequest, { stop, cancel }: Run, log: Logger): Promise<void> {
+    const signal = AbortSignal.any([stop.signal, cancel.signal]);
     const db = <T>(what: string, op: () => Promise<T>) => untilDatabaseAnswers(what, op, { log, signal });
     const migration = await db('reading the migration', () => this.ds.getRepository(VolumeMigrationEntity).findOneBy({ id: req.migrationId }));
-    if (!migration || !RUNNABLE_MIGRATION_STATUSES.includes(migration.status)) {
-      log.warn('migration is not under way any more; nothing to run');
+    if (migration?.mode === 'compute-swap') {
+      log.info('the compute side owns this migration; its completion ends it');
       return;
     }
-    if (migration.mode === 'compute-swap') {
-      log.info('the compute side owns this migration; its completion ends it');
+    if (migration?.status === 'cancelling') {
+      log.info('migration cancelled before this host ran it to its end; removing the destination');
+      await this.failure.fail(req, migration, CANCELLED, log, stop.signal);
+      return;
+    }
+    if (!migration || !RUNNABLE_MIGRATION_STATUSES.includes(migration.status)) {
+      log.warn('migration is not under way any more; nothing to run');
       return;
     }
     if (!(await db('taking the migration', () => markMigrating(this.ds.manager, { migrationId: req.migrationId, volumeId: req.volumeId })))) {
@@ -70,15 +104,17 @@ export class MigrationRunner {
       return;
     }
     try {
-      if (req.mode === 'driver-assisted') await this.driverMove.run(req, log, signal);
+      // A driver move is never interrupted by a cancel (see cancel): only by a shutdown.
+      if (req.mode === 'driver-assisted') await this.driverMove.run(req, log, stop.signal);
       else await this.hostCopy.run(req, migration, signal, log);
     } catch (err) {
-      if (signal.aborted && (signal.reason as Error)?.message === SHUTDOWN) {
+      if (stop.signal.aborted) {
         log.info('migration paused for shutdown; it resumes from its checkpoint when this host restarts');
         return;
       }
-      log.error({ err }, 'migration failed; the source stays as it was');
-      await this.failure.fail(req, migration, (err as Error).message ?? String(err), log, signal);
+      if (cancel.signal.aborted) log.info('migration cancelled by an admin; removing the destination, the source stays as it was');
+      else log.error({ err }, 'migration failed; the source stays as it was');
+      await this.failure.fail(req, migration, cancel.signal.aborted ? CANCELLED : ((err as Error).message ?? String(err)), log, stop.signal);
     }
   }
 }

@@ -1,15 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CodedError, ErrorCode, MigrationSubjects } from '@volume/contracts';
-import { ACTIVE_MIGRATION_STATUSES, isMigrationTarget } from '@volume/domain';
+import { ACTIVE_MIGRATION_STATUSES, GIB, isMigrationTarget } from '@volume/domain';
 import { APP_CONFIG, NatsService } from '@volume/platform';
 import { VolumeEntity, volumeName } from '@volume/persistence';
+import { allocatedBytes } from '../copy/allocated-bytes';
 import { MigrationDataServer } from '../copy/data-server';
 import { FileDriver } from '../backend/file-driver';
 // A type-only import: decorator metadata would otherwise reference a value that does not exist.
 import type { WorkerConfig } from '../config';
 import { VolumeService } from '../volume/volume.service';
 import { MigrationCompletion } from './completion/migration-completion.service';
+import { HostCopy } from './host-copy/host-copy.service';
 import { MigrationRunner } from './migration-runner.service';
 import { ProgressRegistry } from './progress-registry';
 
@@ -25,6 +27,7 @@ export class MigrationHandlers {
     private readonly dataServer: MigrationDataServer,
     private readonly driver: FileDriver,
     private readonly volumes: VolumeService,
+    private readonly hostCopy: HostCopy,
     @Inject(APP_CONFIG) private readonly cfg: WorkerConfig,
   ) {}
 
@@ -40,6 +43,19 @@ export class MigrationHandlers {
     );
     this.nats.serve(MigrationSubjects.completion, (req, { log }) => this.completion.complete(req, log), { host });
     this.nats.serve(MigrationSubjects.progress, ({ volumeId }) => this.registry.report(volumeId), { host });
+    this.nats.serve(MigrationSubjects.cancel, async (req, { log }) => ({ stopped: await this.runner.cancel(req, log) }), { host });
+    this.nats.serve(MigrationSubjects.setBandwidth, (req) => ({ applied: this.hostCopy.setBandwidth(req.migrationId, req.bytesPerSecond) }), { host });
+    this.nats.serve(
+      MigrationSubjects.dataExtent,
+      async ({ volumeId }) => {
+        const volume = await this.ds.getRepository(VolumeEntity).findOneBy({ id: volumeId });
+        if (!volume?.host) throw new CodedError(ErrorCode.NotFound, `Volume ${volumeId} could not be found.`);
+        const totalBytes = volume.size * GIB;
+        const path = this.driver.devicePath(this.volumes.poolOf(volume), volumeName(volume));
+        return { allocatedBytes: await allocatedBytes(path, totalBytes), totalBytes, hostLimitBytesPerSecond: this.cfg.VOLUME_COPY_BPS_LIMIT };
+      },
+      { host },
+    );
     this.nats.serve(
       MigrationSubjects.openTarget,
       async (req) => {

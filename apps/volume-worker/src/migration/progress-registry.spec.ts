@@ -47,8 +47,43 @@ describe('ProgressRegistry', () => {
     registry.trackCopy('v1', { tracker, rate, work }, LABELS);
     copy(10 * MIB, 1000);
     copy(10 * MIB, 1000);
-    expect(registry.report('v1')).toEqual({ progress: '20', bytesDone: 20 * MIB, bytesTotal: 100 * MIB, etaSeconds: 8 });
+    expect(registry.report('v1')).toMatchObject({ progress: '20', migrationId: 'm1', bytesDone: 20 * MIB, bytesTotal: 100 * MIB, etaSeconds: 8 });
     expect(registry.report('v2')).toEqual({ progress: null });
+  });
+
+  it('answers the 3.73 resource with what is read, the rate, the ETA and its state, and when bytes last advanced', () => {
+    start(100 * MIB, 50 * MIB);
+    registry.trackCopy('v1', { tracker, rate, work, limits: { hostBytesPerSecond: 10 * MIB, stallWarnMs: 5000 } }, LABELS);
+    copy(20 * MIB, 1000, 10 * MIB);
+    copy(10 * MIB, 1000);
+    const before = Date.now();
+    expect(registry.report('v1')).toMatchObject({ bytesToRead: 50 * MIB, readBytes: 20 * MIB, etaSeconds: 3, etaState: 'throttled', stalled: false });
+    expect(registry.report('v1').rateBytesPerSecond).toBeCloseTo(10 * MIB, -5);
+    expect(Date.parse(registry.report('v1').lastProgressAt ?? '')).toBeGreaterThanOrEqual(before - 5);
+    now += 5000;
+    expect(registry.figures('v1')).toMatchObject({ etaSeconds: null, etaState: 'stalled', stalled: true });
+    expect(Date.parse(registry.figures('v1')?.lastProgressAt ?? '')).toBeLessThanOrEqual(before - 4990);
+  });
+
+  it('when two copies share the host limit, then each is throttled at its share', () => {
+    start(100 * MIB, 100 * MIB);
+    const limits = { hostBytesPerSecond: 20 * MIB, stallWarnMs: 60_000 };
+    registry.trackCopy('v1', { tracker, rate, work, limits }, LABELS);
+    registry.trackCopy('v2', { tracker, rate, work, limits }, { migrationId: 'm2', destination: 'host-b@file#pool1' });
+    copy(10 * MIB, 1000);
+    expect(registry.figures('v1')?.etaState).toBe('throttled');
+    registry.forget('v2');
+    expect(registry.figures('v1')?.etaState).toBe('ready');
+  });
+
+  it("when a copy has its own limit (an admin's), then it is throttled at the tighter of it and the host's share", () => {
+    start(100 * MIB, 100 * MIB);
+    let own = 5 * MIB;
+    registry.trackCopy('v1', { tracker, rate, work, limits: { hostBytesPerSecond: 0, ownBytesPerSecond: () => own, stallWarnMs: 60_000 } }, LABELS);
+    copy(5 * MIB, 1000);
+    expect(registry.figures('v1')?.etaState).toBe('throttled');
+    own = 50 * MIB;
+    expect(registry.figures('v1')?.etaState).toBe('ready');
   });
 
   it('goes by bytes read: a run of holes skipped unread neither makes the rate soar nor the time left collapse', () => {

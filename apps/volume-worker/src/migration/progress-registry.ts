@@ -1,6 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { MigrationProgressReply } from '@volume/contracts';
-import { ProgressTracker, RateEstimator } from '@volume/domain';
+import { MigrationCopyFigures, MigrationProgressReply } from '@volume/contracts';
+import { bytesLeftToRead, DEFAULT_STALL_WARN_S, estimateEta, ProgressTracker, RateEstimator, tighterLimit } from '@volume/domain';
 import { MetricFamily, MetricLabels, MetricsRegistry } from '@volume/platform';
 
 /** Cinder spec: a driver-assisted move reports this instead of a percentage. */
@@ -24,6 +24,18 @@ export interface CopyWork {
   read: number;
 }
 
+/** What the time left is judged against. */
+export interface CopyLimits {
+  /** VOLUME_COPY_BPS_LIMIT, shared by all copies of the host; 0 = none. */
+  hostBytesPerSecond: number;
+  /** The copy's own limit now (an admin changes it while it runs); 0 = none. */
+  ownBytesPerSecond?: () => number;
+  /** MIGRATION_STALL_WARN_S, in milliseconds. */
+  stallWarnMs: number;
+}
+
+const NO_LIMITS: CopyLimits = { hostBytesPerSecond: 0, stallWarnMs: DEFAULT_STALL_WARN_S * 1000 };
+
 interface HostCopy {
   kind: 'host-assisted';
   tracker: ProgressTracker;
@@ -31,6 +43,7 @@ interface HostCopy {
   rate: RateEstimator;
   work: CopyWork;
   labels: MigrationLabels;
+  limits: CopyLimits;
 }
 
 interface DriverMove {
@@ -51,8 +64,12 @@ export class ProgressRegistry {
     metrics?.register(() => this.metrics());
   }
 
-  trackCopy(volumeId: string, copy: { tracker: ProgressTracker; rate: RateEstimator; work: CopyWork }, labels: MigrationLabels): void {
-    this.running.set(volumeId, { kind: 'host-assisted', ...copy, labels });
+  trackCopy(
+    volumeId: string,
+    copy: { tracker: ProgressTracker; rate: RateEstimator; work: CopyWork; limits?: CopyLimits },
+    labels: MigrationLabels,
+  ): void {
+    this.running.set(volumeId, { kind: 'host-assisted', limits: NO_LIMITS, ...copy, labels });
   }
 
   trackDriverMove(volumeId: string, labels: MigrationLabels): void {
@@ -67,13 +84,42 @@ export class ProgressRegistry {
     const entry = this.running.get(volumeId);
     if (!entry) return { progress: null };
     if (entry.kind === 'driver-assisted') return { progress: DRIVER_ASSISTED };
-    const { tracker } = entry;
+    return { progress: entry.tracker.percent, migrationId: entry.labels.migrationId, ...this.figuresOf(entry) };
+  }
+
+  /** A running copy's figures (what the API shows live and the copy's checkpoint persists); null when none runs. */
+  figures(volumeId: string): MigrationCopyFigures | null {
+    const entry = this.running.get(volumeId);
+    return entry?.kind === 'host-assisted' ? this.figuresOf(entry) : null;
+  }
+
+  private figuresOf(copy: HostCopy): MigrationCopyFigures {
+    const { tracker, work, rate, limits } = copy;
+    const sinceProgress = rate.msSinceLastUpdate();
+    const bytesPerSecond = rate.bytesPerSecond;
+    const eta = estimateEta({
+      remainingBytes: bytesLeftToRead({ ...work, processed: tracker.processed, total: tracker.total }),
+      rateBytesPerSecond: bytesPerSecond,
+      msSinceProgress: sinceProgress,
+      limitBytesPerSecond: tighterLimit(limits.hostBytesPerSecond / this.hostCopies(), limits.ownBytesPerSecond?.() ?? 0),
+      stallWarnMs: limits.stallWarnMs,
+    });
     return {
-      progress: tracker.percent,
       bytesDone: tracker.processed,
       bytesTotal: tracker.total,
-      etaSeconds: etaSeconds(entry),
+      bytesToRead: work.toRead,
+      readBytes: work.read,
+      rateBytesPerSecond: bytesPerSecond === null ? null : Math.round(bytesPerSecond),
+      ...eta,
+      lastProgressAt: sinceProgress === null ? null : new Date(Date.now() - sinceProgress).toISOString(),
     };
+  }
+
+  /** The copies sharing the host's one throttle: each gets its share of the limit. */
+  private hostCopies(): number {
+    let n = 0;
+    for (const entry of this.running.values()) if (entry.kind === 'host-assisted') n++;
+    return Math.max(1, n);
   }
 
   /**
@@ -128,9 +174,8 @@ export class ProgressRegistry {
   }
 }
 
-/** Bytes still to read at the recent read rate; by processed bytes until the copy knows what it reads. */
+/** Bytes still to read at the recent read rate (a stalled copy keeps its last figure: alert on seconds_since_progress). */
 function etaSeconds(copy: HostCopy): number | null {
   const { work, tracker, rate } = copy;
-  const left = work.toRead === null ? tracker.total - tracker.processed : Math.max(0, work.toRead - work.read);
-  return rate.etaSeconds(left);
+  return rate.etaSeconds(bytesLeftToRead({ ...work, processed: tracker.processed, total: tracker.total }));
 }

@@ -30,6 +30,11 @@ import { parsePoolHost } from './pool-host';
 @Injectable()
 export class VolumeService {
   private readonly volumes: Repository<VolumeEntity>;
+  /**
+   * The creates and deletes under way, by volume: a caller that asks again (its call timed out, or
+   * a sweep found the row) joins the work instead of racing it on the same file and row.
+   */
+  private readonly underWay = new Map<string, Promise<unknown>>();
 
   constructor(
     ds: DataSource,
@@ -57,7 +62,11 @@ export class VolumeService {
   }
 
   /** Makes the file of a `creating` volume and records the outcome on its row. */
-  async finishCreate(volume: VolumeEntity, log: Logger): Promise<'available' | 'error'> {
+  finishCreate(volume: VolumeEntity, log: Logger): Promise<'available' | 'error'> {
+    return this.once(`create:${volume.id}`, () => this.makeFile(volume, log));
+  }
+
+  private async makeFile(volume: VolumeEntity, log: Logger): Promise<'available' | 'error'> {
     let path: string;
     try {
       const file = await this.driver.create(this.poolOf(volume), volumeName(volume), volume.size);
@@ -100,7 +109,11 @@ export class VolumeService {
    * Removes the file, then the row (its metadata and attachments cascade). A driver failure leaves
    * the row in `error_deleting`, as Cinder does, so that a later delete can retry.
    */
-  async finishDelete(volume: VolumeEntity, log: Logger): Promise<boolean> {
+  finishDelete(volume: VolumeEntity, log: Logger): Promise<boolean> {
+    return this.once(`delete:${volume.id}`, () => this.removeFile(volume, log));
+  }
+
+  private async removeFile(volume: VolumeEntity, log: Logger): Promise<boolean> {
     try {
       await this.driver.delete(this.poolOf(volume), volumeName(volume));
       log.info({ volumeId: volume.id }, 'volume file deleted');
@@ -121,6 +134,15 @@ export class VolumeService {
     }
     // What os-brick's LocalConnector takes: it hands `device_path` to the host as it is.
     return { connectionInfo: { driver_volume_type: 'local', data: { device_path: this.driver.devicePath(pool, name) } } };
+  }
+
+  /** `work` unless the same work is under way already, which is then joined. */
+  private once<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const running = this.underWay.get(key);
+    if (running) return running as Promise<T>;
+    const started = work().finally(() => this.underWay.delete(key));
+    this.underWay.set(key, started);
+    return started;
   }
 
   private async find(volumeId: string): Promise<VolumeEntity> {

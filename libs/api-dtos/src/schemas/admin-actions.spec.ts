@@ -41,6 +41,7 @@ describe('os-migrate_volume parameters', () => {
       cluster: null,
       forceHostCopy: true,
       lockVolume: false,
+      bandwidthBytesPerSecond: null,
     });
   });
 

@@ -11,6 +11,8 @@ export interface MigrateVolumeParams {
   cluster: string | null;
   forceHostCopy: boolean;
   lockVolume: boolean;
+  /** The migration's own copy limit (3.73); null: the host's. */
+  bandwidthBytesPerSecond: number | null;
 }
 
 /** Exactly one of them, as Cinder's common.get_cluster_host returns it. */
@@ -28,6 +30,7 @@ export function parseMigrateVolume(body: unknown, version: string): MigrateVolum
     cluster: (params.cluster as string | null | undefined) ?? null,
     forceHostCopy: getBoolParam('force_host_copy', params),
     lockVolume: getBoolParam('lock_volume', params),
+    bandwidthBytesPerSecond: (params.bandwidth_bytes_per_second as number | null | undefined) ?? null,
   };
 }
 

@@ -7,8 +7,9 @@ import {
   SUPPORT_VOLUME_SCHEMA_CHANGES,
   VOLUME_CREATE_FROM_BACKUP,
   VOLUME_MIGRATE_CLUSTER,
+  VOLUME_MIGRATIONS,
 } from '../versions';
-import { migrateVolumeSchema, migrateVolumeV316Schema, resetStatusSchema } from './admin-action-schemas';
+import { migrateVolumeSchema, migrateVolumeV316Schema, migrateVolumeV373Schema, resetStatusSchema } from './admin-action-schemas';
 import { createAttachmentSchema, createAttachmentV354Schema } from './attachment-schemas';
 import {
   createVolumeSchema,
@@ -42,6 +43,7 @@ export function schemaFor(action: SchemaAction, version: string): JsonSchema | u
     case 'volume.update':
       return isAtLeast(version, SUPPORT_VOLUME_SCHEMA_CHANGES) ? updateVolumeV353Schema : updateVolumeSchema;
     case 'volume.os-migrate_volume':
+      if (isAtLeast(version, VOLUME_MIGRATIONS)) return migrateVolumeV373Schema;
       return isAtLeast(version, VOLUME_MIGRATE_CLUSTER) ? migrateVolumeV316Schema : migrateVolumeSchema;
     case 'volume.os-reset_status':
       return resetStatusSchema;

@@ -1,24 +1,10 @@
 import { COMPUTE_POLICY_DEFAULTS } from './compute-policy-defaults';
-import { PolicySubject, withImpliedRoles } from './credentials';
 import { parsePolicyText } from './policy-file';
 import { PolicyEnforcer } from './policy-enforcer';
+import { itMatchesTheRuleTable, MEMBERS, P, Persona, PERSONAS, READERS, subject, TARGET } from './policy-defaults.harness';
 
 // The local compute host's defaults (Nova's names and defaults), rule by rule: which persona passes
 // against a server of project P. Every compute rule has a row, as Cinder's have theirs.
-
-const P = 'aaaa1111';
-const subject = (userId: string, projectId: string, roles: string[]): PolicySubject => ({ userId, projectId, roles: withImpliedRoles(roles) });
-const PERSONAS = {
-  admin: subject('admin', 'admin-project', ['admin']),
-  member: subject('demo', P, ['member']),
-  otherMember: subject('other', 'bbbb2222', ['member']),
-  reader: subject('auditor', P, ['reader']),
-  service: subject('nova', 'service-project', ['service']),
-};
-type Persona = keyof typeof PERSONAS;
-
-const READERS: Persona[] = ['admin', 'member', 'reader'];
-const MEMBERS: Persona[] = ['admin', 'member'];
 
 const EXPECTED: Record<string, Persona[]> = {
   project_member_api: ['member'],
@@ -36,18 +22,10 @@ const EXPECTED: Record<string, Persona[]> = {
   'os_compute_api:os-local-devices:write': MEMBERS,
 };
 
-const policy = PolicyEnforcer.create();
-const server = { project_id: P, user_id: 'demo' };
+const server = TARGET;
 
 describe("the local compute host's default policy (Nova's names): who passes each rule against project P's server", () => {
-  it('every compute rule has a row, and every row is a compute rule', () => {
-    expect(Object.keys(EXPECTED).sort()).toEqual(COMPUTE_POLICY_DEFAULTS.map((r) => r.name).sort());
-  });
-
-  it.each(Object.entries(EXPECTED))('%s: %j', (rule, allowed) => {
-    const passing = (Object.keys(PERSONAS) as Persona[]).filter((p) => policy.allows(rule, PERSONAS[p], server));
-    expect(passing.sort()).toEqual([...allowed].sort());
-  });
+  itMatchesTheRuleTable('compute', COMPUTE_POLICY_DEFAULTS, EXPECTED);
 
   it('when one policy file sets a Cinder rule and a Nova rule, then it loads, and each is enforced (one file for both apps)', () => {
     const file = parsePolicyText('policy.yaml', [

@@ -98,6 +98,21 @@ describe('RateEstimator', () => {
     expect(rate.etaSeconds(100)).toBeNull();
   });
 
+  it('when rebased (the copy got a new limit), then only what follows is its rate, from the same baseline', () => {
+    const { rate, advance } = clocked();
+    rate.record(0);
+    for (let i = 1; i <= 30; i++) {
+      advance(1000);
+      rate.record(i * 1000);
+    }
+    expect(rate.bytesPerSecond).toBeCloseTo(1000, 3);
+    rate.rebase();
+    expect(rate.bytesPerSecond).toBeNull();
+    advance(1000);
+    rate.record(38_000);
+    expect(rate.bytesPerSecond).toBeCloseTo(8000, 3);
+  });
+
   it('does not let a short, fast first interval (a throttle burst) stand for the whole past', () => {
     const { rate, advance } = clocked();
     const block = 4 * 1024 * 1024;

@@ -123,6 +123,15 @@ export class RateEstimator {
   }
 
   /**
+   * Forgets the rate so far, keeping the last sample as the baseline: what the copy does from now
+   * on alone is its rate (its limit changed; the past says nothing about the new one).
+   */
+  rebase(): void {
+    this.weighted = 0;
+    this.weights = 0;
+  }
+
+  /**
    * Milliseconds since the last update, null before the first: what tells a copy that is slow from
    * one that is stuck, since a stalled copy sends no updates and its rate would stay where it was.
    */

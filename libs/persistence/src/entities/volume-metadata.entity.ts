@@ -1,6 +1,11 @@
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique, Relation } from 'typeorm';
 import { VolumeEntity } from './volume.entity';
 
+/**
+ * One key/value of a volume. The table also holds copies of the volume's `project_id` and
+ * `created_at` (`volume_created_at`) for the list's indexes, which its triggers write
+ * (VolumeMetadataListOrder migration): the application neither reads nor writes them.
+ */
 @Entity('volume_metadata')
 @Unique('uq_volume_metadata_key', ['volumeId', 'key'])
 export class VolumeMetadataEntity {

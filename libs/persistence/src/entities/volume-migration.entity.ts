@@ -1,10 +1,18 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { MigrationPhase, MigrationRowStatus } from '@volume/domain';
 
 export type MigrationMode = 'driver-assisted' | 'host-assisted' | 'compute-swap';
 /** Where a driver-assisted move is (see the migration that adds it); null when nothing is left to finish. */
 export type DriverMovePhase = 'placing' | 'committed';
-/** `starting` (API) → `migrating` (worker copies) → `completing` (rows swap) → `success`, or `error`. */
-export type MigrationRunStatus = 'starting' | 'migrating' | 'completing' | 'success' | 'error';
+/**
+ * `starting` (API) → `migrating` (worker copies) → `completing` (rows swap) → `success`, or `error`;
+ * `cancelling` → `cancelled` when an admin stops it before its commit point (issue 14 §2).
+ */
+export type MigrationRunStatus = MigrationRowStatus;
+
+/** bigint arrives as a string from pg; these stay below 2^53 for any real volume. */
+const BIGINT = { to: (v: number) => v, from: (v: string) => Number(v) };
+const NULLABLE_BIGINT = { to: (v: number | null) => v, from: (v: string | null) => (v === null ? null : Number(v)) };
 
 /** One volume migration, from the API's acceptance to its end; the worker's copy checkpoint lives here. */
 @Entity('volume_migrations')
@@ -39,12 +47,11 @@ export class VolumeMigrationEntity {
   @Column({ name: 'lock_volume', type: 'boolean', default: false })
   lockVolume: boolean;
 
-  /** bigint arrives as a string from pg; these stay below 2^53 for any real volume. */
-  @Column({ name: 'bytes_total', type: 'bigint', default: 0, transformer: { to: (v: number) => v, from: (v: string) => Number(v) } })
+  @Column({ name: 'bytes_total', type: 'bigint', default: 0, transformer: BIGINT })
   bytesTotal: number;
 
   /** Checkpoint: bytes from offset 0 that the destination holds durably. */
-  @Column({ name: 'bytes_done', type: 'bigint', default: 0, transformer: { to: (v: number) => v, from: (v: string) => Number(v) } })
+  @Column({ name: 'bytes_done', type: 'bigint', default: 0, transformer: BIGINT })
   bytesDone: number;
 
   @Column({ name: 'started_at', type: 'timestamptz', precision: 6 })
@@ -62,4 +69,34 @@ export class VolumeMigrationEntity {
   /** A driver-assisted move's step, recorded before each file operation, for a restart to finish or undo it. */
   @Column({ name: 'move_phase', type: 'varchar', length: 16, nullable: true })
   movePhase: DriverMovePhase | null;
+
+  /** The volume's project, copied on insert by a trigger (see the migration that adds it): the list's tenancy. */
+  @Column({ name: 'project_id', type: 'varchar', length: 255 })
+  projectId: string;
+
+  /** The step the runner last reported; status and mode decide the others (migrationPhase). */
+  @Column({ type: 'varchar', length: 32, default: 'scheduling' })
+  phase: MigrationPhase;
+
+  /** The blocks holding data that the copy reads in all (holes are skipped unread); null until its map is taken. */
+  @Column({ name: 'bytes_to_read', type: 'bigint', nullable: true, transformer: NULLABLE_BIGINT })
+  bytesToRead: number | null;
+
+  @Column({ name: 'read_bytes', type: 'bigint', default: 0, transformer: BIGINT })
+  readBytes: number;
+
+  /** The copy's recent read rate and time left, as of the last checkpoint. */
+  @Column({ name: 'rate_bytes_per_second', type: 'bigint', nullable: true, transformer: NULLABLE_BIGINT })
+  rateBytesPerSecond: number | null;
+
+  @Column({ name: 'eta_seconds', type: 'bigint', nullable: true, transformer: NULLABLE_BIGINT })
+  etaSeconds: number | null;
+
+  /** When bytes last advanced (not when the row was last written). */
+  @Column({ name: 'last_progress_at', type: 'timestamptz', precision: 6, nullable: true })
+  lastProgressAt: Date | null;
+
+  /** This migration's own copy limit, bytes per second; null: the host's VOLUME_COPY_BPS_LIMIT. */
+  @Column({ name: 'bandwidth_limit', type: 'bigint', nullable: true, transformer: NULLABLE_BIGINT })
+  bandwidthLimit: number | null;
 }

@@ -1,5 +1,6 @@
 export * from './attachment-transitions';
 export * from './migration-destination';
+export * from './migration-cancel';
 export * from './migration-driver-move';
 export * from './migration-failure';
 export * from './migration-finish';

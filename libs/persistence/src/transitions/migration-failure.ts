@@ -2,26 +2,45 @@ import { EntityManager } from 'typeorm';
 import { ACTIVE_MIGRATION_STATUSES, migrationTargetStatus } from '@volume/domain';
 import { RESTORE_LOCKED_STATUS_SQL } from './restored-status';
 
+/** A migration an admin is cancelling ends `cancelled` whatever stops it: its destination goes the same way. */
+const ERROR_UNLESS_CANCELLING = (column: string) => `CASE WHEN ${column} = 'cancelling' THEN 'cancelled' ELSE 'error' END`;
+
 /**
  * Ends a migration as failed, whichever service notices: the volume keeps its data and its host,
- * `migration_status` becomes `error`, and a volume the migration locked (`maintenance`) gets its
- * status back. Only a migration still under way changes. The destination's cleanup is the caller's
- * (markDestinationDeleting). Without a `migrationId` (a completion for a migration nobody recorded)
+ * `migration_status` becomes `error` (`cancelled` for one an admin is cancelling), and a volume the
+ * migration locked (`maintenance`) gets its status back. Only a migration still under way changes, and a
+ * late failure of one that is over leaves the volume alone when another migration of it runs now.
+ * The destination's cleanup is the caller's (markDestinationDeleting). Without a `migrationId` (a completion for a migration nobody recorded)
  * only the volume changes.
  */
 export function endMigrationWithError(em: EntityManager, m: { migrationId: string | null; volumeId: string; error: string }): Promise<void> {
   return em.transaction(async (tx) => {
+    // The volume first, as every transition locks it: then its migration.
+    await tx.query(`SELECT 1 FROM volumes WHERE id = $1 FOR UPDATE`, [m.volumeId]);
+    if (m.migrationId !== null) {
+      const [, ended]: [unknown, number] = await tx.query(
+        `UPDATE volume_migrations
+            SET status = ${ERROR_UNLESS_CANCELLING('status')}, error = CASE WHEN status = 'cancelling' THEN NULL ELSE $2 END,
+                finished_at = now(), updated_at = now()
+          WHERE id = $1 AND status = ANY($3)`,
+        [m.migrationId, m.error, ACTIVE_MIGRATION_STATUSES],
+      );
+      // A late failure of a migration that is over must not end the volume's next one.
+      if (!ended) {
+        const next: unknown[] = await tx.query(`SELECT 1 FROM volume_migrations WHERE volume_id = $1 AND id <> $2 AND status = ANY($3) LIMIT 1`, [
+          m.volumeId,
+          m.migrationId,
+          ACTIVE_MIGRATION_STATUSES,
+        ]);
+        if (next.length) return;
+      }
+    }
     await tx.query(
       `UPDATE volumes
-          SET migration_status = 'error', migration_progress = NULL, updated_at = now(), status = ${RESTORE_LOCKED_STATUS_SQL}
+          SET migration_status = ${ERROR_UNLESS_CANCELLING('migration_status')}, migration_progress = NULL, updated_at = now(),
+              status = ${RESTORE_LOCKED_STATUS_SQL}
         WHERE id = $1 AND migration_status = ANY($2)`,
       [m.volumeId, ACTIVE_MIGRATION_STATUSES],
-    );
-    if (m.migrationId === null) return;
-    await tx.query(
-      `UPDATE volume_migrations SET status = 'error', error = $2, finished_at = now(), updated_at = now()
-        WHERE id = $1 AND status = ANY($3)`,
-      [m.migrationId, m.error, ACTIVE_MIGRATION_STATUSES],
     );
   });
 }

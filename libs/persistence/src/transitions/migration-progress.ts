@@ -31,18 +31,43 @@ export function markMigrating(em: EntityManager, m: { migrationId: string; volum
  */
 export function recordCopyProgress(
   em: EntityManager,
-  m: { migrationId: string; volumeId: string; percent: string; bytesDone: number },
+  m: { migrationId: string; volumeId: string; percent: string; bytesDone: number; live?: CopyFiguresRecord },
 ): Promise<boolean> {
   return em.transaction(async (tx) => {
     const [, affected]: [unknown, number] = await tx.query(
       `UPDATE volumes SET migration_progress = $2 WHERE id = $1 AND migration_status = $3`,
       [m.volumeId, m.percent, MIGRATING],
     );
-    if (affected) {
+    if (affected && m.live) {
+      const f = m.live;
+      await tx.query(
+        `UPDATE volume_migrations SET bytes_done = $2, phase = 'copying', bytes_to_read = $3, read_bytes = $4, rate_bytes_per_second = $5,
+                eta_seconds = $6, last_progress_at = COALESCE($7, last_progress_at), updated_at = now() WHERE id = $1`,
+        [m.migrationId, m.bytesDone, f.bytesToRead, f.readBytes, f.rateBytesPerSecond, f.etaSeconds, f.lastProgressAt],
+      );
+    } else if (affected) {
       await tx.query(`UPDATE volume_migrations SET bytes_done = $2, updated_at = now() WHERE id = $1`, [m.migrationId, m.bytesDone]);
     }
     return affected > 0;
   });
+}
+
+/**
+ * A copy's figures as of its checkpoint (3.73's volume-migrations resource shows them when its
+ * worker does not answer). `lastProgressAt` is when bytes last advanced, as the copy measured it,
+ * so a checkpoint of a copy that stands still leaves it where it was.
+ */
+export interface CopyFiguresRecord {
+  bytesToRead: number | null;
+  readBytes: number;
+  rateBytesPerSecond: number | null;
+  etaSeconds: number | null;
+  lastProgressAt: Date | null;
+}
+
+/** A host copy makes its destination (issue 14's `creating-destination` phase); `copying` comes with its first checkpoint. */
+export async function recordCreatingDestination(em: EntityManager, migrationId: string): Promise<void> {
+  await em.query(`UPDATE volume_migrations SET phase = 'creating-destination', updated_at = now() WHERE id = $1 AND phase = 'scheduling'`, [migrationId]);
 }
 
 /**
@@ -68,9 +93,15 @@ export function recordSwapProgress(
 /**
  * The migration is the compute side's from now on: set before the first swap is asked for, so that
  * neither a restart of the source host (a copy over the destination) nor the watchdog's plain path
- * (deleting the destination under a guest) touches it without asking the compute side first.
+ * (deleting the destination under a guest) touches it without asking the compute side first. Only
+ * a migration still under way: one an admin is cancelling is never handed over.
+ * @returns false when the migration is no longer under way (nothing was marked).
  */
-export async function markComputeSwap(em: EntityManager, migrationId: string): Promise<void> {
+export async function markComputeSwap(em: EntityManager, migrationId: string): Promise<boolean> {
   const mode: MigrationMode = 'compute-swap';
-  await em.query(`UPDATE volume_migrations SET mode = $2, updated_at = now() WHERE id = $1`, [migrationId, mode]);
+  const [, marked]: [unknown, number] = await em.query(
+    `UPDATE volume_migrations SET mode = $2, updated_at = now() WHERE id = $1 AND status = ANY($3)`,
+    [migrationId, mode, RUNNABLE_MIGRATION_STATUSES],
+  );
+  return marked > 0;
 }

@@ -12,6 +12,8 @@ export interface MigrationRequest {
   requestedDest: string;
   lockVolume: boolean;
   forceHostCopy: boolean;
+  /** The migration's own copy limit (3.73), bytes per second; null or absent: the host's. */
+  bandwidthLimit?: number | null;
 }
 
 /**
@@ -34,6 +36,7 @@ export function startVolumeMigration(em: EntityManager, m: MigrationRequest): Pr
       status: update.migrationStatus,
       forceHostCopy: m.forceHostCopy,
       lockVolume: m.lockVolume,
+      bandwidthLimit: m.bandwidthLimit ?? null,
       bytesTotal: volume.size * GIB,
       bytesDone: 0,
       startedAt: now,

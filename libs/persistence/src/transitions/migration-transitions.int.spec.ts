@@ -206,6 +206,15 @@ describe('migration transitions (real PostgreSQL)', () => {
       expect(await run(migrationId)).toMatchObject({ status: 'success', error: null });
     });
 
+    it('when an ended migration fails late while the next one of the volume runs, then the next one and the volume are left alone', async () => {
+      const src = await volume({ migration: 'migrating', progress: '10' });
+      const old = await migration(src, null, 'error');
+      const next = await migration(src, null, 'migrating');
+      await endMigrationWithError(ds.manager, { migrationId: old, volumeId: src, error: 'late' });
+      expect(await row(src)).toMatchObject({ migrationStatus: 'migrating', migrationProgress: '10' });
+      expect((await run(next)).status).toBe('migrating');
+    });
+
     it('when the destination is still the volume’s target, then it is marked deleting; after the swap it is not', async () => {
       const src = await volume({ migration: 'migrating' });
       const dst = await volume({ migration: `target:${src}` });

@@ -66,15 +66,28 @@ export async function ownQuotaLimits(em: EntityManager, projectId: string): Prom
 }
 
 /**
- * Takes a new volume's share of its project's quota, in the transaction that inserts the volume. The
- * limits are read once the usage is locked, so a concurrent update of the limits is seen whole.
- * @throws CodedError(OverLimit) from checkVolumeQuota: nothing is taken.
+ * Takes a new volume's share of its project's quota, in the transaction that inserts the volume:
+ * one statement locks the usage and adds the share (making the rows on the project's first
+ * volume), then the limits are read, so that a concurrent update of them is seen whole, and
+ * checked against the usage before the share. Every create of the project waits for that lock
+ * until the caller commits: kept to this statement, a read and the commit (locked, then read, then
+ * added, it had queued a burst of creates one round trip after another).
+ * @throws CodedError(OverLimit) from checkVolumeQuota: the caller's transaction then rolls the share back.
  */
 export async function reserveVolumeQuota(tx: EntityManager, volume: CountedVolume, defaults: QuotaLimits): Promise<void> {
-  const usage = await lockOrStartUsage(tx, volume.projectId);
-  const limits = effectiveQuotaLimits(defaults, await ownQuotaLimits(tx, volume.projectId));
-  checkVolumeQuota(limits, usage, volume.size);
-  await addUsage(tx, volume.projectId, volumeQuotaDelta(volume.size), 1);
+  const delta = volumeQuotaDelta(volume.size);
+  // TypeORM answers an INSERT ... RETURNING with the rows. The resources in one order, as lockUsage's.
+  const rows: { resource: CountedResource; in_use: string }[] = await tx.query(
+    `INSERT INTO quota_usages (project_id, resource, in_use, created_at)
+     SELECT $1, resource, CASE resource WHEN 'gigabytes' THEN $2::bigint ELSE $3::bigint END, now()
+       FROM unnest($4::varchar[]) AS resource ORDER BY resource
+     ON CONFLICT (project_id, resource) DO UPDATE SET in_use = quota_usages.in_use + EXCLUDED.in_use, updated_at = now()
+     RETURNING resource, in_use`,
+    [volume.projectId, delta.gigabytes, delta.volumes, COUNTED_RESOURCES],
+  );
+  const before = { ...NO_USAGE };
+  for (const row of rows) before[row.resource] = Number(row.in_use) - delta[row.resource];
+  checkVolumeQuota(effectiveQuotaLimits(defaults, await ownQuotaLimits(tx, volume.projectId)), before, volume.size);
 }
 
 /** Gives back the share of volumes that no longer count, in the transaction that removed them. */

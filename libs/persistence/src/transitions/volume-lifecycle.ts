@@ -1,4 +1,4 @@
-import { EntityManager } from 'typeorm';
+import { EntityManager, In } from 'typeorm';
 import { checkVolumeUpdatable, planVolumeDelete, QuotaLimits, VolumeStatus } from '@volume/domain';
 import { VolumeMetadataEntity } from '../entities/volume-metadata.entity';
 import { VolumeEntity } from '../entities/volume.entity';
@@ -30,7 +30,8 @@ export interface NewVolume {
  */
 export function createVolumeRecord(em: EntityManager, v: NewVolume, quotaDefaults: QuotaLimits): Promise<void> {
   return em.transaction(async (tx) => {
-    await reserveVolumeQuota(tx, v, quotaDefaults);
+    // The rows first, the quota last: the project's usage stays locked until the commit, and every
+    // create of the project waits for that lock (a burst of 200 queued on it, statement by statement).
     await tx.getRepository(VolumeEntity).insert({
       id: v.id,
       projectId: v.projectId,
@@ -48,6 +49,7 @@ export function createVolumeRecord(em: EntityManager, v: NewVolume, quotaDefault
       createdAt: new Date(),
     });
     await insertMetadata(tx, v.id, v.metadata);
+    await reserveVolumeQuota(tx, v, quotaDefaults);
   });
 }
 
@@ -56,7 +58,12 @@ export function createVolumeRecord(em: EntityManager, v: NewVolume, quotaDefault
  * create it): a volume still `creating` ends in `error`, as Cinder's, and gives its quota back.
  */
 export async function markCreateFailed(em: EntityManager, volumeId: string): Promise<void> {
-  await failCreates(em, `v.id = $1 AND v.status = $2`, [volumeId, CREATING]);
+  await markCreatesFailed(em, [volumeId]);
+}
+
+/** markCreateFailed for several volumes, in one transaction: each project's usage is locked once. */
+export async function markCreatesFailed(em: EntityManager, volumeIds: readonly string[]): Promise<void> {
+  await failCreates(em, `v.id = ANY($1) AND v.status = $2`, [volumeIds, CREATING]);
 }
 
 /**
@@ -81,22 +88,36 @@ function failCreates(em: EntityManager, where: string, params: unknown[]): Promi
 }
 
 /**
- * The scheduler's first step: the volume, locked in the caller's transaction (the one that also
- * locks the pools), when it still waits for a pool.
- * @returns null when it does not (gone, placed already, or no longer `creating`).
+ * The scheduler's first step: the volumes, locked in the caller's transaction (the one that also
+ * locks the pools), that still wait for a pool; those that do not (gone, placed already, or no
+ * longer `creating`) are left out. Locked in id order, so that two batches sharing a volume queue
+ * rather than deadlock.
  */
-export async function lockUnplacedVolume(em: EntityManager, volumeId: string): Promise<VolumeEntity | null> {
-  const volume = await em.getRepository(VolumeEntity).findOne({ where: { id: volumeId }, lock: { mode: 'pessimistic_write' } });
-  return volume && volume.status === CREATING && !volume.host ? volume : null;
+export async function lockUnplacedVolumes(em: EntityManager, volumeIds: readonly string[]): Promise<VolumeEntity[]> {
+  const volumes = await em
+    .getRepository(VolumeEntity)
+    .find({ where: { id: In([...volumeIds]) }, order: { id: 'ASC' }, lock: { mode: 'pessimistic_write' } });
+  return volumes.filter((v) => v.status === CREATING && !v.host);
 }
 
-/** The pool the scheduler chose, on a volume lockUnplacedVolume returned; its worker makes the data next. */
-export async function recordVolumePlacement(em: EntityManager, volumeId: string, poolHost: string): Promise<void> {
-  await em.query(`UPDATE volumes SET host = $2, updated_at = now() WHERE id = $1 AND status = $3 AND host IS NULL`, [
-    volumeId,
-    poolHost,
-    CREATING,
-  ]);
+/** lockUnplacedVolumes for one volume, or null. */
+export async function lockUnplacedVolume(em: EntityManager, volumeId: string): Promise<VolumeEntity | null> {
+  return (await lockUnplacedVolumes(em, [volumeId]))[0] ?? null;
+}
+
+/** The pools the scheduler chose, on volumes lockUnplacedVolumes returned; their workers make the data next. */
+export async function recordVolumePlacements(em: EntityManager, placements: readonly { volumeId: string; poolHost: string }[]): Promise<void> {
+  await em.query(
+    `UPDATE volumes SET host = p.host, updated_at = now()
+       FROM unnest($1::uuid[], $2::varchar[]) AS p(id, host)
+      WHERE volumes.id = p.id AND volumes.status = $3 AND volumes.host IS NULL`,
+    [placements.map((p) => p.volumeId), placements.map((p) => p.poolHost), CREATING],
+  );
+}
+
+/** recordVolumePlacements for one volume. */
+export function recordVolumePlacement(em: EntityManager, volumeId: string, poolHost: string): Promise<void> {
+  return recordVolumePlacements(em, [{ volumeId, poolHost }]);
 }
 
 /**

@@ -25,6 +25,7 @@ export class MigrateVolumeAction implements OnModuleInit {
         target: migrationRequestTarget(params, version),
         forceHostCopy: params.forceHostCopy,
         lockVolume: params.lockVolume,
+        bandwidthBytesPerSecond: params.bandwidthBytesPerSecond,
         requestId: ctx.requestId,
       });
       return { status: 202 };

@@ -3,12 +3,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { MigrationRequestTarget } from '@volume/api-dtos';
-import { CodedError, ErrorCode } from '@volume/contracts';
+import { CodedError, ErrorCode, ScheduleMigrationRequest } from '@volume/contracts';
 import { extractHost, MigrationDestination } from '@volume/domain';
 import { LOGGER } from '@volume/platform';
-import { endMigrationWithError, startVolumeMigration } from '@volume/persistence';
+import { endUnplacedMigration, startVolumeMigration } from '@volume/persistence';
 import { API_CONFIG } from '../../api-config.token';
-import { SchedulerRpcClient } from '@volume/rpc-clients';
+import { SchedulerRpcClient, untilServiceAnswers } from '@volume/rpc-clients';
 import type { ApiConfig } from '../../config';
 
 export interface MigrateVolumeCommand {
@@ -16,6 +16,8 @@ export interface MigrateVolumeCommand {
   target: MigrationRequestTarget;
   forceHostCopy: boolean;
   lockVolume: boolean;
+  /** The migration's own copy limit (3.73); null: the host's. */
+  bandwidthBytesPerSecond: number | null;
   requestId: string;
 }
 
@@ -50,20 +52,36 @@ export class MigrateVolumeService {
       requestedDest,
       lockVolume: cmd.lockVolume,
       forceHostCopy: cmd.forceHostCopy,
+      bandwidthLimit: cmd.bandwidthBytesPerSecond,
     });
     this.log.info({ reqId: requestId, volumeId, migrationId, destHost: requestedDest }, 'migration accepted');
+    // The 202 does not wait for a scheduler that is restarting (or NATS that is away): it is asked
+    // again after the answer, within the bound (issue 17 §3).
+    void this.schedule({ migrationId, volumeId, destHost: requestedDest, forceHostCopy: cmd.forceHostCopy }, requestId);
+  }
+
+  /**
+   * Never rejects. Nobody took it within the bound: it ends now, as the scheduler would have, so
+   * nothing stays `starting`; unless a scheduler's watchdog placed it meanwhile.
+   */
+  private async schedule(request: ScheduleMigrationRequest, requestId: string): Promise<void> {
+    const log = this.log.child({ reqId: requestId, volumeId: request.volumeId, migrationId: request.migrationId });
     try {
-      await this.scheduler.scheduleMigration({ migrationId, volumeId, destHost: requestedDest, forceHostCopy: cmd.forceHostCopy }, requestId);
+      await untilServiceAnswers(() => this.scheduler.scheduleMigration(request, requestId), { what: 'scheduling the migration', log });
     } catch (err) {
-      // Nobody took it: end it now, as the scheduler would have, so nothing stays `starting`.
-      this.log.error({ err, reqId: requestId, volumeId, migrationId }, 'no scheduler took the migration');
+      log.error({ err }, 'no scheduler took the migration');
       const error = `scheduler unavailable: ${(err as Error).message}`;
-      await endMigrationWithError(this.ds.manager, { migrationId, volumeId, error });
+      await endUnplacedMigration(this.ds.manager, { migrationId: request.migrationId, volumeId: request.volumeId, error }).catch((e) =>
+        log.error({ err: e }, "cannot end the unscheduled migration; the scheduler's watchdog places it"),
+      );
     }
   }
 
-  /** Cinder: `Service.get_by_id(host=extract_host(host, 'backend'), topic='cinder-volume', is_up=True, disabled=False)`. */
-  private async requireVolumeService(dest: string, isCluster: boolean): Promise<void> {
+  /**
+   * Cinder: `Service.get_by_id(host=extract_host(host, 'backend'), topic='cinder-volume', is_up=True, disabled=False)`.
+   * Also the pre-flight estimate's check (3.73), which validates as os-migrate_volume does.
+   */
+  async requireVolumeService(dest: string, isCluster: boolean): Promise<void> {
     const backend = isCluster ? null : extractHost(dest, 'backend');
     const rows = backend
       ? await this.ds.query(

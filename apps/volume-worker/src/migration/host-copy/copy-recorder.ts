@@ -1,14 +1,16 @@
 import { Logger } from 'pino';
 import { EntityManager } from 'typeorm';
 import { CHECKPOINT_CADENCE, checkpointDue, ProgressTracker } from '@volume/domain';
-import { recordCopyProgress } from '@volume/persistence';
+import { MigrationCopyFigures } from '@volume/contracts';
+import { CopyFiguresRecord, recordCopyProgress } from '@volume/persistence';
 
 /** Why a copy stops on its own: an admin took the volume out of the migration. */
 const RESET_BY_ADMIN = 'the volume is no longer migrating (reset by an admin)';
 
 /**
  * What a host copy records as it goes, in one row write (recordCopyProgress): the percent an admin
- * sees and the durable checkpoint a restart resumes from. The checkpoint follows what the
+ * sees, the durable checkpoint a restart resumes from, and the copy's live figures (rate, time
+ * left, when bytes last advanced) for a reader its worker cannot answer. The checkpoint follows what the
  * destination reports durable at libs/domain's `checkpointDue` cadence (a second, or 128 MiB,
  * behind at most), the percent once a second; one write at a time. A write that fails for an
  * outage is simply made again later; the copy goes on without the database.
@@ -27,6 +29,7 @@ export class CopyRecorder {
     private readonly tracker: ProgressTracker,
     startOffset: number,
     private readonly log: Logger,
+    private readonly figures: () => MigrationCopyFigures | null = () => null,
   ) {
     this.durable = startOffset;
     this.recordedBytes = startOffset;
@@ -87,7 +90,7 @@ export class CopyRecorder {
     const bytesDone = this.durable;
     const percent = this.tracker.percent;
     this.lastRecordAt = Date.now();
-    const recorded = await recordCopyProgress(this.em, { ...this.ids, percent, bytesDone });
+    const recorded = await recordCopyProgress(this.em, { ...this.ids, percent, bytesDone, live: recordOf(this.figures()) });
     if (!recorded) {
       this.resetByAdmin.abort(new Error(RESET_BY_ADMIN));
       return false;
@@ -96,4 +99,10 @@ export class CopyRecorder {
     this.recordedPercent = percent;
     return true;
   }
+}
+
+function recordOf(f: MigrationCopyFigures | null): CopyFiguresRecord | undefined {
+  if (!f) return undefined;
+  const { bytesToRead, readBytes, rateBytesPerSecond, etaSeconds, lastProgressAt } = f;
+  return { bytesToRead, readBytes, rateBytesPerSecond, etaSeconds, lastProgressAt: lastProgressAt === null ? null : new Date(lastProgressAt) };
 }

@@ -4,10 +4,11 @@ import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { RunMigrationRequest } from '@volume/contracts';
 import { extractHost, GIB, ProgressTracker, RateEstimator } from '@volume/domain';
-import { VolumeEntity, VolumeMigrationEntity, volumeName } from '@volume/persistence';
+import { recordCreatingDestination, VolumeEntity, VolumeMigrationEntity, volumeName } from '@volume/persistence';
 import { APP_CONFIG, ByteThrottle } from '@volume/platform';
 import { WorkerRpcClient } from '@volume/rpc-clients';
 import { FileDriver } from '../../backend/file-driver';
+import { CopyBandwidth, inTurn } from '../../copy/copy-bandwidth';
 import { copyVolumeData, CopySink, localSink, remoteSink } from '../../copy/copy-engine';
 import { isDestinationLost } from '../../copy/copy-sink';
 // A type-only import: decorator metadata would otherwise reference a value that does not exist.
@@ -16,7 +17,7 @@ import { VolumeService } from '../../volume/volume.service';
 import { ComputeHandover } from '../compute-handover/compute-handover.service';
 import { MigrationCompletion } from '../completion/migration-completion.service';
 import { untilDatabaseAnswers } from '../database-retry';
-import { DestinationWait } from '../destination-wait';
+import { destinationAskTimeoutMs, DestinationWait } from '../destination-wait';
 import { CopyWork, ProgressRegistry } from '../progress-registry';
 import { closeRemoteTarget, isThisHost } from '../this-host';
 import { CopyRecorder } from './copy-recorder';
@@ -41,6 +42,12 @@ interface RunContext {
 export class HostCopy {
   /** One budget for every copy this host runs (VOLUME_COPY_BPS_LIMIT). */
   private readonly throttle: ByteThrottle;
+  /**
+   * The own limits of the migrations running here, by migration: what an admin changes while they
+   * run (from the start of the run, so that a change while the destination is made is not lost),
+   * with the copy's rate once it copies.
+   */
+  private readonly bandwidths = new Map<string, { bandwidth: CopyBandwidth; rate?: RateEstimator }>();
 
   constructor(
     private readonly ds: DataSource,
@@ -56,6 +63,23 @@ export class HostCopy {
   }
 
   async run(req: RunMigrationRequest, migration: VolumeMigrationEntity, signal: AbortSignal, log: Logger): Promise<void> {
+    // For the whole run, so that a change while the destination is made is not lost; a resumed
+    // copy keeps the limit an admin gave it, from the row.
+    const own = { bandwidth: new CopyBandwidth(migration.bandwidthLimit) };
+    this.bandwidths.set(req.migrationId, own);
+    try {
+      await this.migrate(req, migration, own, { signal, log });
+    } finally {
+      this.bandwidths.delete(req.migrationId);
+    }
+  }
+
+  private async migrate(
+    req: RunMigrationRequest,
+    migration: VolumeMigrationEntity,
+    own: { bandwidth: CopyBandwidth; rate?: RateEstimator },
+    { signal, log }: { signal: AbortSignal; log: Logger },
+  ): Promise<void> {
     if (!req.destVolumeId) throw new Error('host-assisted migration without a destination volume');
     const copy = { ...req, destVolumeId: req.destVolumeId };
     const source = await untilDatabaseAnswers('reading the source', () => this.ds.getRepository(VolumeEntity).findOneByOrFail({ id: req.volumeId }), {
@@ -73,11 +97,26 @@ export class HostCopy {
       keepAlive: () => (recorder ? recorder.flush() : Promise.resolve(true)),
     });
     const ctx: RunContext = { log, signal, destination };
+    // Only what an admin reads (the phase): the migration goes on without it.
+    await recordCreatingDestination(this.ds.manager, req.migrationId).catch((err) => log.warn({ err: (err as Error).message }, 'recording the phase failed'));
     await destination.run('create the destination volume', () => this.ensureDestination(copy, source.size));
     if (await this.handover.handOver(copy, log)) return;
-    await this.copy(copy, migration, source, ctx, (r) => (recorder = r));
+    await this.copy(copy, migration, source, ctx, own, (r) => (recorder = r));
     await closeRemoteTarget(this.cfg, this.workers, req, { log, signal });
     await this.completion.completeCopy(copy, log, signal);
+  }
+
+  /**
+   * A running copy's own limit changes at once (null: the host's alone); its rate is measured
+   * afresh from here, so that what an admin reads follows the new limit within seconds.
+   * @returns false when no copy of that migration runs here.
+   */
+  setBandwidth(migrationId: string, bytesPerSecond: number | null): boolean {
+    const running = this.bandwidths.get(migrationId);
+    if (!running) return false;
+    running.bandwidth.set(bytesPerSecond);
+    running.rate?.rebase();
+    return true;
   }
 
   /** The destination volume exists and is available (Cinder waits up to migration_create_volume_timeout_secs). */
@@ -85,7 +124,7 @@ export class HostCopy {
     const reply = await this.workers.createVolume(
       req.destPoolHost,
       { volumeId: req.destVolumeId, poolHost: req.destPoolHost, sizeGb },
-      { timeoutMs: this.cfg.MIGRATION_CREATE_TIMEOUT_S * 1000 },
+      { timeoutMs: destinationAskTimeoutMs(this.cfg) },
     );
     if (reply.status !== 'available') throw new Error(`failed to create the destination volume on ${req.destPoolHost}`);
   }
@@ -100,6 +139,7 @@ export class HostCopy {
     migration: VolumeMigrationEntity,
     source: VolumeEntity,
     ctx: RunContext,
+    own: { bandwidth: CopyBandwidth; rate?: RateEstimator },
     onRecorder: (recorder: CopyRecorder) => void,
   ): Promise<void> {
     const { log, signal } = ctx;
@@ -113,8 +153,17 @@ export class HostCopy {
     const work: CopyWork = { toRead: null, read: 0 };
     // From now on a copy that does not move shows (seconds since progress), even before its first block.
     rate.record(0);
-    this.registry.trackCopy(req.volumeId, { tracker, rate, work }, { migrationId: req.migrationId, destination: req.destPoolHost });
-    const recorder = new CopyRecorder(this.ds.manager, { migrationId: req.migrationId, volumeId: req.volumeId }, tracker, startOffset, log);
+    const { bandwidth } = own;
+    own.rate = rate;
+    const limits = {
+      hostBytesPerSecond: this.cfg.VOLUME_COPY_BPS_LIMIT,
+      ownBytesPerSecond: () => bandwidth.limit,
+      stallWarnMs: this.cfg.MIGRATION_STALL_WARN_S * 1000,
+    };
+    this.registry.trackCopy(req.volumeId, { tracker, rate, work, limits }, { migrationId: req.migrationId, destination: req.destPoolHost });
+    const recorder = new CopyRecorder(this.ds.manager, { migrationId: req.migrationId, volumeId: req.volumeId }, tracker, startOffset, log, () =>
+      this.registry.figures(req.volumeId),
+    );
     onRecorder(recorder);
     const combined = AbortSignal.any([signal, recorder.stopped]);
     log.info(
@@ -133,7 +182,7 @@ export class HostCopy {
             startOffset: from,
             sink,
             directIo: this.cfg.VOLUME_COPY_DIRECT_IO,
-            throttle: this.throttle,
+            throttle: inTurn(bandwidth, this.throttle),
             signal: combined,
             onPlan: ({ bytesToRead }) => {
               work.toRead = readBefore + bytesToRead;

@@ -1,0 +1,156 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { ADMIN, PROJECT, TestStack, writeVolumeData } from '@volume/testing-stack';
+
+// A build of the console, the whole stack and a real Chromium; the migrations are throttled to last ~20 s.
+jest.setTimeout(240_000);
+
+const MIB = 1024 * 1024;
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+const ARTIFACTS = resolve(__dirname, '../../../dist/test-artifacts/console');
+const run = promisify(execFile);
+
+/** The host of a volume and pool1 of the other host, where it migrates to. */
+async function placement(stack: TestStack, volumeId: string): Promise<{ source: string; dest: string }> {
+  const shown = await stack.request('GET', `/v3/${PROJECT}/volumes/${volumeId}`, { headers: ADMIN });
+  const source = shown.body.volume['os-vol-host-attr:host'] as string;
+  return { source, dest: source.startsWith('host-a') ? 'host-b@file#pool1' : 'host-a@file#pool1' };
+}
+
+describe('the web console in headless Chromium against the whole stack (real apps, PostgreSQL, NATS)', () => {
+  let consoleDir: string;
+  let stack: TestStack;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    consoleDir = await mkdtemp(join(tmpdir(), 'console-build-'));
+    await run('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: resolve(__dirname, '..'), env: { ...process.env, CONSOLE_OUT_DIR: consoleDir } });
+    // The hosts' ceiling is 2 MiB/s for all their copies; the migrations ask for less, then more.
+    stack = await TestStack.start({ workerEnv: { VOLUME_COPY_BPS_LIMIT: String(2 * MIB) }, apiEnv: { CONSOLE_DIR: consoleDir } });
+    await stack.api.app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(stack.api.app.getHttpServer().address() as { port: number }).port}`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('console', (msg) => msg.type() === 'error' && consoleErrors.push(msg.text()));
+    page.on('pageerror', (err) => consoleErrors.push(err.message));
+    await mkdir(ARTIFACTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+    if (consoleDir) await rm(consoleDir, { recursive: true, force: true });
+  });
+
+  it('when /console/ is fetched, then the page and its assets come with their content types, a CSP without inline scripts, and no auth', async () => {
+    const index = await fetch(`${base}/console/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(index.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(index.headers.get('content-security-policy')).not.toContain('unsafe-inline');
+    const html = await index.text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    const asset = await fetch(`${base}${script}`);
+    expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    expect((await fetch(`${base}/console/../package.json`)).status).toBe(404);
+    expect((await fetch(`${base}/console/assets/%2e%2e%2f%2e%2e%2fpackage.json`)).status).toBe(404);
+    expect(await (await fetch(`${base}/console/config.json`)).json()).toEqual({ auth_strategy: 'noauth', keystone_url: null, token_path: '/console/api/token' });
+    const token = await fetch(`${base}/console/api/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(token.status).toBe(404);
+  });
+
+  it('when an admin signs in, starts a throttled migration, raises its bandwidth and cancels another, then both are in the history', async () => {
+    const steered = await stack.createVolume({ size: 1, name: 'steered' });
+    const cancelled = await stack.createVolume({ size: 1, name: 'cancelled' });
+    // Data spread over the volume (holes are skipped unread): the percent moves with every run read.
+    await writeVolumeData(stack, steered, Array.from({ length: 12 }, (_, i) => ({ offsetMiB: i * 80, sizeMiB: 1 })));
+    await writeVolumeData(stack, cancelled, [{ offsetMiB: 0, sizeMiB: 16 }]);
+    const target = await placement(stack, steered);
+
+    await page.goto(`${base}/console/`);
+    await page.getByLabel('User').fill('admin');
+    await page.getByLabel('Project id').fill(PROJECT);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Running migrations' }).waitFor();
+    expect(page.url()).not.toContain(PROJECT);
+
+    await page.getByRole('link', { name: 'Start a migration' }).click();
+    await page.getByLabel('Volume').selectOption(steered);
+    await page.getByLabel('Destination pool').selectOption(target.dest);
+    await page.getByText(/^Estimate: /).waitFor();
+    await page.getByLabel(/^Bandwidth/).fill('1');
+    await page.getByRole('button', { name: 'Start migration' }).click();
+
+    const row = page.locator(`tr[data-volume="${steered}"]`);
+    await row.waitFor({ timeout: 10_000 });
+    expect(await row.locator('.hosts').innerText()).toBe(`${target.source} → ${target.dest}`);
+    const seen: number[] = [];
+    const deadline = Date.now() + 30_000;
+    while (seen.length < 4 && Date.now() < deadline) {
+      const value = Number(await row.locator('progress').getAttribute('value'));
+      if (seen.at(-1) !== value) seen.push(value);
+      await page.waitForTimeout(200);
+    }
+    // The bar moved at least three times, only forward.
+    expect(seen.length).toBeGreaterThanOrEqual(4);
+    expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+    await page.screenshot({ path: join(ARTIFACTS, 'running-1280.png'), fullPage: true });
+    await page.setViewportSize({ width: 768, height: 1000 });
+    await page.screenshot({ path: join(ARTIFACTS, 'running-768.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    await row.getByRole('button', { name: 'Bandwidth…' }).click();
+    await row.getByLabel('MiB/s').fill('2');
+    await row.getByRole('button', { name: 'Apply' }).click();
+    await row.getByText('Bandwidth set to 2.0 MiB/s').waitFor();
+    await row.getByText('limit 2.0 MiB/s').waitFor({ timeout: 10_000 });
+    const limits = await stack.sql(`SELECT bandwidth_limit FROM volume_migrations WHERE volume_id = $1`, [steered]);
+    expect(Number(limits[0].bandwidth_limit)).toBe(2 * MIB);
+
+    const other = await placement(stack, cancelled);
+    const started = await stack.request('POST', `/v3/${PROJECT}/volumes/${cancelled}/action`, {
+      headers: ADMIN,
+      version: '3.73',
+      body: { 'os-migrate_volume': { host: other.dest, force_host_copy: 'True', bandwidth_bytes_per_second: 256 * 1024 } },
+    });
+    expect(started.status).toBe(202);
+    const victim = page.locator(`tr[data-volume="${cancelled}"]`);
+    await victim.waitFor({ timeout: 10_000 });
+    await victim.getByRole('button', { name: 'Cancel…' }).click();
+    await victim.getByRole('button', { name: 'Yes, cancel' }).click();
+    await victim.waitFor({ state: 'detached', timeout: 20_000 });
+    await row.waitFor({ state: 'detached', timeout: 40_000 });
+
+    await page.getByRole('link', { name: 'History' }).click();
+    const done = page.locator(`tr[data-volume="${steered}"]`);
+    await done.waitFor();
+    expect(await done.locator('.badge.result').innerText()).toBe('success');
+    expect(await page.locator(`tr[data-volume="${cancelled}"] .badge.result`).innerText()).toBe('cancelled');
+    await page.getByLabel('Result').selectOption('cancelled');
+    await done.waitFor({ state: 'detached' });
+    await page.getByLabel('Result').selectOption('');
+    await page.getByLabel('Host').fill(target.dest.split('@')[0]);
+    await done.waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'history-1280.png'), fullPage: true });
+
+    await done.getByRole('link').click();
+    await page.getByRole('heading', { name: `Migration of volume ${steered}` }).waitFor();
+    await page.locator('.chart canvas').waitFor();
+    await page.getByText(/^estimated \S+; took /).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'migration-1280.png'), fullPage: true });
+    await page.setViewportSize({ width: 768, height: 1000 });
+    await page.screenshot({ path: join(ARTIFACTS, 'migration-768.png'), fullPage: true });
+
+    expect(consoleErrors).toEqual([]);
+  });
+});

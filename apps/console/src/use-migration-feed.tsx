@@ -1,0 +1,39 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { ConsoleApi } from './api-client';
+import type { Migration } from './api-types';
+import { type FeedHandlers, type FeedMode, followMigrations } from './migration-feed';
+
+/** A page's hook onto followMigrations: the feed runs while the page is shown. */
+export function useMigrationFeed(api: ConsoleApi, eventsPath: string, snapshot: () => Promise<Migration[]>, handlers: Pick<FeedHandlers, 'onMigration' | 'onSnapshot'>) {
+  const [mode, setMode] = useState<FeedMode>('connecting');
+  const [error, setError] = useState('');
+  useEffect(() => {
+    const stop = new AbortController();
+    followMigrations(
+      api,
+      eventsPath,
+      snapshot,
+      {
+        onMigration: (m, type) => (setError(''), handlers.onMigration(m, type)),
+        onSnapshot: (ms) => (setError(''), handlers.onSnapshot(ms)),
+        onMode: setMode,
+        onError: (err) => setError((err as Error).message),
+      },
+      stop.signal,
+    );
+    return () => stop.abort();
+    // The feed follows one path for the page's life; the handlers only set the page's state.
+  }, [api, eventsPath]);
+  return { mode, error };
+}
+
+export function FeedStatus({ mode, error }: { mode: FeedMode; error: string }) {
+  const text = mode === 'live' ? 'live (events stream)' : mode === 'polling' ? 'polling every 2 s (no events stream)' : 'connecting…';
+  return (
+    <p class="feed" aria-live="polite">
+      <span class={`dot ${mode}`} aria-hidden="true" />
+      {text}
+      {error && <span class="error"> · {error}</span>}
+    </p>
+  );
+}

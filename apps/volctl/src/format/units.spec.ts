@@ -1,0 +1,89 @@
+import { ExitCode, UsageError } from '../exit-codes';
+import { formatBytes, formatDuration, formatEta, formatRate, formatStall, parseSize } from './units';
+
+describe('sizes and rates as an operator types and reads them', () => {
+  it.each([
+    ['200M', 200 * 1024 ** 2],
+    ['64m', 64 * 1024 ** 2],
+    ['1.5G', 1.5 * 1024 ** 3],
+    ['512K', 512 * 1024],
+    ['2T', 2 * 1024 ** 4],
+    ['64MiB', 64 * 1024 ** 2],
+    ['64Mi', 64 * 1024 ** 2],
+    ['64 MiB/s', 64 * 1024 ** 2],
+    ['100MB', 100_000_000],
+    ['100MB/s', 100_000_000],
+    ['1GB', 1_000_000_000],
+    ['1000', 1000],
+    ['4096B', 4096],
+    ['8Mps', 8 * 1024 ** 2],
+  ])('when %s is given, then it is %d bytes', (text, bytes) => {
+    expect(parseSize(text)).toBe(bytes);
+  });
+
+  it.each(['', 'fast', '-5M', '0', '0.1', '5X', '5 M B', '1e3', 'M', '9999999999T'])('when %j is given, then it is a usage error (exit 2)', (text) => {
+    expect(() => parseSize(text)).toThrow(UsageError);
+    try {
+      parseSize(text);
+    } catch (err) {
+      expect((err as UsageError).exitCode).toBe(ExitCode.Usage);
+      expect((err as Error).message).toContain(`'${text}'`);
+    }
+  });
+
+  it.each([
+    [0, '0 B'],
+    [1023, '1023 B'],
+    [1024, '1.0 KiB'],
+    [1536, '1.5 KiB'],
+    [460.8 * 1024 ** 2, '460.8 MiB'],
+    [1024 ** 3, '1.0 GiB'],
+    [5 * 1024 ** 4, '5.0 TiB'],
+    [null, '-'],
+    [undefined, '-'],
+  ])('when %p bytes are shown, then they read %s', (bytes, text) => {
+    expect(formatBytes(bytes)).toBe(text);
+  });
+
+  it('when a rate is shown, then it is binary units per second, or a dash when there is none', () => {
+    expect(formatRate(64 * 1024 ** 2)).toBe('64.0 MiB/s');
+    expect(formatRate(null)).toBe('-');
+  });
+
+  it.each([
+    [0, '0s'],
+    [9.4, '9s'],
+    [65, '1m05s'],
+    [3725, '1h02m05s'],
+    [-3, '0s'],
+  ])('when %p seconds are shown, then they read %s', (seconds, text) => {
+    expect(formatDuration(seconds)).toBe(text);
+  });
+});
+
+describe('the ETA by its state (eta_state of issue 14)', () => {
+  it.each([
+    [65, 'ready', '1m05s'],
+    [null, 'measuring', 'measuring'],
+    [120, 'measuring', 'measuring'],
+    [3725, 'throttled', '1h02m05s (throttled)'],
+    [null, 'throttled', 'throttled'],
+    [null, 'stalled', 'stalled'],
+    [30, 'stalled', 'stalled'],
+    [null, 'unknown', '-'],
+    [null, null, '-'],
+    [10, undefined, '10s'],
+  ])('when the ETA is %p and its state %p, then it reads %s', (seconds, state, text) => {
+    expect(formatEta(seconds, state)).toBe(text);
+  });
+
+  it.each([
+    [45, 'stalled for 45 s'],
+    [180, 'stalled for 3 min'],
+    [239, 'stalled for 3 min'],
+    [3600, 'stalled for 1 h'],
+    [7500, 'stalled for 2 h 5 min'],
+  ])('when no byte has moved for %d s, then the warning reads %s', (seconds, text) => {
+    expect(formatStall(seconds)).toBe(text);
+  });
+});

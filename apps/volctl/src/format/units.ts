@@ -1,0 +1,97 @@
+import { UsageError } from '../exit-codes';
+
+const BINARY = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+// K, M, G and T are binary, as dd, qemu-img and Cinder's bps limits read them ("64M" is 64 MiB);
+// KB, MB... are decimal, KiB, MiB... (and Kubernetes' Ki, Mi...) binary. A trailing "/s" (or "B/s", "ps") is allowed for rates.
+const MULTIPLIERS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  t: 1024 ** 4,
+  ki: 1024,
+  mi: 1024 ** 2,
+  gi: 1024 ** 3,
+  ti: 1024 ** 4,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
+  kb: 1000,
+  mb: 1000 ** 2,
+  gb: 1000 ** 3,
+  tb: 1000 ** 4,
+};
+const SIZE = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?(?:\/s|ps)?$/i;
+
+/** "200M", "1.5GiB", "64 MiB/s", "1000000" as a whole number of bytes; anything else is a usage error. */
+export function parseSize(text: string): number {
+  const match = SIZE.exec(text.trim());
+  const multiplier = match ? MULTIPLIERS[(match[2] ?? '').toLowerCase()] : undefined;
+  if (!match || multiplier === undefined) {
+    throw new UsageError(`invalid size '${text}': a number with an optional unit (K, M, G, T, KiB, MiB, GiB, KB, MB, GB), e.g. 200M`);
+  }
+  const bytes = Math.round(Number(match[1]) * multiplier);
+  if (bytes < 1 || !Number.isSafeInteger(bytes)) throw new UsageError(`invalid size '${text}': must be at least 1 byte`);
+  return bytes;
+}
+
+/** 1536 → "1.5 KiB": binary units, one decimal from KiB up. */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '-';
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < BINARY.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${BINARY[unit]}`;
+}
+
+export function formatRate(bytesPerSecond: number | null | undefined): string {
+  return bytesPerSecond === null || bytesPerSecond === undefined ? '-' : `${formatBytes(bytesPerSecond)}/s`;
+}
+
+/** 3725 → "1h02m05s", 65 → "1m05s", 9 → "9s". */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = s % 60;
+  const two = (n: number) => String(n).padStart(2, '0');
+  if (h > 0) return `${h}h${two(m)}m${two(rest)}s`;
+  if (m > 0) return `${m}m${two(rest)}s`;
+  return `${rest}s`;
+}
+
+/**
+ * The ETA as the API explains it (`eta_state`, issue 14 §1): a number when there is one, else why
+ * there is none. A throttled copy's ETA is at the limit's pace, and says so.
+ */
+export function formatEta(seconds: number | null | undefined, state: string | null | undefined): string {
+  const known = seconds !== null && seconds !== undefined;
+  switch (state) {
+    case 'measuring':
+      return 'measuring';
+    case 'stalled':
+      return 'stalled';
+    case 'throttled':
+      return known ? `${formatDuration(seconds)} (throttled)` : 'throttled';
+    case 'unknown':
+      return '-';
+    default:
+      return known ? formatDuration(seconds) : '-';
+  }
+}
+
+/** "stalled for 45 s", "stalled for 3 min", "stalled for 2 h 5 min": how long no byte has moved. */
+export function formatStall(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 60) return `stalled for ${s} s`;
+  const minutes = Math.floor(s / 60);
+  if (minutes < 60) return `stalled for ${minutes} min`;
+  const rest = minutes % 60;
+  return `stalled for ${Math.floor(minutes / 60)} h${rest ? ` ${rest} min` : ''}`;
+}
