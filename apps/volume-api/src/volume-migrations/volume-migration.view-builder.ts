@@ -38,8 +38,9 @@ export function volumeMigrationView(record: MigrationRecord, figures: FiguresSou
   const eta = live?.etaState ? liveEta(live) : persistedEta(row, finished, clock);
   const durationMs = Math.max(0, (row.finishedAt ?? clock.now).getTime() - row.startedAt.getTime());
   const readBytes = live?.readBytes ?? row.readBytes;
-  // A host copy skips holes unread: its average, like its rate, goes by the bytes it read.
-  const averaged = row.mode === 'host-assisted' ? readBytes : processed;
+  // A host copy skips holes unread: its average, like its rate, goes by the bytes it read (a row
+  // that recorded none, from before 3.73 or all holes, by the bytes it processed).
+  const averaged = row.mode === 'host-assisted' && readBytes > 0 ? readBytes : processed;
   // A copy its worker reports on is copying, whatever the row said before its first checkpoint.
   const rowPhase = migrationPhase(row);
   const phase = live?.etaState && (rowPhase === 'scheduling' || rowPhase === 'creating-destination') ? 'copying' : rowPhase;
