@@ -4,6 +4,8 @@ import {
   CancelSwapReply,
   CancelSwapRequest,
   ComputeAdapterName,
+  SetSwapBandwidthReply,
+  SetSwapBandwidthRequest,
   SwapProgressReply,
   SwapProgressRequest,
   SwapVolumeReply,
@@ -35,4 +37,5 @@ export interface ComputeAdapter {
   swapVolume(req: SwapVolumeRequest, requestId?: string): Promise<SwapVolumeReply>;
   swapProgress(req: SwapProgressRequest): Promise<SwapProgressReply>;
   cancelSwap(req: CancelSwapRequest): Promise<CancelSwapReply>;
+  setSwapBandwidth(req: SetSwapBandwidthRequest): Promise<SetSwapBandwidthReply>;
 }

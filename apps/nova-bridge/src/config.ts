@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { checkKeystoneConfig, keystoneConfigSchema, policyConfigSchema } from '@volume/auth';
+import { DEFAULT_STALL_WARN_S } from '@volume/domain';
 import { commonConfigSchema, ConfigError, ConfigOf, env, loadConfig } from '@volume/platform';
 
 export const NOVA_BRIDGE_APP = 'nova-bridge';
@@ -30,6 +31,11 @@ export const novaBridgeConfigSchema = {
     1,
   ),
 
+  MIGRATION_STALL_WARN_S: env.int(
+    'local adapter: seconds without copied bytes after which a swap shows eta_state stalled (advisory, as on the workers; SWAP_STALL_TIMEOUT_S is what ends one)',
+    DEFAULT_STALL_WARN_S,
+    1,
+  ),
   SWAP_COPY_BPS_LIMIT: env.int('local adapter: bytes per second a swap mirror copies at most (guest writes are never limited); 0 = unlimited', 0),
 
   // nova adapter: a real Nova, as Cinder's [nova] section configures it.

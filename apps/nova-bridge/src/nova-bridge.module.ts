@@ -57,6 +57,7 @@ export class NovaBridgeModule implements OnApplicationBootstrap, BeforeApplicati
     this.nats.serve(ComputeSubjects.swapVolume, (req, meta) => adapter.swapVolume(req, meta.requestId));
     this.nats.serve(ComputeSubjects.swapProgress, (req) => adapter.swapProgress(req));
     this.nats.serve(ComputeSubjects.cancelSwap, (req) => adapter.cancelSwap(req));
+    this.nats.serve(ComputeSubjects.setSwapBandwidth, (req) => adapter.setSwapBandwidth(req));
     serveHealth(this.identity, this.nats, this.ds);
     await this.nats.connection.flush();
     this.heartbeat = new ServiceHeartbeat(

@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { ADMIN, ComputeGuest, MEMBER, PROJECT, TestStack } from '@volume/testing-stack';
 
 // 3.73's controls of an attached volume's migration through nova-bridge's local compute host: the
-// swap's mirror honours the migration's own bandwidth, and a cancel before the pivot rolls it back.
+// swap's mirror honours the migration's own bandwidth, also when it changes mid-copy, reports its
+// rate and time left as a host copy does, and a cancel before the pivot rolls it back.
 
 jest.setTimeout(120_000);
 
 const MIB = 1024 * 1024;
-const SPAN = 48 * MIB;
+const SPAN = 96 * MIB;
 const GUEST = { 'x-auth-token': `demo:${PROJECT}`, 'content-type': 'application/json' };
 
 async function compute(url: string, method: string, path: string, body?: unknown) {
@@ -28,7 +29,7 @@ describe("an attached volume's migration, steered (real apps, local compute host
     await stack?.stop();
   });
 
-  it('when the swap runs under its own bandwidth and is cancelled before its pivot, then the guest stays on the source with its data', async () => {
+  it('when the swap runs under its own bandwidth, which changes mid-copy, and is cancelled before its pivot, then the guest stays on the source with its data', async () => {
     const computeUrl = stack.computeUrl as string;
     const server = await compute(computeUrl, 'POST', '/v2.1/servers', { server: { name: 'vm-steered' } });
     const serverId = server.body.server.id as string;
@@ -56,14 +57,32 @@ describe("an attached volume's migration, steered (real apps, local compute host
       const m = await show();
       return m.mode === 'compute-swap' && m.source === 'live' && m.processed_bytes >= 16 * MIB;
     }, 'the mirror to copy', 30_000);
+    const measure = async (ms: number) => {
+      const start = { at: Date.now(), bytes: (await show()).processed_bytes as number };
+      await new Promise((r) => setTimeout(r, ms));
+      const m = await show();
+      return { m, rate: ((m.processed_bytes - start.bytes) * 1000) / (Date.now() - start.at) };
+    };
+    // The reported rate settles at the limit once the first chunks in flight weigh little.
+    await stack.waitFor(async () => (await show()).rate_bytes_per_second < 3 * MIB, 'the reported rate to settle', 30_000);
+    const slow = await measure(3000);
+    expect(slow.m.status).toBe('running');
+    expect(slow.rate).toBeGreaterThan(MIB);
+    expect(slow.rate).toBeLessThan(4 * MIB);
+    // The mirror's own rate and time left, as a host copy reports them (the whole 1 GiB device is mirrored).
+    expect(slow.m.rate_bytes_per_second).toBeGreaterThan(MIB);
+    expect(slow.m.rate_bytes_per_second).toBeLessThan(4 * MIB);
+    expect(['ready', 'throttled']).toContain(slow.m.eta_state);
+    expect(slow.m.eta_seconds).toBeGreaterThan(100);
+
+    // Raised mid-copy: the mirror takes it at once.
+    expect((await action({ 'os-migrate_volume_set_bandwidth': { bytes_per_second: 8 * MIB } })).status).toBe(202);
     await new Promise((r) => setTimeout(r, 1000));
-    const start = { at: Date.now(), bytes: (await show()).processed_bytes as number };
-    await new Promise((r) => setTimeout(r, 3000));
-    const later = await show();
-    const rate = ((later.processed_bytes - start.bytes) * 1000) / (Date.now() - start.at);
-    expect(later.status).toBe('running');
-    expect(rate).toBeGreaterThan(MIB);
-    expect(rate).toBeLessThan(4 * MIB);
+    const fast = await measure(2000);
+    expect(fast.m.status).toBe('running');
+    expect(fast.m.bandwidth_limit).toBe(8 * MIB);
+    expect(fast.rate).toBeGreaterThan(5 * MIB);
+    expect(fast.m.eta_seconds).toBeLessThan(slow.m.eta_seconds);
 
     expect((await action({ 'os-migrate_volume_cancel': null })).status).toBe(202);
     await stack.waitFor(async () => (await show()).status === 'cancelled', 'the swap to roll back', 30_000);

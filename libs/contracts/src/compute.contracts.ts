@@ -1,4 +1,5 @@
 import type { SwapCompletion, SwapPhase } from '@volume/domain';
+import type { MigrationCopyFigures } from './migration.contracts';
 import { defineCall } from './rpc';
 
 // Domain words, re-exported because the swap replies carry them.
@@ -51,6 +52,11 @@ export interface SwapProgressReply {
    */
   completion: SwapCompletion | null;
   source: ComputeAdapterName;
+  /**
+   * The mirror's recent rate and the time left at it, as a host copy reports them (3.73's
+   * volume-migrations resource): only the local compute host measures them (Nova has no such API).
+   */
+  figures?: Pick<MigrationCopyFigures, 'rateBytesPerSecond' | 'etaSeconds' | 'etaState' | 'stalled' | 'lastProgressAt'>;
 }
 
 export interface CancelSwapRequest {
@@ -68,9 +74,23 @@ export interface CancelSwapReply {
   phase: SwapPhase | null;
 }
 
+/** 3.73's os-migrate_volume_set_bandwidth for a swap: the mirror's own limit; null: none (SWAP_COPY_BPS_LIMIT alone). */
+export interface SetSwapBandwidthRequest {
+  volumeId: string;
+  bytesPerSecond: number | null;
+}
+export interface SetSwapBandwidthReply {
+  /**
+   * `applied`: the running mirror took it now. `not-running`: no mirror of that volume runs here (it
+   * takes the migration's recorded limit when it starts or resumes). `unsupported`: a real Nova has no knob.
+   */
+  outcome: 'applied' | 'not-running' | 'unsupported';
+}
+
 export const ComputeSubjects = {
   swapVolume: defineCall<SwapVolumeRequest, SwapVolumeReply>('nova.swap_volume.v1', 30_000, 'nova-bridge'),
   /** Asked on every admin GET of a migrating in-use volume at 3.72: it must answer fast or be skipped. */
   swapProgress: defineCall<SwapProgressRequest, SwapProgressReply>('nova.swap_progress.v1', 200, 'nova-bridge'),
   cancelSwap: defineCall<CancelSwapRequest, CancelSwapReply>('nova.cancel_swap.v1', 10_000, 'nova-bridge'),
+  setSwapBandwidth: defineCall<SetSwapBandwidthRequest, SetSwapBandwidthReply>('nova.set_swap_bandwidth.v1', 5_000, 'nova-bridge'),
 } as const;

@@ -1,4 +1,4 @@
-import { ByteThrottle, ThrottleClock } from './byte-throttle';
+import { ByteThrottle, inTurn, ThrottleClock } from './byte-throttle';
 
 const MIB = 1024 * 1024;
 
@@ -135,5 +135,88 @@ describe('ByteThrottle', () => {
     expect(() => new ByteThrottle(-1)).toThrow(RangeError);
     expect(() => new ByteThrottle(Number.POSITIVE_INFINITY)).toThrow(RangeError);
     expect(() => new ByteThrottle(MIB, { burstMs: -1 })).toThrow(RangeError);
+  });
+
+  describe('when its rate changes while takers wait (a migration\'s bandwidth set at runtime)', () => {
+    it('raised: a waiting block goes under the new rate, the time already waited counted', async () => {
+      const clock = new FakeClock();
+      const throttle = new ByteThrottle(MIB, { clock, burstMs: 0 });
+      const waiting = throttle.take(10 * MIB); // due at 10 s
+      await new Promise((r) => setImmediate(r));
+      clock.t = 2000; // 2 MiB's worth waited; 8 MiB owed, at 8 MiB/s: 1 s more
+      throttle.setRate(8 * MIB);
+      await clock.settle();
+      await waiting;
+      expect(clock.now()).toBeCloseTo(3000, 6);
+      expect(throttle.rate).toBe(8 * MIB);
+    });
+
+    it('lowered: what is owed takes longer, for the waiting block and the backlog after it', async () => {
+      const clock = new FakeClock();
+      const throttle = new ByteThrottle(4 * MIB, { clock, burstMs: 0 });
+      const first = throttle.take(4 * MIB); // due at 1 s
+      await new Promise((r) => setImmediate(r));
+      clock.t = 500; // 2 MiB owed, at 1 MiB/s: 2 s more
+      throttle.setRate(MIB);
+      const second = throttle.take(MIB); // after the first: 1 s more
+      await clock.settle();
+      await Promise.all([first, second]);
+      expect(clock.now()).toBeCloseTo(3500, 6);
+    });
+
+    it('set to 0 (no limit): every waiting block goes at once and nothing waits after', async () => {
+      const clock = new FakeClock();
+      const throttle = new ByteThrottle(MIB, { clock });
+      const waiting = Promise.all([throttle.take(10 * MIB), throttle.take(10 * MIB)]);
+      await new Promise((r) => setImmediate(r));
+      throttle.setRate(0);
+      await clock.settle();
+      await waiting;
+      expect(clock.now()).toBe(0);
+      const slept = clock.slept;
+      await throttle.take(100 * MIB);
+      expect(clock.slept).toBe(slept);
+    });
+
+    it('keeps the order of concurrent waiters', async () => {
+      const clock = new FakeClock();
+      const throttle = new ByteThrottle(MIB, { clock, burstMs: 0 });
+      const log: string[] = [];
+      const both = Promise.all([takeAll(throttle, clock, [MIB, MIB], log, 'a'), takeAll(throttle, clock, [MIB, MIB], log, 'b')]);
+      await new Promise((r) => setImmediate(r));
+      throttle.setRate(2 * MIB);
+      await clock.settle();
+      await both;
+      expect(log.map((entry) => entry[0]).join('')).toBe('abab');
+      expect(clock.now()).toBeCloseTo(2000, 6);
+    });
+
+    it('refuses a negative rate and keeps the old one', () => {
+      const throttle = new ByteThrottle(MIB);
+      expect(() => throttle.setRate(-5)).toThrow(RangeError);
+      expect(throttle.rate).toBe(MIB);
+    });
+
+    it('a real-time wait is woken by the change, not after the old wait', async () => {
+      const throttle = new ByteThrottle(1_000);
+      const started = performance.now();
+      const waiting = throttle.take(10_000); // 10 s at the old rate
+      setTimeout(() => throttle.setRate(100_000_000), 50);
+      await waiting;
+      expect(performance.now() - started).toBeLessThan(1000);
+    });
+  });
+
+  it('in turn with another budget, the tighter one sets the pace', async () => {
+    const clock = new FakeClock();
+    const own = new ByteThrottle(MIB, { clock, burstMs: 0 });
+    const host = new ByteThrottle(8 * MIB, { clock, burstMs: 0 });
+    const done = (async () => {
+      for (let i = 0; i < 4; i++) await inTurn(own, undefined, host).take(MIB);
+    })();
+    await clock.settle();
+    await done;
+    expect(clock.now()).toBeGreaterThanOrEqual(4000);
+    expect(clock.now()).toBeLessThan(4600);
   });
 });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CancelSwapReply, ComputeSubjects, SwapProgressReply, SwapVolumeRequest } from '@volume/contracts';
+import { CancelSwapReply, ComputeSubjects, SetSwapBandwidthReply, SwapProgressReply, SwapVolumeRequest } from '@volume/contracts';
 import { NatsService } from '@volume/platform';
 
 /** Every message sent to nova-bridge, the compute side of an attached volume's migration. */
@@ -23,5 +23,10 @@ export class ComputeRpcClient {
   /** call: the reply says whether the swap was rolled back, is unknown, is past its pivot, or cannot be cancelled. */
   cancelSwap(volumeId: string, reason: string): Promise<CancelSwapReply> {
     return this.nats.call(ComputeSubjects.cancelSwap, { volumeId, reason });
+  }
+
+  /** call: a running swap's mirror takes the new limit now (3.73), or says why not. */
+  setSwapBandwidth(volumeId: string, bytesPerSecond: number | null, requestId?: string): Promise<SetSwapBandwidthReply> {
+    return this.nats.call(ComputeSubjects.setSwapBandwidth, { volumeId, bytesPerSecond }, { requestId });
   }
 }

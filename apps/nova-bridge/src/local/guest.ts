@@ -2,7 +2,7 @@ import type { DeviceMirror, MirrorOptions } from './mirror/device-mirror';
 import { GuestDevice } from './mirror/guest-device';
 
 /** A running copy of a device to a target file while the guest writes (QEMU's block mirror job). */
-export type Mirror = Pick<DeviceMirror, 'ready' | 'stats' | 'pivot' | 'cancel'>;
+export type Mirror = Pick<DeviceMirror, 'ready' | 'stats' | 'pivot' | 'cancel' | 'setBandwidth'>;
 
 /** One guest disk: every guest read, write and flush goes through it, so a mirror sees every write. */
 export interface Guest {

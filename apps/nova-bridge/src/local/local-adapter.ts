@@ -7,6 +7,8 @@ import {
   CodedError,
   ErrorCode,
   SwapProgressReply,
+  SetSwapBandwidthReply,
+  SetSwapBandwidthRequest,
   SwapProgressRequest,
   SwapVolumeReply,
   SwapVolumeRequest,
@@ -88,6 +90,7 @@ export class LocalComputeAdapter implements ComputeAdapter {
       log,
       stallTimeoutMs: config.SWAP_STALL_TIMEOUT_S * 1000,
       copyBytesPerSecond: config.SWAP_COPY_BPS_LIMIT,
+      stallWarnMs: config.MIGRATION_STALL_WARN_S * 1000,
     };
   }
 
@@ -211,6 +214,13 @@ export class LocalComputeAdapter implements ComputeAdapter {
     if (!row) return { outcome: 'not-found', phase: null };
     if (row.phase === 'failed' || row.phase === 'cancelled') return { outcome: 'cancelled', phase: row.phase };
     return { outcome: 'past-pivot', phase: row.phase };
+  }
+
+  async setSwapBandwidth(req: SetSwapBandwidthRequest): Promise<SetSwapBandwidthReply> {
+    const run = this.runFor(req.volumeId);
+    const applied = run?.setBandwidth(req.bytesPerSecond) ?? false;
+    this.deps.log.info({ volumeId: req.volumeId, bytesPerSecond: req.bytesPerSecond, applied }, 'swap bandwidth set');
+    return { outcome: applied ? 'applied' : 'not-running' };
   }
 
   private checkSwappable(oldVolume: ApiVolume, newVolume: ApiVolume): void {

@@ -44,7 +44,7 @@ function fakeVolumeApi() {
 }
 
 class FakeMirror implements Mirror {
-  stat: MirrorStats = { cur: 0, end: 100, dirtyBytes: 100, inFlightBytes: 0, passes: 0, mode: 'background', state: 'copying' };
+  stat: MirrorStats = { cur: 0, written: 0, end: 100, dirtyBytes: 100, inFlightBytes: 0, passes: 0, mode: 'background', state: 'copying' };
   cancelled?: string;
   pivots = 0;
   private resolveReady!: () => void;
@@ -70,6 +70,10 @@ class FakeMirror implements Mirror {
   }
   async cancel(reason: string): Promise<void> {
     this.cancelled = reason;
+  }
+  bandwidths: number[] = [];
+  setBandwidth(bytesPerSecond: number): void {
+    this.bandwidths.push(bytesPerSecond);
   }
 }
 
@@ -138,6 +142,56 @@ describe('SwapRun', () => {
     expect(guest.startMirror).toHaveBeenCalledWith('/data/target', { bytesPerSecond: expected, resync: false });
     mirror.converge();
     await run.done;
+  });
+
+  it('when an admin sets the bandwidth mid-copy, then the mirror takes the tighter of it and SWAP_COPY_BPS_LIMIT at once; past the pivot there is nothing to pace', async () => {
+    const { run, mirror } = setup({ hostLimit: 8_000_000, migrationBandwidth: 2_000_000 });
+    run.start();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(run.setBandwidth(4_000_000)).toBe(true);
+    expect(run.setBandwidth(50_000_000)).toBe(true);
+    expect(run.setBandwidth(null)).toBe(true);
+    expect(mirror.bandwidths).toEqual([4_000_000, 8_000_000, 8_000_000]);
+    mirror.converge();
+    await run.done;
+    expect(run.setBandwidth(1_000)).toBe(false);
+  });
+
+  it('when a limit is set before the mirror starts, then the mirror starts under it rather than the recorded one', async () => {
+    const { run, guest, mirror } = setup({ migrationBandwidth: 2_000_000, guestOpen: true });
+    expect(run.setBandwidth(3_000_000)).toBe(true);
+    run.start();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(guest.startMirror).toHaveBeenCalledWith('/data/target', { bytesPerSecond: 3_000_000, resync: false });
+    mirror.converge();
+    await run.done;
+  });
+
+  it('when the mirror moves, then its progress carries a rate and a time left; a silent one is flagged stalled', async () => {
+    const { run, mirror } = setup({ hostLimit: 0 });
+    run.start();
+    await new Promise((r) => setTimeout(r, 20));
+    for (let cur = 10; cur <= 40; cur += 10) {
+      mirror.stat = { ...mirror.stat, cur, written: cur, end: 100 };
+      run.progress();
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    const moving = run.progress().figures;
+    expect(moving?.rateBytesPerSecond).toBeGreaterThan(0);
+    expect(moving?.etaState).toBe('ready');
+    expect(moving?.etaSeconds).toBeGreaterThan(0);
+    expect(moving?.stalled).toBe(false);
+    mirror.converge();
+    await run.done;
+    expect(run.progress().figures).toBeUndefined();
+
+    const silent = setup();
+    (silent.run as unknown as { ctx: SwapContext }).ctx.stallWarnMs = 10;
+    silent.run.start();
+    await new Promise((r) => setTimeout(r, 40));
+    expect(silent.run.progress().figures).toMatchObject({ etaState: 'stalled', stalled: true, etaSeconds: null });
+    silent.mirror.converge();
+    await silent.run.done;
   });
 
   it('when the mirror converges, then it pivots with the device switch as commit, then completes the attachment, deletes the old one and completes the migration', async () => {

@@ -6,7 +6,7 @@ import { ComputeSwapEntity } from '@volume/persistence/compute-host';
 import { ApiIdentity } from './api-identity';
 import { Guest, Mirror } from './guest';
 import { connectorFor } from './servers';
-import { FINISHED, PRE_PIVOT, swapPercent, tighterLimit } from '@volume/domain';
+import { DEFAULT_STALL_WARN_S, estimateEta, FINISHED, PRE_PIVOT, RateEstimator, swapPercent, tighterLimit } from '@volume/domain';
 import { interruptible, resumeRefusal, retryStep } from './swap-steps';
 import { commitPivot, migrationBandwidth, persistSwapProgress, progressReply, recordSwapCompleted, saveSwap } from './swap-store';
 import { VolumeApiClient, VolumeApiError } from './volume-api.client';
@@ -21,7 +21,11 @@ export interface SwapContext {
   copyBytesPerSecond?: number;
   /** How often the mirror's counters are read (stall check, progress). */
   tickMs?: number;
+  /** MIGRATION_STALL_WARN_S in ms: a mirror silent this long shows `eta_state` stalled (advisory). */
+  stallWarnMs?: number;
 }
+
+type SwapFigures = NonNullable<SwapProgressReply['figures']>;
 
 export { progressReply } from './swap-store';
 
@@ -49,6 +53,10 @@ export class SwapRun {
   private lastMoveAt = Date.now();
   private lastPersistAt = 0;
   private persisted = { cur: -1, end: -1 };
+  /** The mirror's recent rate over the bytes it copied (3.73's `rate_bytes_per_second`). */
+  private readonly rate = new RateEstimator();
+  /** The migration's own limit (3.73's bandwidth), bytes per second, 0: none; set by an admin while the swap runs. */
+  private ownLimit: number | null = null;
   private settle!: () => void;
   /** Resolves once the swap is past its commit point or rolled back (or stopped). */
   readonly settled = new Promise<void>((r) => (this.settle = r));
@@ -86,11 +94,26 @@ export class SwapRun {
   }
 
   progress(): SwapProgressReply {
-    if (this.mirror && PRE_PIVOT.has(this.row.phase)) this.observe();
+    const mirroring = this.mirror && PRE_PIVOT.has(this.row.phase);
+    if (mirroring) this.observe();
     const reply = progressReply(this.row);
+    if (mirroring) reply.figures = this.figures();
     if (reply.progress !== null) this.row.progress = Number(reply.progress);
     if (this.rollingBack) reply.completion = 'error';
     return reply;
+  }
+
+  /**
+   * 3.73's os-migrate_volume_set_bandwidth: the mirror goes at the tighter of the new limit (null:
+   * none of its own) and SWAP_COPY_BPS_LIMIT from now on, and its rate is measured afresh.
+   * @returns false past the pivot or when the swap is over: there is no copy left to pace.
+   */
+  setBandwidth(bytesPerSecond: number | null): boolean {
+    if (this.committed || !PRE_PIVOT.has(this.row.phase)) return false;
+    this.ownLimit = bytesPerSecond ?? 0;
+    this.mirror?.setBandwidth(this.limit());
+    this.rate.rebase();
+    return true;
   }
 
   async cancel(reason: string): Promise<CancelSwapReply> {
@@ -155,8 +178,10 @@ export class SwapRun {
       }
       if (!this.guest) throw new Error('the guest disk is not open');
       this.interrupt.signal.throwIfAborted();
-      const bytesPerSecond = tighterLimit(this.ctx.copyBytesPerSecond ?? 0, await this.interruptible(migrationBandwidth(this.ctx.ds, this.row.migrationId)));
-      this.mirror = this.guest.startMirror(target, { bytesPerSecond, resync });
+      const recorded = await this.interruptible(migrationBandwidth(this.ctx.ds, this.row.migrationId));
+      // A limit set while the row was being read is the newer one.
+      this.ownLimit ??= recorded;
+      this.mirror = this.guest.startMirror(target, { bytesPerSecond: this.limit(), resync });
       this.mirror.ready.catch(() => undefined);
       await this.setPhase('copying');
       this.lastMoveAt = Date.now();
@@ -282,11 +307,37 @@ export class SwapRun {
   }
 
   /** Reads the mirror's counters into the row; cur moving is what "not stalled" means. */
+  /** The pace of the mirror: the tighter of the migration's own limit and SWAP_COPY_BPS_LIMIT; 0: none. */
+  private limit(): number {
+    return tighterLimit(this.ctx.copyBytesPerSecond ?? 0, this.ownLimit ?? 0);
+  }
+
+  /** Rate and time left of the mirror as it stands, as a host copy reports them. */
+  private figures(): SwapFigures {
+    const { cur, end } = this.row;
+    const msSinceProgress = Date.now() - this.lastMoveAt;
+    const bytesPerSecond = this.rate.bytesPerSecond;
+    const eta = estimateEta({
+      remainingBytes: cur === null || end === null ? null : Math.max(0, end - cur),
+      rateBytesPerSecond: bytesPerSecond,
+      msSinceProgress,
+      limitBytesPerSecond: this.limit(),
+      stallWarnMs: this.ctx.stallWarnMs ?? DEFAULT_STALL_WARN_S * 1000,
+    });
+    return {
+      rateBytesPerSecond: bytesPerSecond === null ? null : Math.round(bytesPerSecond),
+      ...eta,
+      lastProgressAt: new Date(this.lastMoveAt).toISOString(),
+    };
+  }
+
   private observe(): void {
     if (!this.mirror) return;
-    const { cur, end } = this.mirror.stats();
+    const { cur, end, written } = this.mirror.stats();
+    // The rate goes by bytes written: zeroes are skipped at memory speed and would say nothing of the time left.
+    this.rate.record(written);
     if (cur !== this.row.cur || end !== this.row.end) {
-      if (cur !== this.row.cur) this.lastMoveAt = Date.now();
+      if (cur !== (this.row.cur ?? 0)) this.lastMoveAt = Date.now();
       this.row.cur = cur;
       this.row.end = end;
       this.row.updatedAt = new Date();
@@ -307,7 +358,9 @@ export class SwapRun {
     if (now - this.lastPersistAt >= PERSIST_EVERY_MS && (cur !== this.persisted.cur || end !== this.persisted.end)) {
       this.lastPersistAt = now;
       this.persisted = { cur: cur ?? -1, end: end ?? -1 };
-      void persistSwapProgress(this.ctx.ds, this.row).catch((err) => this.ctx.log.warn({ err, swapId: this.row.id }, 'cannot persist swap progress'));
+      const f = this.figures();
+      const live = { bytesToRead: end, readBytes: cur ?? 0, rateBytesPerSecond: f.rateBytesPerSecond, etaSeconds: f.etaSeconds, lastProgressAt: new Date(this.lastMoveAt) };
+      void persistSwapProgress(this.ctx.ds, this.row, live).catch((err) => this.ctx.log.warn({ err, swapId: this.row.id }, 'cannot persist swap progress'));
     }
   }
 

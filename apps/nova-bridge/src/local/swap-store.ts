@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { SwapProgressReply } from '@volume/contracts';
 import { completionForPhase, swapPercent } from '@volume/domain';
-import { recordSwapProgress } from '@volume/persistence';
+import { CopyFiguresRecord, recordSwapProgress } from '@volume/persistence';
 import { ComputeSwapEntity } from '@volume/persistence/compute-host';
 
 /** What the compute side reports for a swap row, in memory or from the database. */
@@ -52,12 +52,12 @@ export async function recordSwapCompleted(ds: DataSource, row: ComputeSwapEntity
 }
 
 /** The percent on the volume (for GET when the bridge does not answer) and the migration's counters. */
-export async function persistSwapProgress(ds: DataSource, row: ComputeSwapEntity): Promise<void> {
+export async function persistSwapProgress(ds: DataSource, row: ComputeSwapEntity, live?: CopyFiguresRecord): Promise<void> {
   const { id, oldVolumeId, migrationId, progress, cur, end } = row;
   await ds.transaction(async (em) => {
     await em.query(`UPDATE compute_swaps SET progress = $2, cur = $3, "end" = $4, updated_at = now() WHERE id = $1`, [id, progress, cur, end]);
     const percent = progress === null ? null : String(progress);
-    await recordSwapProgress(em, { migrationId, volumeId: oldVolumeId, percent, bytesDone: cur ?? 0, bytesTotal: end ?? 0 });
+    await recordSwapProgress(em, { migrationId, volumeId: oldVolumeId, percent, bytesDone: cur ?? 0, bytesTotal: end ?? 0, live });
   });
 }
 

@@ -4,6 +4,7 @@ import {
   CodedError,
   ErrorCode,
   SwapProgressReply,
+  SetSwapBandwidthReply,
   SwapProgressRequest,
   SwapVolumeReply,
   SwapVolumeRequest,
@@ -159,6 +160,11 @@ export class NovaComputeAdapter implements ComputeAdapter {
       'cancel of a nova swap asked',
     );
     return { outcome, phase: observed?.phase ?? null };
+  }
+
+  /** Nova has no API to pace a swap's block copy: the limit stays recorded on the migration only. */
+  async setSwapBandwidth(): Promise<SetSwapBandwidthReply> {
+    return { outcome: 'unsupported' };
   }
 
   /**

@@ -46,10 +46,12 @@ export class LiveMigrationFigures {
 
 /**
  * A swap's mirror in the copy's words: QEMU's `cur` of `end` (the percent already ratchets, as
- * `end` may grow). It reports no rate: the row's last figures give the time left.
+ * `end` may grow), with the mirror's rate and time left when the compute side measures them (the
+ * local compute host does; Nova does not, and the row's last figures are all there is).
  */
 function swapFigures(s: SwapProgressReply): MigrationProgressReply {
   const reply: MigrationProgressReply = { progress: s.progress };
   if (s.cur !== null && s.end !== null) Object.assign(reply, { bytesDone: Math.min(s.cur, s.end), bytesTotal: s.end, readBytes: s.cur, bytesToRead: s.end });
+  if (s.figures) Object.assign(reply, s.figures);
   return reply;
 }

@@ -1,4 +1,4 @@
-import { CopyThrottle } from './copy-bandwidth';
+import type { Throttle } from '@volume/platform';
 import { CopyRecord, CopySink } from './copy-sink';
 import { ByteRange, bytesToRead, dataRanges, overlapsData } from './data-map';
 import { alignedBuffers, CopyFile } from './direct-io';
@@ -31,8 +31,8 @@ export interface CopyVolumeOptions {
    * extent map (data-map.ts); null: no map, every block is read and holes are found by content.
    */
   dataRanges?: readonly ByteRange[] | null;
-  /** The host's ByteThrottle, or it in turn with a migration's own limit (copy-bandwidth.ts). */
-  throttle?: CopyThrottle;
+  /** The host's ByteThrottle, or it in turn with a migration's own (`inTurn`). */
+  throttle?: Throttle;
   signal?: AbortSignal;
   /** Once the map is known: the bytes this run will read (holes the map shows are not read). */
   onPlan?(plan: { bytesToRead: number }): void;
@@ -160,7 +160,7 @@ interface SegmentSource {
   from: number;
   to: number;
   blocks: BlockReader;
-  throttle?: CopyThrottle;
+  throttle?: Throttle;
   signal: AbortSignal;
   result: CopyResult;
   onProgress?(processedBytes: number, bytesRead: number): void;

@@ -73,19 +73,25 @@ export async function recordCreatingDestination(em: EntityManager, migrationId: 
 /**
  * A compute swap's progress, as the compute side measures it: the percent on the volume (what GET
  * shows when the compute side does not answer) while it is `migrating`, and the mirror's counters on
- * the migration while it is under way, which also tell the watchdog that the swap is alive.
+ * the migration while it is under way, which also tell the watchdog that the swap is alive. `live`:
+ * the mirror's rate and time left (3.73's persisted figures), read as a host copy's: QEMU's `cur`
+ * of `end` are its bytes read of bytes to read.
  */
 export function recordSwapProgress(
   em: EntityManager,
-  m: { migrationId: string; volumeId: string; percent: string | null; bytesDone: number; bytesTotal: number },
+  m: { migrationId: string; volumeId: string; percent: string | null; bytesDone: number; bytesTotal: number; live?: CopyFiguresRecord },
 ): Promise<void> {
   return em.transaction(async (tx) => {
     if (m.percent !== null) {
       await tx.query(`UPDATE volumes SET migration_progress = $2 WHERE id = $1 AND migration_status = $3`, [m.volumeId, m.percent, MIGRATING]);
     }
+    const f = m.live;
     await tx.query(
-      `UPDATE volume_migrations SET bytes_done = $2, bytes_total = $3, updated_at = now() WHERE id = $1 AND status = ANY($4)`,
-      [m.migrationId, m.bytesDone, m.bytesTotal, ACTIVE_MIGRATION_STATUSES],
+      `UPDATE volume_migrations SET bytes_done = $2, bytes_total = $3, bytes_to_read = COALESCE($5, bytes_to_read), read_bytes = COALESCE($6, read_bytes),
+              rate_bytes_per_second = CASE WHEN $7::boolean THEN $8 ELSE rate_bytes_per_second END, eta_seconds = CASE WHEN $7::boolean THEN $9 ELSE eta_seconds END,
+              last_progress_at = COALESCE($10, last_progress_at), updated_at = now()
+        WHERE id = $1 AND status = ANY($4)`,
+      [m.migrationId, m.bytesDone, m.bytesTotal, ACTIVE_MIGRATION_STATUSES, f?.bytesToRead ?? null, f?.readBytes ?? null, !!f, f?.rateBytesPerSecond ?? null, f?.etaSeconds ?? null, f?.lastProgressAt ?? null],
     );
   });
 }

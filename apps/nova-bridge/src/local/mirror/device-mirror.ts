@@ -32,6 +32,7 @@ export class DeviceMirror {
   private state: MirrorState = 'copying';
   private mode: MirrorMode = 'background';
   private cur = 0;
+  private written = 0;
   private passes = 0;
   private passesEndedDirty = 0;
   private cursor = 0;
@@ -86,10 +87,15 @@ export class DeviceMirror {
     void this.run();
   }
 
+  /** The copy's pace from now on (0: unlimited): chunks waiting in the pacer are judged again at once. */
+  setBandwidth(bytesPerSecond: number): void {
+    this.pacer.setRate(bytesPerSecond);
+  }
+
   stats(): MirrorStats {
     const dirtyBytes = this.dirty.dirtyBytes;
     const inFlightBytes = this.copyInFlightBytes + this.activeWriteBytes;
-    return { cur: this.cur, end: this.cur + dirtyBytes + inFlightBytes, dirtyBytes, inFlightBytes, passes: this.passes, mode: this.mode, state: this.state };
+    return { cur: this.cur, written: this.written, end: this.cur + dirtyBytes + inFlightBytes, dirtyBytes, inFlightBytes, passes: this.passes, mode: this.mode, state: this.state };
   }
 
   /** Why the mirror failed, once it has. */
@@ -138,6 +144,7 @@ export class DeviceMirror {
       try {
         await this.target.write(offset, data);
         this.cur += data.length;
+        this.written += data.length;
       } catch (err) {
         this.fail(err);
       } finally {
@@ -249,6 +256,7 @@ export class DeviceMirror {
           for (const part of await this.target.partsOf(offset, data)) {
             await this.target.write(part.offset, part.data);
             bytesWritten += part.data.length;
+            this.written += part.data.length;
           }
           this.copyInFlightBytes -= length;
           pending -= length;

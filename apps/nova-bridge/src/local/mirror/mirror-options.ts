@@ -48,6 +48,8 @@ export type MirrorState = 'copying' | 'ready' | 'pivoted' | 'failed' | 'cancelle
 export interface MirrorStats {
   /** Bytes processed so far (copied, skipped as zeroes, or mirrored synchronously); only grows. */
   cur: number;
+  /** Of `cur`, the bytes written to the target (zeroes skipped are not): what the copy's rate goes by. */
+  written: number;
   /** `cur + dirtyBytes + inFlightBytes`: grows when the guest dirties copied regions. */
   end: number;
   dirtyBytes: number;

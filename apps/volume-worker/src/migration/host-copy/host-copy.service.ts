@@ -5,10 +5,9 @@ import { DataSource } from 'typeorm';
 import { RunMigrationRequest } from '@volume/contracts';
 import { extractHost, GIB, ProgressTracker, RateEstimator } from '@volume/domain';
 import { recordCreatingDestination, VolumeEntity, VolumeMigrationEntity, volumeName } from '@volume/persistence';
-import { APP_CONFIG, ByteThrottle } from '@volume/platform';
+import { APP_CONFIG, ByteThrottle, inTurn } from '@volume/platform';
 import { WorkerRpcClient } from '@volume/rpc-clients';
 import { FileDriver } from '../../backend/file-driver';
-import { CopyBandwidth, inTurn } from '../../copy/copy-bandwidth';
 import { copyVolumeData, CopySink, localSink, remoteSink } from '../../copy/copy-engine';
 import { isDestinationLost } from '../../copy/copy-sink';
 // A type-only import: decorator metadata would otherwise reference a value that does not exist.
@@ -47,7 +46,7 @@ export class HostCopy {
    * run (from the start of the run, so that a change while the destination is made is not lost),
    * with the copy's rate once it copies.
    */
-  private readonly bandwidths = new Map<string, { bandwidth: CopyBandwidth; rate?: RateEstimator }>();
+  private readonly bandwidths = new Map<string, { bandwidth: ByteThrottle; rate?: RateEstimator }>();
 
   constructor(
     private readonly ds: DataSource,
@@ -65,7 +64,7 @@ export class HostCopy {
   async run(req: RunMigrationRequest, migration: VolumeMigrationEntity, signal: AbortSignal, log: Logger): Promise<void> {
     // For the whole run, so that a change while the destination is made is not lost; a resumed
     // copy keeps the limit an admin gave it, from the row.
-    const own = { bandwidth: new CopyBandwidth(migration.bandwidthLimit) };
+    const own = { bandwidth: new ByteThrottle(migration.bandwidthLimit ?? 0) };
     this.bandwidths.set(req.migrationId, own);
     try {
       await this.migrate(req, migration, own, { signal, log });
@@ -77,7 +76,7 @@ export class HostCopy {
   private async migrate(
     req: RunMigrationRequest,
     migration: VolumeMigrationEntity,
-    own: { bandwidth: CopyBandwidth; rate?: RateEstimator },
+    own: { bandwidth: ByteThrottle; rate?: RateEstimator },
     { signal, log }: { signal: AbortSignal; log: Logger },
   ): Promise<void> {
     if (!req.destVolumeId) throw new Error('host-assisted migration without a destination volume');
@@ -114,7 +113,7 @@ export class HostCopy {
   setBandwidth(migrationId: string, bytesPerSecond: number | null): boolean {
     const running = this.bandwidths.get(migrationId);
     if (!running) return false;
-    running.bandwidth.set(bytesPerSecond);
+    running.bandwidth.setRate(bytesPerSecond ?? 0);
     running.rate?.rebase();
     return true;
   }
@@ -139,7 +138,7 @@ export class HostCopy {
     migration: VolumeMigrationEntity,
     source: VolumeEntity,
     ctx: RunContext,
-    own: { bandwidth: CopyBandwidth; rate?: RateEstimator },
+    own: { bandwidth: ByteThrottle; rate?: RateEstimator },
     onRecorder: (recorder: CopyRecorder) => void,
   ): Promise<void> {
     const { log, signal } = ctx;
@@ -157,7 +156,7 @@ export class HostCopy {
     own.rate = rate;
     const limits = {
       hostBytesPerSecond: this.cfg.VOLUME_COPY_BPS_LIMIT,
-      ownBytesPerSecond: () => bandwidth.limit,
+      ownBytesPerSecond: () => bandwidth.rate,
       stallWarnMs: this.cfg.MIGRATION_STALL_WARN_S * 1000,
     };
     this.registry.trackCopy(req.volumeId, { tracker, rate, work, limits }, { migrationId: req.migrationId, destination: req.destPoolHost });
