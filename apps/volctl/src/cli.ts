@@ -5,9 +5,12 @@ import { migrationsCommand } from './commands/migrations.command';
 import { poolsCommand } from './commands/pools.command';
 import { volumesCommand } from './commands/volumes.command';
 import { ExitCode, failureOf } from './exit-codes';
+import { version } from '../package.json';
 
 function buildProgram(io: CommandIo): Command {
-  const program = new Command('volctl').description('Volumes, pools and volume migrations of the Block Storage API, with a live progress bar');
+  const program = new Command('volctl')
+    .description('Volumes, pools and volume migrations of the Block Storage API, with a live progress bar')
+    .version(version, '-V, --version', "volctl's version");
   addAuthOptions(program);
   for (const cmd of [migrateCommand(io), migrationsCommand(io), volumesCommand(io), poolsCommand(io)]) program.addCommand(cmd);
   // Every command writes through io and reports a usage error through runCli's exit code, never exiting itself.
