@@ -2,18 +2,22 @@ import { AddressInfo } from 'node:net';
 import { JSONCodec } from 'nats';
 import { ApiApp, createApiApp } from '@volume/api-app';
 import { MigrationNotification } from '@volume/contracts';
-import { SseClient, SseEvent } from '@volume/testing';
+import { MetricsRegistry } from '@volume/platform';
+import { killMigrationRelayConnection, migrationRelayFigures, SseClient, SseEvent } from '@volume/testing';
 import { ADMIN, PROJECT, startHostCopy, TestStack, writeVolumeData } from '@volume/testing-stack';
 
 // Issue 14 §3 on the real stack: a throttled host copy (API, scheduler, two workers) watched as
-// Server-Sent Events through a second API replica, and found afterwards on the JetStream stream
-// of notifications as oslo.messaging would carry it.
+// Server-Sent Events through a second API replica, one replica relaying, whose connection to
+// PostgreSQL is killed mid-copy, and found afterwards on the JetStream stream of notifications as
+// oslo.messaging would carry it.
 
 jest.setTimeout(120_000);
 
-/** Per worker: 32 MiB of data then take about 4 s. */
+/** Per worker: 40 MiB of data then take about 5 s. */
 const LIMIT = 8 * 1024 * 1024;
 const HEADERS = { ...ADMIN, 'openstack-api-version': 'volume 3.73' };
+/** A replica whose relay lost its connection tries again after a second. */
+const API_ENV = { MIGRATION_EVENTS_RELAY_CHECK_S: '1' };
 
 const data = (e: SseEvent) => JSON.parse(e.data) as { event_type: string; volume_migration: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -23,9 +27,9 @@ describe('migration events on the real stack (3.73)', () => {
   const urls: string[] = [];
 
   beforeAll(async () => {
-    stack = await TestStack.start({ workerEnv: { VOLUME_COPY_BPS_LIMIT: String(LIMIT) } });
+    stack = await TestStack.start({ workerEnv: { VOLUME_COPY_BPS_LIMIT: String(LIMIT) }, apiEnv: API_ENV });
     await stack.api.app.listen(0, '127.0.0.1');
-    replica = await createApiApp({ ...stack.env, QUOTA_VOLUMES: '-1', QUOTA_GIGABYTES: '-1' });
+    replica = await createApiApp({ ...stack.env, ...API_ENV, QUOTA_VOLUMES: '-1', QUOTA_GIGABYTES: '-1' });
     await replica.app.listen(0, '127.0.0.1');
     for (const app of [stack.api.app, replica.app]) urls.push(`http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}/v3/${PROJECT}`);
   });
@@ -35,13 +39,27 @@ describe('migration events on the real stack (3.73)', () => {
     await stack?.stop();
   });
 
-  it('when a throttled copy runs, then a client of either replica sees its events in order, progress rising, ending with end; the stream holds start, progress and end', async () => {
+  it('when a throttled copy runs, then a client of either replica sees its events in order, progress rising, ending with end, even when the relay is killed mid-copy; the stream holds start, progress and end', async () => {
+    const relays = () => [stack.api.app, replica.app].map((app) => migrationRelayFigures(app.get(MetricsRegistry)));
     const watchers = [await SseClient.open(`${urls[0]}/volume-migrations/events`, HEADERS), await SseClient.open(`${urls[1]}/volume-migrations/events`, HEADERS)];
     const volumeId = await stack.createVolume({ size: 1, name: 'watched' });
-    await writeVolumeData(stack, volumeId, [{ offsetMiB: 0, sizeMiB: 32 }]);
+    await writeVolumeData(stack, volumeId, [{ offsetMiB: 0, sizeMiB: 40 }]);
     const { dest, migration: listed } = await startHostCopy(stack, volumeId);
     const one = await SseClient.open(`${urls[1]}/volume-migrations/${listed.id}/events`, HEADERS);
+    const copyingNow = () => one.events.filter((e) => e.event === 'migration' && data(e).volume_migration.phase === 'copying');
+    await one.waitUntil(() => copyingNow().length > 0);
+    // One replica relays, the other only serves; then the relay's connection dies.
+    expect(relays().map((r) => r.leader).sort()).toEqual([false, true]);
+    expect(relays().find((r) => !r.leader)?.published).toBe(0);
+    await killMigrationRelayConnection(stack.env.DATABASE_URL);
+    const killedAt = Date.now();
+    const bytesAtKill = data(copyingNow().at(-1)!).volume_migration.processed_bytes as number;
     await one.ended;
+    // Another relay (either replica: the killed one competes again) took over, and the copy went on being streamed.
+    expect(relays().filter((r) => r.leader)).toHaveLength(1);
+    const after = copyingNow().filter((e) => e.receivedAt > killedAt);
+    expect(after.length).toBeGreaterThanOrEqual(1);
+    expect(data(after.at(-1)!).volume_migration.processed_bytes).toBeGreaterThan(bytesAtKill);
     for (const w of watchers) await w.waitUntil(() => w.events.some((e) => e.event === 'end' && data(e).volume_migration.id === listed.id), 30_000);
 
     const events = one.events;

@@ -16,4 +16,5 @@ export * from './migrations/1764475200000-volume-metadata-list-order';
 export * from './migrations/1764561600000-volume-migration-resource';
 export * from './migrations/1764648000000-migration-history-outlives-volume';
 export * from './migrations/1764651600000-volume-migration-events';
+export * from './migrations/1764741600000-migration-event-relay';
 export * from './transitions';

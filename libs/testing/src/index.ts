@@ -4,3 +4,4 @@ export * from './ports';
 export * from './nats-server';
 export * from './keystone';
 export * from './sse-client';
+export * from './migration-relay';

@@ -58,13 +58,22 @@ export class VolumeMigrationsRepository {
     return { items, count: Number((await counted.getRawOne<{ count: string }>())?.count ?? 0) };
   }
 
-  /** Migrations that ended within the last `seconds`, with when (epoch ms): what the event relay catches up on. */
-  async finishedWithin(seconds: number): Promise<{ id: string; status: string; at: string }[]> {
-    return this.ds.query(
-      `SELECT id, status, floor(extract(epoch FROM finished_at) * 1000)::bigint AS at FROM volume_migrations
-        WHERE status = ANY($2) AND finished_at > now() - make_interval(secs => $1)`,
-      [seconds, FINISHED_MIGRATION_STATUSES],
+  /**
+   * Finished migrations whose final event is not on the notification stream yet, with when they
+   * ended (epoch ms): what the event relay publishes on taking over (a partial index holds them).
+   */
+  async unrelayedEndings(): Promise<{ id: string; status: string; at: number }[]> {
+    const rows: { id: string; status: string; at: string }[] = await this.ds.query(
+      `SELECT id, status, floor(extract(epoch FROM COALESCE(finished_at, updated_at)) * 1000)::bigint AS at FROM volume_migrations
+        WHERE NOT end_relayed AND status = ANY($1)`,
+      [FINISHED_MIGRATION_STATUSES],
     );
+    return rows.map((r) => ({ ...r, at: Number(r.at) }));
+  }
+
+  /** The migration's final event is on the stream (a write the change trigger does not announce). */
+  async markEndingRelayed(id: string): Promise<void> {
+    await this.ds.query(`UPDATE volume_migrations SET end_relayed = true WHERE id = $1 AND NOT end_relayed`, [id]);
   }
 
   private filtered<T extends SelectQueryBuilder<VolumeMigrationEntity>>(qb: T, q: MigrationListQuery): T {

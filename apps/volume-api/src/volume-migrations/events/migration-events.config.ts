@@ -12,7 +12,16 @@ export const migrationEventsConfigSchema = {
   ),
   MIGRATION_EVENTS_MAX_AGE_S: env.int('Seconds the stream keeps a notification: how long a consumer may be down and still catch up', 86_400, 60),
   MIGRATION_EVENTS_MAX_MSGS: env.int('Notifications the stream keeps at most (the oldest go first); -1 = no limit', 1_000_000, -1),
-  MIGRATION_EVENTS_DUPLICATE_WINDOW_S: env.int('Seconds over which the stream drops a notification another API replica already relayed (at most MIGRATION_EVENTS_MAX_AGE_S)', 120, 1),
+  MIGRATION_EVENTS_DUPLICATE_WINDOW_S: env.int(
+    'Seconds over which the stream drops a notification published already (a hand-over between relaying API replicas, a retry; at most MIGRATION_EVENTS_MAX_AGE_S)',
+    120,
+    1,
+  ),
+  MIGRATION_EVENTS_RELAY_CHECK_S: env.int(
+    'One API replica relays the migration events (a PostgreSQL advisory lock); the others try to take over this often, and the relay looks this often for endings it has not published yet',
+    3,
+    1,
+  ),
   MIGRATION_EVENTS_HEARTBEAT_S: env.int('Seconds between the comment heartbeats of an open event stream', 15, 1),
 };
 

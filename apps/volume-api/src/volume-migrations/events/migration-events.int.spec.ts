@@ -2,14 +2,26 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { connect, JSONCodec, NatsConnection } from 'nats';
 import { Client } from 'pg';
-import { MigrationNotification } from '@volume/contracts';
-import { createTestDatabase, SseClient, SseEvent, startNatsServer, testNatsUrl, TestDatabase } from '@volume/testing';
+import { MigrationEventType, MigrationNotification } from '@volume/contracts';
+import { MIGRATION_CHANGE_CHANNEL } from '@volume/persistence';
+import { MetricsRegistry } from '@volume/platform';
+import {
+  createTestDatabase,
+  migrationRelayFigures,
+  seizeMigrationRelayLock,
+  SseClient,
+  SseEvent,
+  startNatsServer,
+  testNatsUrl,
+  TestDatabase,
+} from '@volume/testing';
 import { ApiApp, createApiApp } from '../../bootstrap';
 import { MigrationEventStreams } from './migration-event-streams.service';
 
 // Migration events through two real API replicas on one PostgreSQL and one NATS: rows written
-// with SQL (as any writer would) are announced by the database, relayed by both replicas onto one
-// JetStream stream (one copy each), and read back as Server-Sent Events from either replica.
+// with SQL (as any writer would) are announced by the database, relayed by the one replica that
+// holds the relay lock onto one JetStream stream, and read back as Server-Sent Events from either
+// replica. The lock changes hands when its holder's connection dies or the holder stops.
 
 jest.setTimeout(90_000);
 
@@ -22,16 +34,18 @@ const STREAM = `VOLUME_NOTIFICATIONS_${prefix}`;
 let db: TestDatabase;
 let sql: Client;
 let nc: NatsConnection;
-const replicas: { api: ApiApp; url: string }[] = [];
+type Replica = { api: ApiApp; url: string };
+const replicas: Replica[] = [];
 const clients: SseClient[] = [];
 
-async function startReplica(): Promise<{ api: ApiApp; url: string }> {
+async function startReplica(): Promise<Replica> {
   const api = await createApiApp({
     DATABASE_URL: db.url,
     NATS_URL: testNatsUrl(),
     NATS_SUBJECT_PREFIX: prefix,
     LOG_LEVEL: 'silent',
     MIGRATION_EVENTS_HEARTBEAT_S: '1',
+    MIGRATION_EVENTS_RELAY_CHECK_S: '1',
     // Tight server timeouts: a stream outlives them all (its request is complete; its heartbeat keeps the socket busy).
     HTTP_HEADERS_TIMEOUT_MS: '500',
     HTTP_REQUEST_TIMEOUT_MS: '1000',
@@ -95,6 +109,15 @@ async function notifications(id: string): Promise<MigrationNotification[]> {
   await consumer.delete().catch(() => undefined);
   return out;
 }
+
+/** The sequence and type of a migration's latest notification on the stream; null when it has none. */
+async function lastOnStream(id: string): Promise<{ seq: number; type: MigrationEventType } | null> {
+  const jsm = await nc.jetstreamManager();
+  const m = await jsm.streams.getMessage(STREAM, { last_by_subj: `${prefix}.notifications.volume.migration.${id}` }).catch(() => null);
+  return m && { seq: m.seq, type: JSONCodec<MigrationNotification>().decode(m.data).event_type };
+}
+
+const relayOf = (r: Replica) => migrationRelayFigures(r.api.app.get(MetricsRegistry));
 
 async function openStreams(): Promise<number> {
   return replicas.reduce((n, r) => n + r.api.app.get(MigrationEventStreams).openCount, 0);
@@ -189,8 +212,12 @@ describe('GET /volume-migrations/events and /volume-migrations/{id}/events (3.73
     expect(of(all[0], other)).toEqual([]);
     expect(of(allTenants, other).at(-1)?.event).toBe('end');
 
-    // Two relays, one copy of each event: start and end once, no message id twice.
+    // One replica relayed it all, the other none: start and end once, no message id twice.
     const stored = await notifications(id);
+    const figures = replicas.map(relayOf);
+    expect(figures.filter((f) => f.leader)).toHaveLength(1);
+    expect(figures.find((f) => f.leader)!.published).toBeGreaterThanOrEqual(stored.length);
+    expect(figures.find((f) => !f.leader)).toEqual({ leader: false, published: 0 });
     expect(stored.map((n) => n.event_type).filter((t) => t !== 'volume.migration.progress')).toEqual(['volume.migration.start', 'volume.migration.end']);
     expect(new Set(stored.map((n) => n.message_id)).size).toBe(stored.length);
     expect(stored.length).toBeLessThanOrEqual(2 + 6);
@@ -228,11 +255,11 @@ describe('GET /volume-migrations/events and /volume-migrations/{id}/events (3.73
     expect(late.events.map((e) => [e.id, e.event])).toEqual([[missed.at(-1)!.id, 'end']]);
   });
 
-  it('when a migration that ended a while ago has no final event on the stream, then its stream is its row as the end, and after it 204', async () => {
+  it('when a migration that ended a while ago has no final event on the stream (aged out), then its stream is its row as the end, and after it 204', async () => {
     const id = randomUUID();
     await sql.query(
-      `INSERT INTO volume_migrations (id, volume_id, source_host, dest_host, mode, status, bytes_total, bytes_done, started_at, updated_at, finished_at, error)
-       VALUES ($1, $2, 'host-a@file#pool1', 'host-b@file#pool1', 'host-assisted', 'error', 1, 0, now() - interval '1 minute', now(), now() - interval '30 seconds', 'boom')`,
+      `INSERT INTO volume_migrations (id, volume_id, source_host, dest_host, mode, status, bytes_total, bytes_done, started_at, updated_at, finished_at, error, end_relayed)
+       VALUES ($1, $2, 'host-a@file#pool1', 'host-b@file#pool1', 'host-assisted', 'error', 1, 0, now() - interval '1 minute', now(), now() - interval '30 seconds', 'boom', true)`,
       [id, await volume(P)],
     );
     const c = await sse(0, `/volume-migrations/${id}/events`);
@@ -245,28 +272,48 @@ describe('GET /volume-migrations/events and /volume-migrations/{id}/events (3.73
     expect(again.status).toBe(204);
   });
 
-  it('when a migration ended unrelayed (written as finished), then a replica that starts catches up on its end; when it stops, then its open streams end', async () => {
-    const id = randomUUID();
-    await sql.query(
-      `INSERT INTO volume_migrations (id, volume_id, source_host, dest_host, mode, status, bytes_total, bytes_done, started_at, updated_at, finished_at)
-       VALUES ($1, $2, 'host-a@file#pool1', 'host-b@file#pool1', 'host-assisted', 'success', 1, 1, now(), now(), now())`,
-      [id, await volume(P)],
-    );
-    const third = await startReplica();
+  it('when no replica relays while a migration ends, then its end reaches the stream once one leads again, however long ago it ended', async () => {
+    const id = await startMigration(P);
+    await eventually(async () => (await lastOnStream(id))?.type === 'volume.migration.start', 'its start relayed');
+    // The relay's connection dies, and the test keeps the lock: nobody listens while the row ends.
+    const lock = await seizeMigrationRelayLock(db.url);
     try {
-      const c = await SseClient.open(`${third.url}/volume-migrations/${id}/events`, ADMIN);
-      await c.ended;
-      expect(c.events.at(-1)).toMatchObject({ event: 'end', id: expect.stringMatching(/^[1-9]\d*$/) });
-      expect(data(c.events.at(-1)!).event_type).toBe('volume.migration.end');
-
-      const open = await SseClient.open(`${third.url}/volume-migrations/events`, ADMIN);
-      expect(open.status).toBe(200);
-      const closing = Date.now();
-      await third.api.app.close();
-      await open.ended;
-      expect(Date.now() - closing).toBeLessThan(5_000);
+      await eventually(async () => replicas.every((r) => !relayOf(r).leader), 'no replica leading');
+      await sql.query(
+        `UPDATE volume_migrations SET status = 'success', bytes_done = bytes_total, finished_at = now() - interval '10 minutes', updated_at = now() WHERE id = $1`,
+        [id],
+      );
+      // Longer than a replica waits to try the lock again: none relays, the stream has only the start.
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect((await lastOnStream(id))?.type).toBe('volume.migration.start');
     } finally {
-      await third.api.app.close();
+      await lock.release();
+    }
+    await eventually(async () => (await lastOnStream(id))?.type === 'volume.migration.end', 'its end relayed by the next leader', 5_000);
+    expect(replicas.filter((r) => relayOf(r).leader)).toHaveLength(1);
+    expect((await notifications(id)).map((n) => n.event_type)).toEqual(['volume.migration.start', 'volume.migration.end']);
+    expect((await sql.query(`SELECT end_relayed FROM volume_migrations WHERE id = $1`, [id])).rows).toEqual([{ end_relayed: true }]);
+    // The stream's end, not the row's stand-in: its id is the stream's.
+    const c = await sse(1, `/volume-migrations/${id}/events`);
+    await c.ended;
+    expect(c.events.map((e) => [e.id, e.event, data(e).event_type])).toEqual([[String((await lastOnStream(id))!.seq), 'end', 'volume.migration.end']]);
+  });
+
+  it('when an ending is marked relayed, then PostgreSQL announces nothing (the mark costs no relay work); any other write is announced', async () => {
+    const id = await startMigration(P);
+    const listener = new Client({ connectionString: db.url });
+    await listener.connect();
+    const heard: string[] = [];
+    listener.on('notification', (n) => heard.push(JSON.parse(n.payload!).id));
+    try {
+      await listener.query(`LISTEN ${MIGRATION_CHANGE_CHANNEL}`);
+      await sql.query(`UPDATE volume_migrations SET end_relayed = true WHERE id = $1`, [id]);
+      await sql.query(`UPDATE volume_migrations SET bytes_done = 1 WHERE id = $1`, [id]);
+      await eventually(async () => heard.length > 0, 'the figures announced');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(heard).toEqual([id]);
+    } finally {
+      await listener.end();
     }
   });
 
@@ -280,6 +327,33 @@ describe('GET /volume-migrations/events and /volume-migrations/{id}/events (3.73
     d.close();
     await eventually(async () => (await openStreams()) === 0, 'no stream open');
     await eventually(async () => (await consumerCount()) === 0, 'no consumer left on the stream');
+  });
+
+  it('when the leading replica stops, then its open streams end, the other replica leads within seconds and events keep flowing; a replica that starts stands by', async () => {
+    const leading = replicas.findIndex((r) => relayOf(r).leader);
+    expect(leading).toBeGreaterThanOrEqual(0);
+    const other = replicas[1 - leading];
+    const published = relayOf(other).published;
+    const watcher = await sse(1 - leading, '/volume-migrations/events');
+    const open = await sse(leading, '/volume-migrations/events');
+    expect([watcher.status, open.status]).toEqual([200, 200]);
+
+    const stopping = Date.now();
+    await replicas[leading].api.app.close();
+    await open.ended;
+    expect(Date.now() - stopping).toBeLessThan(5_000);
+    await eventually(async () => relayOf(other).leader, 'the other replica leading', 5_000);
+    const takeOverMs = Date.now() - stopping;
+    replicas[leading] = await startReplica();
+
+    const id = await startMigration(P);
+    await runCopy(id, 1_200);
+    await watcher.waitUntil(() => of(watcher, id).some((e) => e.event === 'end'));
+    const types = of(watcher, id).map((e) => data(e).event_type);
+    expect([types[0], types.at(-1)]).toEqual(['volume.migration.start', 'volume.migration.end']);
+    expect(relayOf(other).published).toBeGreaterThan(published);
+    expect(relayOf(replicas[leading])).toEqual({ leader: false, published: 0 });
+    expect(takeOverMs).toBeLessThan(3_000);
   });
 
   it('when NATS offers no JetStream, then the API does not start, and says why', async () => {
