@@ -2,7 +2,7 @@ import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 // The layers, from each project.json's `tags`: a project imports only the layers named for its tag,
-// and a project without one imports nothing. `layer:domain` (domain, microversion) imports no project
+// and a project without one imports nothing. `layer:domain` (domain, microversion, migration-format) imports no project
 // at all; the rule itself refuses every import of an app, whatever the tags.
 const DEP_CONSTRAINTS = [
   { sourceTag: 'layer:domain', notDependOnLibsWithTags: ['*'] },

@@ -8,6 +8,8 @@ export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/console/',
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  // The workspace library shared with volctl (tsconfig.base.json's alias; it imports nothing of Node's).
+  resolve: { alias: { '@volume/migration-format': fileURLToPath(new URL('../../libs/migration-format/src/index.ts', import.meta.url)) } },
   build: {
     outDir: process.env.CONSOLE_OUT_DIR ?? fileURLToPath(new URL('../../dist/apps/console', import.meta.url)),
     emptyOutDir: true,

@@ -1,4 +1,4 @@
-import type { Estimate, Migration, Pool, Volume } from './api-types';
+import type { Estimate, Migration, Pool, ProgressSample, Volume } from './api-types';
 
 /** Who signed in: the token goes in X-Auth-Token (never a URL); the project names the URLs. */
 export interface Session {
@@ -75,6 +75,11 @@ export class ConsoleApi {
 
   async migration(id: string, signal?: AbortSignal): Promise<Migration> {
     return (await this.call<{ volume_migration: Migration }>('GET', `/volume-migrations/${encodeURIComponent(id)}`, undefined, signal)).volume_migration;
+  }
+
+  /** Its progress over time, as far as the API still holds its events (a day by default). */
+  async progress(id: string, signal?: AbortSignal): Promise<ProgressSample[]> {
+    return (await this.call<{ progress_samples: ProgressSample[] }>('GET', `/volume-migrations/${encodeURIComponent(id)}/progress`, undefined, signal)).progress_samples;
   }
 
   async estimate(volumeId: string, host: string): Promise<Estimate> {

@@ -49,6 +49,18 @@ export interface Pool {
   capabilities?: { free_capacity_gb?: number | string; total_capacity_gb?: number | string };
 }
 
+/** One point of `GET /volume-migrations/{id}/progress` (3.73): a notification's figures. */
+export interface ProgressSample {
+  at: string | null;
+  event_type: string;
+  status: string;
+  phase: string | null;
+  progress: number | null;
+  processed_bytes: number | null;
+  total_bytes: number | null;
+  rate_bytes_per_second: number | null;
+}
+
 /** One `event: migration` of the stream: oslo's event type and the resource. */
 export interface MigrationEvent {
   event_type: string;

@@ -1,14 +1,8 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { bytesText, rateText } from './format';
-
-/** One observation of a migration: seconds since the epoch, bytes processed, read rate. */
-export interface Sample {
-  t: number;
-  bytes: number | null;
-  rate: number | null;
-}
+import { formatBytes, formatRate } from '@volume/migration-format';
+import type { Sample } from './chart-samples';
 
 /** Bytes over time (left axis) and the read rate (right axis), redrawn as samples arrive. */
 export function BytesChart({ samples }: { samples: Sample[] }) {
@@ -24,10 +18,10 @@ export function BytesChart({ samples }: { samples: Sample[] }) {
         height: 260,
         series: [
           {},
-          { label: 'Bytes processed', stroke: '#2563eb', width: 2, value: (_u, v) => bytesText(v) },
-          { label: 'Rate', stroke: '#d97706', width: 1, scale: 'rate', value: (_u, v) => rateText(v) },
+          { label: 'Bytes processed', stroke: '#2563eb', width: 2, value: (_u, v) => formatBytes(v) },
+          { label: 'Rate', stroke: '#d97706', width: 1, scale: 'rate', value: (_u, v) => formatRate(v) },
         ],
-        axes: [{}, { values: (_u, vals) => vals.map((v) => bytesText(v)), size: 80 }, { side: 1, scale: 'rate', values: (_u, vals) => vals.map((v) => rateText(v)), size: 90, grid: { show: false } }],
+        axes: [{}, { values: (_u, vals) => vals.map((v) => formatBytes(v)), size: 80 }, { side: 1, scale: 'rate', values: (_u, vals) => vals.map((v) => formatRate(v)), size: 90, grid: { show: false } }],
       },
       [[], [], []],
       el,
@@ -45,5 +39,5 @@ export function BytesChart({ samples }: { samples: Sample[] }) {
     plot.current?.setData([samples.map((s) => s.t), samples.map((s) => s.bytes), samples.map((s) => s.rate)]);
   }, [samples]);
 
-  return <div ref={box} class="chart" role="img" aria-label="Bytes processed and read rate over time" />;
+  return <div ref={box} class="chart" role="img" aria-label="Bytes processed and read rate over time" data-points={samples.length} />;
 }

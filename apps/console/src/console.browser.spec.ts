@@ -1,19 +1,12 @@
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { ADMIN, PROJECT, TestStack, writeVolumeData } from '@volume/testing-stack';
+import { ARTIFACTS, type ConsoleRun, startConsole } from './test-support/console-browser';
 
 // A build of the console, the whole stack and a real Chromium; the migrations are throttled to last ~20 s.
 jest.setTimeout(240_000);
 
 const MIB = 1024 * 1024;
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
-const ARTIFACTS = resolve(__dirname, '../../../dist/test-artifacts/console');
-const run = promisify(execFile);
 
 /** The host of a volume and pool1 of the other host, where it migrates to. */
 async function placement(stack: TestStack, volumeId: string): Promise<{ source: string; dest: string }> {
@@ -23,31 +16,20 @@ async function placement(stack: TestStack, volumeId: string): Promise<{ source: 
 }
 
 describe('the web console in headless Chromium against the whole stack (real apps, PostgreSQL, NATS)', () => {
-  let consoleDir: string;
+  let run: ConsoleRun;
   let stack: TestStack;
   let base: string;
-  let browser: Browser;
   let page: Page;
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[];
 
   beforeAll(async () => {
-    consoleDir = await mkdtemp(join(tmpdir(), 'console-build-'));
-    await run('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: resolve(__dirname, '..'), env: { ...process.env, CONSOLE_OUT_DIR: consoleDir } });
     // The hosts' ceiling is 2 MiB/s for all their copies; the migrations ask for less, then more.
-    stack = await TestStack.start({ workerEnv: { VOLUME_COPY_BPS_LIMIT: String(2 * MIB) }, apiEnv: { CONSOLE_DIR: consoleDir } });
-    await stack.api.app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(stack.api.app.getHttpServer().address() as { port: number }).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('console', (msg) => msg.type() === 'error' && consoleErrors.push(msg.text()));
-    page.on('pageerror', (err) => consoleErrors.push(err.message));
-    await mkdir(ARTIFACTS, { recursive: true });
+    run = await startConsole((dir) => TestStack.start({ workerEnv: { VOLUME_COPY_BPS_LIMIT: String(2 * MIB) }, apiEnv: { CONSOLE_DIR: dir } }));
+    ({ stack, base, page, consoleErrors } = run);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-    if (consoleDir) await rm(consoleDir, { recursive: true, force: true });
+    await run?.stop();
   });
 
   it('when /console/ is fetched, then the page and its assets come with their content types, a CSP without inline scripts, and no auth', async () => {
@@ -147,6 +129,10 @@ describe('the web console in headless Chromium against the whole stack (real app
     await page.getByRole('heading', { name: `Migration of volume ${steered}` }).waitFor();
     await page.locator('.chart canvas').waitFor();
     await page.getByText(/^estimated \S+; took /).waitFor();
+    // The finished migration's curve is its past progress (about a sample a second over ~10 s), not just its start and end.
+    await page.waitForFunction("Number(document.querySelector('.chart')?.getAttribute('data-points')) > 5", undefined, { timeout: 10_000 });
+    expect(await page.locator('.events li').count()).toBeGreaterThan(5);
+    await page.getByText('ended (the events stream has nothing more)').waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'migration-1280.png'), fullPage: true });
     await page.setViewportSize({ width: 768, height: 1000 });
     await page.screenshot({ path: join(ARTIFACTS, 'migration-768.png'), fullPage: true });

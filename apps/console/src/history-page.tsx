@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ConsoleApi } from './api-client';
 import type { Migration } from './api-types';
-import { durationText, rateText, timeText } from './format';
+import { formatApiTime, formatDuration, formatRate } from '@volume/migration-format';
 
 const FINISHED = ['success', 'error', 'cancelled'];
 
@@ -84,9 +84,9 @@ export function HistoryPage({ api }: { api: ConsoleApi }) {
                 <td class="hosts">
                   {m.source_host} → {m.destination_host}
                 </td>
-                <td>{timeText(m.started_at)}</td>
-                <td>{durationText(m.duration_seconds)}</td>
-                <td>{rateText(m.average_rate_bytes_per_second)}</td>
+                <td>{formatApiTime(m.started_at)}</td>
+                <td>{formatDuration(m.duration_seconds)}</td>
+                <td>{formatRate(m.average_rate_bytes_per_second)}</td>
                 <td>
                   <span class={`badge result ${m.status}`}>{m.status}</span>
                 </td>

@@ -1,42 +1,71 @@
-import { useCallback, useState } from 'preact/hooks';
-import type { ConsoleApi } from './api-client';
-import type { Migration } from './api-types';
-import { BytesChart, type Sample } from './bytes-chart';
-import { bytesText, durationText, etaText, parseApiTime, rateText, timeText } from './format';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { ApiError, type ConsoleApi } from './api-client';
+import type { Migration, ProgressSample } from './api-types';
+import { BytesChart } from './bytes-chart';
+import { latestOf, type Sample, withSample } from './chart-samples';
+import { formatApiTime, formatBytes, formatDuration, formatRate } from '@volume/migration-format';
+import { etaText } from './format';
 import { recalledEstimate } from './session-store';
 import { FeedStatus, useMigrationFeed } from './use-migration-feed';
 
 interface Seen {
   at: string;
   type: string;
-  m: Migration;
+  phase: string | null;
+  progress: number | null;
+  rate: number | null;
 }
 
-function sampleOf(m: Migration): Sample {
-  return { t: (parseApiTime(m.observed_at) ?? Date.now()) / 1000, bytes: m.processed_bytes, rate: m.rate_bytes_per_second };
+const seenOf = (at: string | null, type: string, x: { phase: string | null; progress: number | null; rate_bytes_per_second: number | null }): Seen => ({
+  at: at ?? '',
+  type,
+  phase: x.phase,
+  progress: x.progress,
+  rate: x.rate_bytes_per_second,
+});
+
+/** Newest first, each once (its past progress and the live stream meet at its latest event). */
+function withSeen(prev: Seen[], more: Seen[]): Seen[] {
+  const all = new Map([...prev, ...more].map((e) => [`${e.at} ${e.type}`, e]));
+  return [...all.values()].sort((a, b) => b.at.localeCompare(a.at)).slice(0, 200);
 }
 
-/** One migration: its figures, a chart of bytes and rate over time, its events, estimate against actual. */
+/**
+ * One migration: its figures, a chart of bytes and rate over time, its events, estimate against
+ * actual. The curve is its past progress (`GET .../progress`: its events as far as the API keeps
+ * them, a day by default), then the events stream, live.
+ */
 export function MigrationPage({ api, id }: { api: ConsoleApi; id: string }) {
   const [m, setM] = useState<Migration | null>(null);
   const [samples, setSamples] = useState<Sample[]>([]);
   const [events, setEvents] = useState<Seen[]>([]);
-  const see = (next: Migration, type: string) => {
-    setM(next);
-    setSamples((prev) => {
-      const s = sampleOf(next);
-      // Figures exist only from when this page watches; the start (nothing copied yet) anchors the line.
-      const started = parseApiTime(next.started_at);
-      const seeded = prev.length === 0 && started !== null && started / 1000 < s.t ? [{ t: started / 1000, bytes: 0, rate: null }] : prev;
-      return seeded.length && seeded[seeded.length - 1].t >= s.t ? seeded : [...seeded, s];
-    });
-    setEvents((prev) => [{ at: next.observed_at ?? '', type, m: next }, ...prev].slice(0, 200));
+  const see = (next: Migration) => {
+    setM((shown) => latestOf(shown, next));
+    setSamples((prev) => withSample(prev, next));
   };
   const snapshot = useCallback(async () => [await api.migration(id)], [api, id]);
   const feed = useMigrationFeed(api, `/volume-migrations/${encodeURIComponent(id)}/events`, snapshot, {
-    onSnapshot: ([one]) => see(one, 'snapshot'),
-    onMigration: (next, type) => see(next, type),
+    onSnapshot: ([one]) => see(one),
+    onMigration: (next, type) => {
+      see(next);
+      setEvents((prev) => withSeen(prev, [seenOf(next.observed_at, type, next)]));
+    },
   });
+  useEffect(() => {
+    const stop = new AbortController();
+    const observed = (p: ProgressSample) => ({ observed_at: p.at, processed_bytes: p.processed_bytes, rate_bytes_per_second: p.rate_bytes_per_second });
+    api.progress(id, stop.signal).then(
+      (past) => {
+        setSamples((prev) => past.reduce((acc, p) => withSample(acc, observed(p)), prev));
+        setEvents((prev) => withSeen(prev, past.map((p) => seenOf(p.at, p.event_type, p))));
+      },
+      // An API before the route shows no past; the live part goes on.
+      (err) => {
+        if (!stop.signal.aborted && !(err instanceof ApiError && err.unsupported)) console.warn('the migration progress could not be read', err);
+      },
+    );
+    return () => stop.abort();
+  }, [api, id]);
 
   if (!m) {
     return (
@@ -64,21 +93,21 @@ export function MigrationPage({ api, id }: { api: ConsoleApi; id: string }) {
         </dd>
         <dt>Progress</dt>
         <dd>
-          <progress max={100} value={m.progress ?? 0} aria-label="Progress" /> {m.progress ?? 0}% · {bytesText(m.processed_bytes)} of {bytesText(m.total_bytes)}
+          <progress max={100} value={m.progress ?? 0} aria-label="Progress" /> {m.progress ?? 0}% · {formatBytes(m.processed_bytes)} of {formatBytes(m.total_bytes)}
         </dd>
         <dt>Rate / ETA</dt>
         <dd>
-          {rateText(m.rate_bytes_per_second)} · {etaText(m)} · limit {m.bandwidth_limit === null ? 'host default' : rateText(m.bandwidth_limit)}
+          {formatRate(m.rate_bytes_per_second)} · {etaText(m)} · limit {m.bandwidth_limit === null ? 'host default' : formatRate(m.bandwidth_limit)}
         </dd>
         <dt>Started / finished (UTC)</dt>
         <dd>
-          {timeText(m.started_at)} / {timeText(m.finished_at)} · {durationText(m.duration_seconds)} at {rateText(m.average_rate_bytes_per_second)} on average
+          {formatApiTime(m.started_at)} / {formatApiTime(m.finished_at)} · {formatDuration(m.duration_seconds)} at {formatRate(m.average_rate_bytes_per_second)} on average
         </dd>
         <dt>Estimate against actual</dt>
         <dd class="estimate">
           {estimate?.expectedSeconds == null
             ? 'no estimate recorded when it started (estimates are kept for migrations started from this console)'
-            : `estimated ${durationText(estimate.expectedSeconds)}; ${m.finished_at ? 'took' : 'running for'} ${durationText(m.duration_seconds)}`}
+            : `estimated ${formatDuration(estimate.expectedSeconds)}; ${m.finished_at ? 'took' : 'running for'} ${formatDuration(m.duration_seconds)}`}
         </dd>
         {m.error && (
           <>
@@ -89,11 +118,12 @@ export function MigrationPage({ api, id }: { api: ConsoleApi; id: string }) {
       </dl>
       <h2>Bytes over time</h2>
       <BytesChart samples={samples} />
+      {m.status !== 'running' && samples.length <= 2 && <p class="hint">Its progress is no longer kept by the API (a day by default): only the start and the end are known.</p>}
       <h2>Events</h2>
       <ol class="events">
         {events.map((e, i) => (
           <li key={i}>
-            <time>{timeText(e.at)}</time> <code>{e.type}</code> {e.m.phase} · {e.m.progress ?? 0}% · {rateText(e.m.rate_bytes_per_second)}
+            <time>{formatApiTime(e.at)}</time> <code>{e.type}</code> {e.phase} · {e.progress ?? 0}% · {formatRate(e.rate)}
           </li>
         ))}
       </ol>

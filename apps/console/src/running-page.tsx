@@ -1,7 +1,8 @@
 import { useCallback, useState } from 'preact/hooks';
 import { ApiError, type ConsoleApi } from './api-client';
 import type { Migration } from './api-types';
-import { bandwidthFromMib, bytesText, etaText, isPastSwitchOver, MIB, rateText } from './format';
+import { formatBytes, formatRate } from '@volume/migration-format';
+import { bandwidthFromMib, etaText, isPastSwitchOver, MIB } from './format';
 import { FeedStatus, useMigrationFeed } from './use-migration-feed';
 
 const ACTIVE = (m: Migration) => m.status === 'running' || m.status === 'cancelling';
@@ -84,7 +85,7 @@ function RunningRow({ api, m }: { api: ConsoleApi; m: Migration }) {
       setMessage((err as Error).message);
       return;
     }
-    act('bandwidth', () => api.setBandwidth(m.volume_id, bps), bps === null ? 'Bandwidth back to the host default' : `Bandwidth set to ${rateText(bps)}`);
+    act('bandwidth', () => api.setBandwidth(m.volume_id, bps), bps === null ? 'Bandwidth back to the host default' : `Bandwidth set to ${formatRate(bps)}`);
   };
 
   return (
@@ -101,12 +102,12 @@ function RunningRow({ api, m }: { api: ConsoleApi; m: Migration }) {
         <progress max={100} value={m.progress ?? 0} aria-label={`Progress of ${m.volume_id}`} />
         <span class="pct">{m.progress ?? 0}%</span>
         <span class="bytes">
-          {bytesText(done)} of {bytesText(m.total_bytes)}
+          {formatBytes(done)} of {formatBytes(m.total_bytes)}
         </span>
       </td>
       <td class="rate">
-        {rateText(m.rate_bytes_per_second)}
-        <span class="limit">limit {m.bandwidth_limit === null ? 'host default' : rateText(m.bandwidth_limit)}</span>
+        {formatRate(m.rate_bytes_per_second)}
+        <span class="limit">limit {m.bandwidth_limit === null ? 'host default' : formatRate(m.bandwidth_limit)}</span>
       </td>
       <td class="eta">{etaText(m)}</td>
       <td>{m.phase ?? '–'}</td>

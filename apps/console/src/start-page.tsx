@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, type ConsoleApi } from './api-client';
 import type { Estimate, Pool, Volume } from './api-types';
-import { bandwidthFromMib, bytesText, durationText, rateText } from './format';
+import { formatBytes, formatDuration, formatRate } from '@volume/migration-format';
+import { bandwidthFromMib } from './format';
 import { rememberEstimate } from './session-store';
 
 function freeGb(p: Pool): string {
@@ -92,8 +93,8 @@ export function StartPage({ api }: { api: ConsoleApi }) {
           {estimate === 'unsupported' && 'No pre-flight estimate: this API does not offer one.'}
           {estimate && estimate !== 'unsupported' && (
             <p>
-              Estimate: {bytesText(estimate.bytes_to_copy)} to copy of {bytesText(estimate.total_bytes)}, about{' '}
-              <strong>{durationText(estimate.expected_seconds)}</strong> at {rateText(estimate.expected_rate_bytes_per_second)} (confidence{' '}
+              Estimate: {formatBytes(estimate.bytes_to_copy)} to copy of {formatBytes(estimate.total_bytes)}, about{' '}
+              <strong>{formatDuration(estimate.expected_seconds)}</strong> at {formatRate(estimate.expected_rate_bytes_per_second)} (confidence{' '}
               {estimate.confidence}, from {estimate.basis.migrations} past migration{estimate.basis.migrations === 1 ? '' : 's'})
             </p>
           )}

@@ -28,7 +28,13 @@ export function useMigrationFeed(api: ConsoleApi, eventsPath: string, snapshot: 
 }
 
 export function FeedStatus({ mode, error }: { mode: FeedMode; error: string }) {
-  const text = mode === 'live' ? 'live (events stream)' : mode === 'polling' ? 'polling every 2 s (no events stream)' : 'connecting…';
+  const texts: Record<FeedMode, string> = {
+    live: 'live (events stream)',
+    polling: 'polling every 2 s (no events stream)',
+    connecting: 'connecting…',
+    ended: 'ended (the events stream has nothing more)',
+  };
+  const text = texts[mode];
   return (
     <p class="feed" aria-live="polite">
       <span class={`dot ${mode}`} aria-hidden="true" />

@@ -36,7 +36,7 @@ describe('volctl against the whole stack (real apps, PostgreSQL, NATS)', () => {
   const otherHost = (host: string) => (host.startsWith('host-a') ? 'host-b@file#pool1' : 'host-a@file#pool1');
 
   beforeAll(async () => {
-    // 8 MiB/s: 24 MiB take three seconds, several polls at --interval 0.5.
+    // 8 MiB/s: 40 MiB take five seconds, several progress events (about one a second).
     stack = await TestStack.start({ workerEnv: { VOLUME_COPY_BPS_LIMIT: String(8 * MIB) } });
     await stack.api.app.listen(0, '127.0.0.1');
     const { port } = stack.api.app.getHttpServer().address() as { port: number };
@@ -96,10 +96,14 @@ describe('volctl against the whole stack (real apps, PostgreSQL, NATS)', () => {
     expect(res.stderr).toBe("volctl: 'host-b' names several pools; give one of: host-b@file#pool1, host-b@file#pool2\n");
   });
 
-  it('when a volume is migrated with --watch, then one plain line per change ends in success, and the history lists it as JSON', async () => {
-    const { id, host } = await volumeWithData('watched', 24 * MIB);
+  it('when a volume is migrated with --watch, then one plain line per event ends in success, and the history lists it as JSON', async () => {
+    // 40 MiB: five seconds of copy, a progress event about each.
+    const { id, host } = await volumeWithData('watched', 40 * MIB);
     const dest = otherHost(host);
-    const res = await runVolctl(['migrate', 'watched', dest, '--force-host-copy', '--watch', '--interval', '0.5'], env);
+    // Polls 30 s apart would see the copy once at most: the lines come from the events stream.
+    const started = Date.now();
+    const res = await runVolctl(['migrate', 'watched', dest, '--force-host-copy', '--watch', '--interval', '30'], env);
+    expect(Date.now() - started).toBeLessThan(30_000);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     const lines = res.stdout.trim().split('\n');
@@ -119,13 +123,16 @@ describe('volctl against the whole stack (real apps, PostgreSQL, NATS)', () => {
     expect(rows[0].Duration).toBeGreaterThan(2);
   });
 
-  it('when every running migration is watched, then it follows one started elsewhere to its end', async () => {
+  it('when every running migration is watched, then it follows one started elsewhere to its end, live', async () => {
     // 64 MiB at 8 MiB/s: still running when the CLI, started after, has come up (~2 s).
     const { id, host } = await volumeWithData('watched-all', 64 * MIB);
     const started = await stack.request('POST', `/v3/${PROJECT}/volumes/${id}/action`, { headers: ADMIN, body: { 'os-migrate_volume': { host: otherHost(host) } } });
     expect(started.status).toBe(202);
-    const res = await runVolctl(['migrations', 'watch', '--interval', '0.5'], env);
+    const since = Date.now();
+    const res = await runVolctl(['migrations', 'watch', '--interval', '30'], env);
     expect(res.code).toBe(0);
+    expect(Date.now() - since).toBeLessThan(30_000);
+    expect(res.stdout).toMatch(new RegExp(`${id} -> host-[ab]@file#pool1: copying \\d+%`));
     expect(res.stdout.trim().split('\n').at(-1)).toMatch(new RegExp(`^\\S+ ${id} -> host-[ab]@file#pool1: success in \\d+s`));
     expect((await runVolctl(['migrations', 'watch'], env)).stdout).toBe('No running migrations.\n');
   });
@@ -134,7 +141,7 @@ describe('volctl against the whole stack (real apps, PostgreSQL, NATS)', () => {
     const { id, host } = await volumeWithData('interrupted', 64 * MIB);
     await stack.request('POST', `/v3/${PROJECT}/volumes/${id}/action`, { headers: ADMIN, body: { 'os-migrate_volume': { host: otherHost(host) } } });
     const [migration] = (await stack.request('GET', `/v3/${PROJECT}/volume-migrations?volume_id=${id}`, { headers: ADMIN, version: '3.73' })).body.volume_migrations;
-    const child = spawn(process.execPath, [VOLCTL, 'migrations', 'watch', migration.id, '--interval', '0.5'], { env: cleanEnv(env) });
+    const child = spawn(process.execPath, [VOLCTL, 'migrations', 'watch', migration.id], { env: cleanEnv(env) });
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
     await stack.waitFor(async () => /copying/.test(stdout), 'a progress line', 20_000);
@@ -150,8 +157,9 @@ describe('volctl against the whole stack (real apps, PostgreSQL, NATS)', () => {
   });
 
   it('when migrate --watch runs under a pseudo-terminal, then a bar is drawn and redrawn in place until success', async () => {
-    const { host } = await volumeWithData('on-a-tty', 24 * MIB);
-    const command = [process.execPath, VOLCTL, 'migrate', 'on-a-tty', otherHost(host), '--force-host-copy', '--watch', '--interval', '0.5'];
+    // 40 MiB: five seconds of progress events (about one a second), enough redraws to count.
+    const { host } = await volumeWithData('on-a-tty', 40 * MIB);
+    const command = [process.execPath, VOLCTL, 'migrate', 'on-a-tty', otherHost(host), '--force-host-copy', '--watch'];
     // util-linux's script(1) gives the command a terminal; -e returns its exit code.
     const out = await new Promise<{ code: number; text: string }>((resolve) => {
       execFile('script', ['-q', '-e', '-c', command.map((a) => `'${a}'`).join(' '), '/dev/null'], { env: cleanEnv({ ...env, COLUMNS: '160' }), timeout: 120_000 }, (err, stdout) =>

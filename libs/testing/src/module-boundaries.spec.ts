@@ -25,6 +25,7 @@ const FORBIDDEN: Probe[] = [
   { case: 'an app imports a lib by its path', filePath: 'apps/volume-api/src/probe.ts', code: "export { isMigrating } from '../../../libs/domain/src/volume-status';" },
   { case: 'an app imports the whole-stack harness', filePath: 'apps/nova-bridge/test/probe.ts', code: "export { TestStack } from '@volume/testing-stack';" },
   { case: 'a whole-stack spec imports app internals', filePath: 'apps/volume-integration/src/probe.ts', code: "export { LocalComputeAdapter } from '../../nova-bridge/src/local/local-adapter';" },
+  { case: "the operator tools' shared formatting imports a lib", filePath: 'libs/migration-format/src/probe.ts', code: "export { ErrorCode } from '@volume/contracts';" },
   { case: 'an end-to-end suite imports app internals', filePath: 'apps/volume-e2e/src/probe.ts', code: "export { VolumesService } from '../../volume-api/src/volumes/volumes.service';" },
 ];
 
@@ -33,6 +34,7 @@ const ALLOWED: Probe[] = [
   { case: 'an app imports a lib', filePath: 'apps/volume-scheduler/src/probe.ts', code: "export { createDataSource } from '@volume/persistence';" },
   { case: "the whole-stack harness imports an app's entry point", filePath: 'libs/testing-stack/src/probe.ts', code: "export { createWorkerApp } from '@volume/worker-app';" },
   { case: 'a whole-stack spec imports the harness', filePath: 'apps/volume-integration/src/probe.ts', code: "export { TestStack } from '@volume/testing-stack';" },
+  { case: "an operator tool imports the tools' shared formatting", filePath: 'apps/volctl/src/probe.ts', code: "export { formatBytes } from '@volume/migration-format';" },
   { case: "an end-to-end suite imports an app's entry point", filePath: 'apps/volume-e2e/src/probe.ts', code: "export { createApiApp } from '@volume/api-app';" },
 ];
 

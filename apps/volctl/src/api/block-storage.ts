@@ -44,6 +44,8 @@ export interface VolumeMigration {
   duration_seconds: number | null;
   average_rate_bytes_per_second: number | null;
   error: string | null;
+  /** When the API read these figures: a live answer's now, a persisted row's last write. */
+  observed_at?: string | null;
   [field: string]: unknown;
 }
 
@@ -114,6 +116,15 @@ export class BlockStorageApi {
   async getMigration(id: string): Promise<VolumeMigration> {
     return (await this.http.request<{ volume_migration: VolumeMigration }>('GET', `volume-migrations/${encodeURIComponent(id)}`, { needs: MIGRATIONS }))
       .volume_migration;
+  }
+
+  /**
+   * The events stream (3.73) of one migration, or of every running one (`id` absent); see
+   * BlockStorageHttp.openStream for what is returned and what is thrown.
+   */
+  openMigrationEvents(q: { id?: string; allProjects?: boolean }, lastEventId: string | undefined, signal: AbortSignal): Promise<Response> {
+    const path = q.id ? `volume-migrations/${encodeURIComponent(q.id)}/events` : 'volume-migrations/events';
+    return this.http.openStream(path, { query: { all_tenants: !q.id && q.allProjects ? 1 : undefined }, lastEventId, signal });
   }
 
   async cancelMigration(volumeId: string): Promise<void> {

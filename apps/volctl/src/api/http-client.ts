@@ -73,10 +73,40 @@ export class BlockStorageHttp {
     }
   }
 
-  private async send(method: string, path: string, opts: RequestOptions): Promise<Response> {
+  /**
+   * Opens an events stream (`text/event-stream`, 3.73) with the token in a header, never the URL, and
+   * `Last-Event-ID` when resuming. What a stream's follower reads is returned (2xx, 204 and 404, and
+   * 5xx, which it tries again); any other answer is the fault it carries, thrown.
+   */
+  async openStream(path: string, opts: { query?: Query; lastEventId?: string; signal: AbortSignal }): Promise<Response> {
+    const headers = this.headers('text/event-stream');
+    if (opts.lastEventId) headers['last-event-id'] = opts.lastEventId;
+    let res: Response;
+    try {
+      res = await this.fetchFn(this.url(path, opts.query), { headers, redirect: 'manual', signal: opts.signal });
+    } catch (err) {
+      if (opts.signal.aborted) throw err;
+      throw new CliError(`the events stream of ${this.session.endpoint} dropped: ${networkReason(err)}`, ExitCode.Failed);
+    }
+    if (res.status >= 300 && res.status < 500 && res.status !== 404) {
+      throw new ApiFault(res.status, faultMessage(res.status, await res.text()));
+    }
+    return res;
+  }
+
+  private url(path: string, query: Query = {}): URL {
     const url = new URL(`${this.session.endpoint}/${path}`);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { ...this.session.headers, accept: 'application/json', 'openstack-api-version': `volume ${this.version}` };
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url;
+  }
+
+  private headers(accept: string): Record<string, string> {
+    return { ...this.session.headers, accept, 'openstack-api-version': `volume ${this.version}` };
+  }
+
+  private async send(method: string, path: string, opts: RequestOptions): Promise<Response> {
+    const url = this.url(path, opts.query);
+    const headers = this.headers('application/json');
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     try {
       return await this.fetchFn(url, {

@@ -62,9 +62,9 @@ export function outputOptions(opts: { format: OutputOptions['format']; column?: 
   return { format: opts.format, columns: opts.column };
 }
 
-/** `--interval`: seconds between polls while watching. */
+/** `--interval`: seconds between polls while watching a server without the events stream. */
 export function addIntervalOption(cmd: Command): Command {
-  return cmd.option('--interval <seconds>', 'seconds between polls while watching', (v) => {
+  return cmd.option('--interval <seconds>', 'seconds between polls while watching a server without the events stream (before 3.73)', (v) => {
     const n = Number(v);
     if (!Number.isFinite(n) || n < 0.1) throw new UsageError(`invalid --interval '${v}': a number of seconds, at least 0.1`);
     return n;

@@ -1,26 +1,28 @@
 import { Command } from 'commander';
 import type { BlockStorageApi, Volume } from '../api/block-storage';
 import { UnsupportedError } from '../exit-codes';
-import { formatRate, parseSize } from '../format/units';
+import { formatRate } from '@volume/migration-format';
+import { sizeArgument } from '../format/size-argument';
 import { findHost } from '../resolve/find-host';
 import { findVolume } from '../resolve/find-volume';
-import { pollingFeed, readMigrations, readVolumeMigration, ReadStates } from '../watch/migration-feed';
+import { MigrationFeed, readMigrations, readVolumeMigration } from '../watch/migration-feed';
 import { addIntervalOption, apiFor, CommandIo } from './cli-context';
 import { estimateText } from './migrations.command';
-import { runWatch } from './run-watch';
+import { runWatch, watchFeed } from './run-watch';
 
 /**
- * The migration just started: the newest of the volume's (3.73), else the volume itself (3.72). The
- * row exists before the API answers 202, so the newest is this one.
+ * The migration just started, live from its events: the newest of the volume's (3.73), else the
+ * volume itself, polled (3.72). The row exists before the API answers 202, so the newest is this one.
  */
-async function readStarted(api: BlockStorageApi, volume: Volume, host: string): Promise<ReadStates> {
+async function watchStarted(api: BlockStorageApi, volume: Volume, host: string, intervalMs: number): Promise<MigrationFeed> {
   try {
     const [newest] = await api.listMigrations({ volumeId: volume.id, limit: 1 });
-    if (newest) return readMigrations(api, [{ id: newest.id, label: volume.name || volume.id }]);
+    const label = volume.name || volume.id;
+    if (newest) return watchFeed(api, { id: newest.id, label }, readMigrations(api, [{ id: newest.id, label }]), intervalMs);
   } catch (err) {
     if (!(err instanceof UnsupportedError)) throw err;
   }
-  return readVolumeMigration(api, volume.id, host);
+  return watchFeed(api, null, readVolumeMigration(api, volume.id, host), intervalMs);
 }
 
 /** `migrate <volume> <host>`: os-migrate_volume, with the estimate first and the watch after, as asked. */
@@ -36,7 +38,7 @@ export function migrateCommand(io: CommandIo): Command {
       .option('--estimate', 'print the pre-flight estimate first (3.73)')
       .option('--watch', 'follow the migration until it ends: a bar on a terminal, a line per change otherwise'),
   ).action(async (ref: string, hostRef: string, opts, cmd: Command) => {
-    const bandwidth = opts.bandwidth === undefined ? undefined : parseSize(opts.bandwidth);
+    const bandwidth = opts.bandwidth === undefined ? undefined : sizeArgument(opts.bandwidth);
     const api = await apiFor(cmd, io);
     const volume = await findVolume(api, ref, { allProjects: true });
     const host = await findHost(api, hostRef);
@@ -53,6 +55,6 @@ export function migrateCommand(io: CommandIo): Command {
     const from = volume['os-vol-host-attr:host'] ? ` from ${volume['os-vol-host-attr:host']}` : '';
     const limit = bandwidth === undefined ? '' : ` at up to ${formatRate(bandwidth)}`;
     io.out(`Migrating volume ${volume.name || volume.id} (${volume.id})${from} to ${host}${limit}.`);
-    if (opts.watch) io.setExitCode(await runWatch(pollingFeed(await readStarted(api, volume, host), opts.interval * 1000), io));
+    if (opts.watch) io.setExitCode(await runWatch(await watchStarted(api, volume, host, opts.interval * 1000), io));
   });
 }

@@ -1,12 +1,13 @@
 import { Command } from 'commander';
 import type { BlockStorageApi, MigrationEstimate, VolumeMigration } from '../api/block-storage';
 import { Column, renderList, renderOne } from '../format/output';
-import { formatBytes, formatDuration, formatEta, formatRate, parseSize } from '../format/units';
+import { formatBytes, formatDuration, formatEta, formatRate } from '@volume/migration-format';
+import { sizeArgument } from '../format/size-argument';
 import { findHost } from '../resolve/find-host';
 import { findVolume } from '../resolve/find-volume';
-import { pollingFeed, readMigrations, readRunningMigrations } from '../watch/migration-feed';
+import { readMigrations, readRunningMigrations } from '../watch/migration-feed';
 import { addIntervalOption, addOutputOptions, apiFor, CommandIo, outputOptions } from './cli-context';
-import { runWatch } from './run-watch';
+import { runWatch, watchFeed } from './run-watch';
 
 const MIGRATION_COLUMNS: Column<VolumeMigration>[] = [
   { name: 'ID', value: (m) => m.id },
@@ -63,7 +64,7 @@ export function migrationsCommand(io: CommandIo): Command {
   addIntervalOption(
     migrations
       .command('watch')
-      .description('follow one migration, or every running one, until it ends (Ctrl-C leaves it running)')
+      .description('follow one migration, or every running one, live from the events stream until it ends (Ctrl-C leaves it running)')
       .argument('[id]', 'migration id (default: every running migration)')
       .option('--all-projects', 'running migrations of every project'),
   ).action(async (id: string | undefined, opts, cmd: Command) => {
@@ -73,7 +74,7 @@ export function migrationsCommand(io: CommandIo): Command {
       return;
     }
     const read = id ? readMigrations(api, [{ id }]) : readRunningMigrations(api, { allProjects: opts.allProjects });
-    io.setExitCode(await runWatch(pollingFeed(read, opts.interval * 1000), io));
+    io.setExitCode(await runWatch(watchFeed(api, { id, allProjects: opts.allProjects }, read, opts.interval * 1000), io));
   });
 
   migrations
@@ -93,7 +94,7 @@ export function migrationsCommand(io: CommandIo): Command {
     .argument('<volume>', 'name or id')
     .argument('<rate>', "bytes per second (200M, 1.5GiB, 64MB/s) or 'default' for the host's limit")
     .action(async (ref: string, rate: string, _opts, cmd: Command) => {
-      const bytesPerSecond = rate === 'default' ? null : parseSize(rate);
+      const bytesPerSecond = rate === 'default' ? null : sizeArgument(rate);
       const api = await apiFor(cmd, io);
       const volumeId = await volumeIdOf(api, ref);
       await api.setBandwidth(volumeId, bytesPerSecond);

@@ -1,5 +1,7 @@
+import type { BlockStorageApi } from '../api/block-storage';
 import { ExitCode } from '../exit-codes';
-import type { MigrationFeed } from '../watch/migration-feed';
+import { eventsFeed } from '../watch/events-feed';
+import { MigrationFeed, migrationEvents, pollingFeed, ReadStates } from '../watch/migration-feed';
 import { PlainView } from '../watch/plain-view';
 import { TtyView } from '../watch/tty-view';
 import { watchMigrations } from '../watch/watch-migrations';
@@ -14,4 +16,17 @@ export async function runWatch(feed: MigrationFeed, io: CliIo): Promise<ExitCode
   } finally {
     dispose();
   }
+}
+
+/** A stalled copy is silent on the events stream: after this long without an event, the watched migrations are read. */
+const QUIET_MS = 30_000;
+
+/**
+ * What to watch with: the events stream when there is a migration resource to follow (3.73; `id`
+ * for one, none for every running one), polling every `intervalMs` otherwise and wherever the server
+ * has no stream.
+ */
+export function watchFeed(api: BlockStorageApi, target: { id?: string; label?: string; allProjects?: boolean } | null, read: ReadStates, intervalMs: number): MigrationFeed {
+  const polling = pollingFeed(read, intervalMs);
+  return target ? eventsFeed(migrationEvents(api, target, read), { quietMs: QUIET_MS, fallback: polling }) : polling;
 }

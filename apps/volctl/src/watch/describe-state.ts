@@ -1,4 +1,4 @@
-import { formatBytes, formatDuration, formatEta, formatRate, formatStall } from '../format/units';
+import { formatBytes, formatDuration, formatEta, formatRate, formatStall } from '@volume/migration-format';
 import type { MigrationState } from './migration-state';
 
 export const percentText = (s: MigrationState): string => (s.percent === null ? '--%' : `${s.percent}%`);

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BlockStorageApi } from '../api/block-storage';
+import type { MigrationEvents } from './events-feed';
 import { isFinished, MigrationState, stateOfMigration, stateOfVolume } from './migration-state';
 
 /**
- * Successive states of the watched migrations, each time a full set, until the signal aborts. Polling
- * is the one source today; the events stream of issue 14 §3 (`GET volume-migrations/{id}/events`)
- * becomes another implementation of this, chosen where the watch commands pick their feed.
+ * Successive states of the watched migrations, each time a full set, until the signal aborts: from
+ * the events stream (events-feed.ts), or by polling where the server has none (before 3.73).
  */
 export interface MigrationFeed {
   updates(signal: AbortSignal): AsyncIterable<MigrationState[]>;
@@ -26,6 +26,19 @@ export function pollingFeed(read: ReadStates, intervalMs: number): MigrationFeed
         }
       }
     },
+  };
+}
+
+/**
+ * The events route of one migration (`id`, shown under `label`) or of every running one, read with
+ * `read` where the stream cannot tell (see MigrationEvents).
+ */
+export function migrationEvents(api: BlockStorageApi, watched: { id?: string; label?: string; allProjects?: boolean }, read: ReadStates): MigrationEvents {
+  return {
+    open: (lastEventId, signal) => api.openMigrationEvents(watched, lastEventId, signal),
+    stateOf: (m) => stateOfMigration(m, watched.label ?? m.volume_id),
+    read,
+    readOnOpen: !watched.id,
   };
 }
 

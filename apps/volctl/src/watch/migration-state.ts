@@ -1,3 +1,4 @@
+import { parseApiTime } from '@volume/migration-format';
 import type { Volume, VolumeMigration } from '../api/block-storage';
 
 const GIB = 1024 ** 3;
@@ -26,13 +27,15 @@ export interface MigrationState {
   durationSeconds: number | null;
   averageRate: number | null;
   error: string | null;
+  /** When the API observed this state (ms), to tell an older state from a newer one; null when unknown. */
+  observedAt: number | null;
 }
 
 export const isFinished = (s: MigrationState): boolean => FINISHED.includes(s.status);
 
 /** A 3.73 `volume_migration`; `stalled` comes with `last_progress_at`, from which the silence is timed. */
 export function stateOfMigration(m: VolumeMigration, label: string = m.volume_id, now = new Date()): MigrationState {
-  const since = m.last_progress_at ? Date.parse(m.last_progress_at) : NaN;
+  const since = parseApiTime(m.last_progress_at) ?? NaN;
   return {
     key: m.id,
     migrationId: m.id,
@@ -51,6 +54,7 @@ export function stateOfMigration(m: VolumeMigration, label: string = m.volume_id
     durationSeconds: m.duration_seconds,
     averageRate: m.average_rate_bytes_per_second,
     error: m.error,
+    observedAt: parseApiTime(m.observed_at),
   };
 }
 
@@ -82,5 +86,6 @@ export function stateOfVolume(v: Volume, destination?: string): MigrationState {
     durationSeconds: null,
     averageRate: null,
     error: status === 'error' ? 'the migration failed (the volume shows migration_status: error)' : null,
+    observedAt: null,
   };
 }

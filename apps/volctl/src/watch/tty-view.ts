@@ -1,5 +1,5 @@
 import { Format, MultiBar, Options, Params, Presets, SingleBar } from 'cli-progress';
-import { formatEta, formatRate } from '../format/units';
+import { formatEta, formatRate } from '@volume/migration-format';
 import { isFinished, MigrationState } from './migration-state';
 import { bytesText, interruptedText, outcomeText, percentText, stallText, target } from './describe-state';
 import type { WatchView } from './watch-migrations';

@@ -293,3 +293,44 @@ describe('migration_progress in GET /volumes/detail (3.73)', () => {
     expect(await progressOf('member', '3.73')).toBeUndefined();
   });
 });
+
+describe('GET /volume-migrations/{id}/progress (3.73)', () => {
+  it('when a migration copied in steps and ended, then its progress lists each step in order, from its notifications, to its end', async () => {
+    const volumeId = await volume(P, 'migrating', '0');
+    const id = await migration({ volumeId, status: 'migrating', startedSecondsAgo: 10 });
+    for (const gib of [1, 2, 3]) {
+      await sql.query(`UPDATE volume_migrations SET phase = 'copying', bytes_done = $2, last_progress_at = now(), updated_at = now() WHERE id = $1`, [id, gib * GIB]);
+      // The relay keeps a second's first progress: one step a second.
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+    }
+    await sql.query(`UPDATE volume_migrations SET status = 'success', bytes_done = $2, finished_at = now(), updated_at = now() WHERE id = $1`, [id, 10 * GIB]);
+    let samples: { event_type: string; processed_bytes: number; at: string; status: string }[] = [];
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline && samples.at(-1)?.event_type !== 'volume.migration.end'; ) {
+      const res = await call('admin', `/v3/${P}/volume-migrations/${id}/progress`);
+      expect(res.status).toBe(200);
+      samples = res.body.progress_samples;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(samples.map((s) => s.processed_bytes)).toEqual(expect.arrayContaining([1 * GIB, 2 * GIB, 3 * GIB]));
+    expect(samples.at(-1)).toMatchObject({ event_type: 'volume.migration.end', status: 'success', processed_bytes: 10 * GIB });
+    const bytes = samples.map((s) => s.processed_bytes);
+    expect([...bytes].sort((a, b) => a - b)).toEqual(bytes);
+    const times = samples.map((s) => Date.parse(`${s.at}Z`));
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+  });
+
+  it.each([
+    ['3.72', 'admin', 404],
+    ['3.73', 'member', 403],
+    ['3.73', 'reader', 403],
+  ] as [string, Role, number][])('when it is asked at %s by a %s, then %s', async (version, role, status) => {
+    expect((await call(role, `/v3/${P}/volume-migrations/${ids.old}/progress`, version)).status).toBe(status);
+  });
+
+  it('when the migration is unknown, then 404 with Cinder\'s body', async () => {
+    expect(await call('admin', `/v3/${P}/volume-migrations/${randomUUID()}/progress`)).toEqual({
+      status: 404,
+      body: { itemNotFound: { code: 404, message: expect.any(String) } },
+    });
+  });
+});

@@ -23,6 +23,10 @@ export interface PasswordCredentials {
   userDomainName: string;
   projectName: string;
   projectDomainName: string;
+  /** Instead of the name and its domain (openstackclient's OS_USER_ID). */
+  userId?: string;
+  /** Instead of the name and its domain (OS_PROJECT_ID). */
+  projectId?: string;
 }
 
 /** One endpoint of a service in Keystone's catalog. */
@@ -99,6 +103,20 @@ function parseToken(body: unknown): KeystoneToken | undefined {
 }
 
 /**
+ * The URL of the first catalog service of `types` (in that order: `volumev3`, then `block-storage`)
+ * with an endpoint of that interface and region (no region: any), as keystoneauth picks it.
+ */
+export function catalogEndpoint(catalog: CatalogEntry[], types: string[], iface: string, region?: string): string | undefined {
+  for (const type of types) {
+    for (const entry of catalog.filter((e) => e.type === type)) {
+      const hit = entry.endpoints.find((e) => e.interface === iface && (!region || e.region_id === region || e.region === region));
+      if (hit) return hit.url;
+    }
+  }
+  return undefined;
+}
+
+/**
  * The two calls keystonemiddleware makes to Keystone v3: password authentication of the service
  * user, and `GET /v3/auth/tokens` of a caller's token. Every failure to get an answer (refused
  * connection, timeout, 5xx, an answer that is not Keystone's) is `Unavailable`, never a verdict.
@@ -137,10 +155,9 @@ export class KeystoneClient {
 
   /** A project-scoped token of the service user; `Unavailable` when Keystone refuses or is unreachable. */
   async issue(c: PasswordCredentials, options: IssueOptions = {}): Promise<IssuedToken> {
-    const auth = {
-      identity: { methods: ['password'], password: { user: { name: c.username, domain: { name: c.userDomainName }, password: c.password } } },
-      scope: { project: { name: c.projectName, domain: { name: c.projectDomainName } } },
-    };
+    const user = c.userId ? { id: c.userId, password: c.password } : { name: c.username, domain: { name: c.userDomainName }, password: c.password };
+    const project = c.projectId ? { id: c.projectId } : { name: c.projectName, domain: { name: c.projectDomainName } };
+    const auth = { identity: { methods: ['password'], password: { user } }, scope: { project } };
     const res = await this.call(`${this.baseUrl}/v3/auth/tokens${options.catalog ? '' : '?nocatalog'}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },

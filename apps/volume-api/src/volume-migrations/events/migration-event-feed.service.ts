@@ -44,6 +44,29 @@ export class MigrationEventFeed {
     return feedOf(consumer, messages);
   }
 
+  /**
+   * Every notification of one migration the stream still holds, oldest first, up to its latest at
+   * the time of asking (a running migration's later ones are the events stream's). Should the
+   * latest age out meanwhile, what was read within `maxWaitMs` is the answer.
+   */
+  async history(migrationId: string, maxWaitMs = 10_000): Promise<StreamedNotification[]> {
+    const last = await this.lastOf(migrationId);
+    if (!last) return [];
+    const feed = await this.open({ migrationId, afterSeq: 0 });
+    const giveUp = setTimeout(() => void feed.close(), maxWaitMs);
+    const held: StreamedNotification[] = [];
+    try {
+      for await (const n of feed) {
+        held.push(n);
+        if (n.seq >= last.seq) break;
+      }
+    } finally {
+      clearTimeout(giveUp);
+      await feed.close();
+    }
+    return held;
+  }
+
   /** The latest notification of one migration, with its sequence; null when the stream holds none. */
   async lastOf(migrationId: string): Promise<StreamedNotification | null> {
     try {

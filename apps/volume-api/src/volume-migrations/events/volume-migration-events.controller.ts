@@ -13,15 +13,16 @@ import { VolumeMigrationsRepository } from '../volume-migrations.repository';
 import { parseLastEventId } from './last-event-id';
 import { MigrationEventFeed } from './migration-event-feed.service';
 import { MigrationEventStreams } from './migration-event-streams.service';
+import { progressSamples } from './migration-progress-samples';
 
 /** How long after a migration ended its final event may still be on its way to the stream. */
 const RELAY_GRACE_MS = 10_000;
 
 /**
  * Server-Sent Events of migrations (3.73, issue 14 §3), under the list's and show's policy rules:
- * every migration's (`events`, a static segment the router prefers to an id) and one migration's.
- * Refusals (version, auth, policy, an unknown migration, a broker that cannot serve) are the usual
- * faults, before the stream starts.
+ * every migration's (`events`, a static segment the router prefers to an id) and one migration's;
+ * and one migration's progress over time, read from the same stream. Refusals (version, auth,
+ * policy, an unknown migration, a broker that cannot serve) are the usual faults, before the stream starts.
  */
 @Controller('v3/volume-migrations')
 export class VolumeMigrationEventsController {
@@ -40,6 +41,22 @@ export class VolumeMigrationEventsController {
     if (unknown.length) throw new CodedError(ErrorCode.BadRequest, `Invalid filters ${unknown.join(',')} are found in query options.`);
     const { projectId } = parseMigrationListQuery(query, ctx, this.config.OSAPI_MAX_LIMIT);
     await this.streams.serve(reply, { afterSeq: parseLastEventId(req.headers['last-event-id']), projectId });
+  }
+
+  /**
+   * One migration's progress over time (3.73, the show rule: admin by default), for a chart of a
+   * finished one too: the figures of its notifications the stream still holds
+   * (MIGRATION_EVENTS_MAX_AGE_S), rather than a copy of them kept in PostgreSQL.
+   */
+  @Get(':id/progress')
+  async progress(@Ctx() ctx: AuthedContext, @Param('id') id: string) {
+    requireVersion(ctx);
+    authorize(ctx.caller, VolumeMigrationPolicy.show);
+    const record = await this.migrations.get(id, isContextAdmin(ctx.caller) ? null : ctx.caller.projectId);
+    const held = await this.feed.history(record.row.id).catch(() => {
+      throw new CodedError(ErrorCode.Unavailable, 'The migration events are unavailable now; try again later.');
+    });
+    return { progress_samples: progressSamples(held) };
   }
 
   /**

@@ -1,4 +1,4 @@
-/** One Server-Sent Event as the console uses it: comments and `retry:` are read and dropped. */
+/** One Server-Sent Event: comments are dropped; `retry:` is kept by the parser (`retryMs`). */
 export interface SseEvent {
   id?: string;
   event: string;
@@ -7,10 +7,12 @@ export interface SseEvent {
 
 /**
  * The event-stream format (WHATWG HTML §9.2.6), fed text as it arrives from `fetch`: the browser's
- * EventSource would parse it, but cannot send X-Auth-Token. Lines end in LF, CRLF or CR; a blank
- * line dispatches; an event without data is dropped.
+ * EventSource would parse it, but cannot send X-Auth-Token (nor can Node's). Lines end in LF, CRLF
+ * or CR; a blank line dispatches; an event without data is dropped.
  */
 export class SseParser {
+  /** The server's last `retry:` (ms before reconnecting), if it sent one. */
+  retryMs: number | undefined;
   private buffer = '';
   private data: string[] = [];
   private event = '';
@@ -38,6 +40,7 @@ export class SseParser {
     if (field === 'data') this.data.push(value);
     else if (field === 'event') this.event = value;
     else if (field === 'id' && !value.includes('\0')) this.id = value;
+    else if (field === 'retry' && /^\d+$/.test(value)) this.retryMs = Number(value);
   }
 
   private dispatch(): void {

@@ -1,6 +1,12 @@
-import { UsageError } from '../exit-codes';
+/**
+ * How sizes, rates, durations and ETAs of migrations read, in volctl and in the web console alike.
+ * Runs in a browser too: no Node-only imports.
+ */
 
 const BINARY = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+/** What a figure the API does not know (yet) reads as. */
+export const UNKNOWN = '-';
 
 // K, M, G and T are binary, as dd, qemu-img and Cinder's bps limits read them ("64M" is 64 MiB);
 // KB, MB... are decimal, KiB, MiB... (and Kubernetes' Ki, Mi...) binary. A trailing "/s" (or "B/s", "ps") is allowed for rates.
@@ -26,21 +32,21 @@ const MULTIPLIERS: Record<string, number> = {
 };
 const SIZE = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?(?:\/s|ps)?$/i;
 
-/** "200M", "1.5GiB", "64 MiB/s", "1000000" as a whole number of bytes; anything else is a usage error. */
+/** "200M", "1.5GiB", "64 MiB/s", "1000000" as a whole number of bytes; anything else is a RangeError naming the text. */
 export function parseSize(text: string): number {
   const match = SIZE.exec(text.trim());
   const multiplier = match ? MULTIPLIERS[(match[2] ?? '').toLowerCase()] : undefined;
   if (!match || multiplier === undefined) {
-    throw new UsageError(`invalid size '${text}': a number with an optional unit (K, M, G, T, KiB, MiB, GiB, KB, MB, GB), e.g. 200M`);
+    throw new RangeError(`invalid size '${text}': a number with an optional unit (K, M, G, T, KiB, MiB, GiB, KB, MB, GB), e.g. 200M`);
   }
   const bytes = Math.round(Number(match[1]) * multiplier);
-  if (bytes < 1 || !Number.isSafeInteger(bytes)) throw new UsageError(`invalid size '${text}': must be at least 1 byte`);
+  if (bytes < 1 || !Number.isSafeInteger(bytes)) throw new RangeError(`invalid size '${text}': must be at least 1 byte`);
   return bytes;
 }
 
 /** 1536 → "1.5 KiB": binary units, one decimal from KiB up. */
 export function formatBytes(bytes: number | null | undefined): string {
-  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '-';
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return UNKNOWN;
   let value = bytes;
   let unit = 0;
   while (Math.abs(value) >= 1024 && unit < BINARY.length - 1) {
@@ -51,18 +57,19 @@ export function formatBytes(bytes: number | null | undefined): string {
 }
 
 export function formatRate(bytesPerSecond: number | null | undefined): string {
-  return bytesPerSecond === null || bytesPerSecond === undefined ? '-' : `${formatBytes(bytesPerSecond)}/s`;
+  return bytesPerSecond === null || bytesPerSecond === undefined ? UNKNOWN : `${formatBytes(bytesPerSecond)}/s`;
 }
 
-/** 3725 → "1h02m05s", 65 → "1m05s", 9 → "9s". */
-export function formatDuration(seconds: number): string {
+/** 3725 → "1h 02m 05s", 65 → "1m 05s", 9.4 → "9s"; unknown → "-". */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return UNKNOWN;
   const s = Math.max(0, Math.round(seconds));
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   const rest = s % 60;
   const two = (n: number) => String(n).padStart(2, '0');
-  if (h > 0) return `${h}h${two(m)}m${two(rest)}s`;
-  if (m > 0) return `${m}m${two(rest)}s`;
+  if (h > 0) return `${h}h ${two(m)}m ${two(rest)}s`;
+  if (m > 0) return `${m}m ${two(rest)}s`;
   return `${rest}s`;
 }
 
@@ -80,9 +87,9 @@ export function formatEta(seconds: number | null | undefined, state: string | nu
     case 'throttled':
       return known ? `${formatDuration(seconds)} (throttled)` : 'throttled';
     case 'unknown':
-      return '-';
+      return UNKNOWN;
     default:
-      return known ? formatDuration(seconds) : '-';
+      return known ? formatDuration(seconds) : UNKNOWN;
   }
 }
 

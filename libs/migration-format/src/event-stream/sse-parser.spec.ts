@@ -27,3 +27,11 @@ describe('the event-stream parser', () => {
     expect(parse(['id: 3\ndata: x\n\ndata: y\n\n']).map((e) => e.id)).toEqual(['3', '3']);
   });
 });
+
+describe("the server's retry", () => {
+  it('when the stream says retry: 3000, then the parser keeps it; a value that is not a number is ignored', () => {
+    const parser = new SseParser(() => undefined);
+    parser.push('retry: 3000\n\nretry: soon\n\n');
+    expect(parser.retryMs).toBe(3000);
+  });
+});
