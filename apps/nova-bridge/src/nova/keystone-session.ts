@@ -1,5 +1,5 @@
 import { Logger } from 'pino';
-import { CatalogEntry, IssuedToken, KeystoneClient, keystoneBaseUrl, KeystoneUnavailable, ServiceTokenSource } from '@volume/auth';
+import { catalogEndpoint, CatalogEntry, IssuedToken, KeystoneClient, keystoneBaseUrl, KeystoneUnavailable, ServiceTokenSource } from '@volume/auth';
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { NovaBridgeConfig } from '../config';
 import { describeFetchError } from './nova-http';
@@ -90,10 +90,5 @@ export class KeystoneSession {
 
 /** The catalog's compute endpoint for an interface and region (empty region: the first one), as keystoneauth picks it. */
 export function computeEndpoint(catalog: CatalogEntry[], iface: string, region: string): string | undefined {
-  for (const entry of catalog) {
-    if (entry.type !== 'compute') continue;
-    const hit = entry.endpoints.find((e) => e.interface === iface && (!region || e.region_id === region || e.region === region));
-    if (hit) return hit.url;
-  }
-  return undefined;
+  return catalogEndpoint(catalog, ['compute'], iface, region || undefined);
 }

@@ -1,6 +1,6 @@
 export { KeystoneAuthenticator, INVALID_TOKEN_CACHE_MS } from './keystone.authenticator';
 export type { KeystoneDeps } from './keystone.authenticator';
-export { KEYSTONE_UNAVAILABLE, KeystoneClient, KeystoneUnavailable } from './keystone.client';
+export { catalogEndpoint, KEYSTONE_UNAVAILABLE, KeystoneClient, KeystoneUnavailable } from './keystone.client';
 export type { CatalogEndpoint, CatalogEntry, Fetch, IssuedToken, IssueOptions, PasswordCredentials } from './keystone.client';
 export { ServiceTokenSource, serviceTokenSource } from './service-token';
 export * from './keystone.config';

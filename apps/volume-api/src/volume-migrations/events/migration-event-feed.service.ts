@@ -1,12 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { Consumer, ConsumerMessages, DeliverPolicy, NatsError, OrderedConsumerOptions } from 'nats';
-import { MigrationNotification } from '@volume/contracts';
+import { CodedError, ErrorCode, MigrationNotification } from '@volume/contracts';
 import { notificationCodec, NotificationStream } from './notification-stream.service';
 
 /** JetStream's "no message found". */
 const NO_MESSAGE_FOUND = 10037;
 
 /** One notification as the stream holds it: its sequence is the event's id (what Last-Event-ID repeats). */
+/** What a reader of the events is told when NATS cannot serve them: a 503 fault, never a stream that dies at once. */
+export function eventsUnavailable(): CodedError {
+  return new CodedError(ErrorCode.Unavailable, 'The migration events are unavailable now; try again later.');
+}
+
 export interface StreamedNotification {
   seq: number;
   notification: MigrationNotification;

@@ -1,11 +1,11 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { FastifyReply } from 'fastify';
 import { Logger } from 'pino';
-import { CodedError, ErrorCode, MigrationEventType } from '@volume/contracts';
+import { MigrationEventType } from '@volume/contracts';
 import { LOGGER } from '@volume/platform';
 import { API_CONFIG } from '../../api-config.token';
 import type { ApiConfig } from '../../config';
-import { FeedRequest, MigrationEventFeed } from './migration-event-feed.service';
+import { eventsUnavailable, FeedRequest, MigrationEventFeed } from './migration-event-feed.service';
 import { FINAL_EVENT, MigrationEventSession } from './migration-event-session';
 import { SseResponse } from './sse-response';
 
@@ -37,7 +37,7 @@ export class MigrationEventStreams implements OnModuleDestroy {
   async serve(reply: FastifyReply, req: FeedRequest & { projectId: string | null }): Promise<void> {
     const feed = await this.feed.open(req).catch((err) => {
       this.log.warn({ err }, 'the migration event feed could not be opened');
-      throw new CodedError(ErrorCode.Unavailable, 'The migration events are unavailable now; try again later.');
+      throw eventsUnavailable();
     });
     const session = new MigrationEventSession(this.start(reply), feed, {
       projectId: req.projectId,

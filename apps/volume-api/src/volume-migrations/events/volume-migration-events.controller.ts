@@ -11,7 +11,7 @@ import { volumeMigrationView } from '../volume-migration.view-builder';
 import { requireVersion, VolumeMigrationPolicy } from '../volume-migrations.controller';
 import { VolumeMigrationsRepository } from '../volume-migrations.repository';
 import { parseLastEventId } from './last-event-id';
-import { MigrationEventFeed } from './migration-event-feed.service';
+import { eventsUnavailable, MigrationEventFeed } from './migration-event-feed.service';
 import { MigrationEventStreams } from './migration-event-streams.service';
 import { progressSamples } from './migration-progress-samples';
 
@@ -54,7 +54,7 @@ export class VolumeMigrationEventsController {
     authorize(ctx.caller, VolumeMigrationPolicy.show);
     const record = await this.migrations.get(id, isContextAdmin(ctx.caller) ? null : ctx.caller.projectId);
     const held = await this.feed.history(record.row.id).catch(() => {
-      throw new CodedError(ErrorCode.Unavailable, 'The migration events are unavailable now; try again later.');
+      throw eventsUnavailable();
     });
     return { progress_samples: progressSamples(held) };
   }
