@@ -11,6 +11,7 @@ import { ApiConfig } from './config';
 import { HealthController } from './health/health.controller';
 import { ServicesController } from './os-services/services.controller';
 import { ServicesService } from './os-services/services.service';
+import { BackgroundCalls } from './shutdown/background-calls';
 import { QuotaSetsController } from './quotas/quota-sets.controller';
 import { QuotaSetsService } from './quotas/quota-sets.service';
 import { PoolsService } from './scheduler-stats/pools.service';
@@ -64,6 +65,7 @@ export class ApiModule {
       ],
       providers: [
         { provide: API_CONFIG, useValue: config },
+        BackgroundCalls,
         SchedulerRpcClient,
         WorkerRpcClient,
         ComputeRpcClient,

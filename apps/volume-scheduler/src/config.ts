@@ -16,6 +16,7 @@ export const schedulerConfigSchema = {
   ),
   MIGRATION_HISTORY_DAYS: env.int('Days a finished migration stays in GET /volume-migrations before it is purged', 90, 1),
   MIGRATION_SOURCE_WAIT_S: env.int('How long the start of a migration on its source host is retried while that host does not answer (restarting); then it ends in error', 60, 0),
+  CREATE_HOST_WAIT_S: env.int('How long the call that creates a placed volume on its host is retried (backoff) while that host does not answer (restarting); then the volume ends in error', 60, 0),
   STALE_CREATE_S: env.int('At start, unplaced volumes still creating after this many seconds go to error', 120, 1),
 };
 

@@ -14,7 +14,7 @@ const ACTIONS: Record<Exclude<Choice, 'create'>, { state: SoakVolume['state'][];
   'migrate-host': { state: ['available'], run: migrateHostAssisted },
   'migrate-driver': { state: ['available'], run: migrateDriverAssisted },
   'migrate-attached': { state: ['in-use'], run: migrateAttached },
-  cancel: { state: ['available'], run: cancelMigration },
+  cancel: { state: ['in-use', 'available'], run: cancelMigration },
   delete: { state: ['error', 'available'], run: deleteVolume },
 };
 
@@ -35,7 +35,7 @@ export function operationWeights(model: SoakModel, max: number): Partial<Record<
     'migrate-host': available && 3,
     'migrate-driver': available && 2,
     'migrate-attached': inUse && 2.5,
-    cancel: available && 1,
+    cancel: (available || inUse) && 1,
     delete: failed ? 3 : live > floor && available ? 1.5 : 0,
   };
 }

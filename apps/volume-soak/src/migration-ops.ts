@@ -1,4 +1,5 @@
 import { ACTIVE_MIGRATION_STATUSES } from '@volume/domain';
+import { VOLUME_MIGRATIONS } from '@volume/microversion';
 import { ADMIN, MEMBER } from '@volume/testing-stack';
 import { sleep } from './soak-client';
 import { destinations, SoakVolume } from './soak-model';
@@ -130,25 +131,41 @@ export function migrateAttached(ctx: OpContext, vol: SoakVolume): Promise<void> 
 }
 
 /**
- * A host-assisted copy stopped mid-way: os-reset_status of migration_status, which the copying
- * worker sees at its next checkpoint (it stops and removes the destination). Either end is right
- * (the reset may land after the copy finished); the destination must not stay behind.
+ * A migration stopped mid-way, either of two ways. os-reset_status of migration_status (a detached
+ * volume's host copy), which the copying worker sees at its next checkpoint. Or 3.73's
+ * os-migrate_volume_cancel, of a host copy or of an attached volume's swap, where the compute side
+ * decides: 202 (cancelled, or ending so), or 400 once past the switch-over (the migration goes on
+ * to `success`). Either end is right (the cancel may land after the copy finished); the migration
+ * must end, and a cancelled one's destination must not stay behind.
  */
 export function cancelMigration(ctx: OpContext, vol: SoakVolume): Promise<void> {
   return runOperation(ctx, 'cancel', vol, async () => {
-    const host = ctx.rng.pick(destinations(vol.host as string).otherHost);
-    const m = await requestMigration(ctx, 'cancel: migrate', vol, host, true);
+    const attached = vol.state === 'in-use';
+    const byReset = !attached && ctx.rng.chance(0.4);
+    const dests = destinations(vol.host as string);
+    const host = attached ? ctx.rng.pick([dests.sameHost, ...dests.otherHost]) : ctx.rng.pick(dests.otherHost);
+    const m = await requestMigration(ctx, 'cancel: migrate', vol, host, !attached);
     await ctx.client.until('cancel: wait copying', `the migration of ${vol.id} to copy`, OPERATION_BOUND_MS, async () => {
       const row = await volumeRow(ctx.client, vol.id);
       return row && row.migration_status !== 'starting' ? true : undefined;
     });
     await sleep(ctx.rng.int(0, 2_000));
-    await ctx.client.api('cancel: reset', 'POST', `${V}/${vol.id}/action`, { headers: ADMIN, body: { 'os-reset_status': { migration_status: 'error' } }, expect: [202] });
+    if (byReset) {
+      await ctx.client.api('cancel: reset', 'POST', `${V}/${vol.id}/action`, { headers: ADMIN, body: { 'os-reset_status': { migration_status: 'error' } }, expect: [202] });
+    } else {
+      await ctx.client.api('cancel: os-migrate_volume_cancel', 'POST', `${V}/${vol.id}/action`, {
+        headers: ADMIN,
+        version: VOLUME_MIGRATIONS,
+        body: { 'os-migrate_volume_cancel': {} },
+        expect: [202, 400],
+      });
+    }
     const end = await waitMigrationEnd(ctx, 'cancel: wait end', vol);
     if (end.id !== m.id || ACTIVE_MIGRATION_STATUSES.includes(end.status)) {
-      throw new StepFailed({ kind: 'outcome', step: 'cancel', message: `migration ${m.id} still ${end.status} after the reset` });
+      throw new StepFailed({ kind: 'outcome', step: 'cancel', message: `migration ${m.id} still ${end.status} after the cancel` });
     }
     ctx.tally.cancels[end.status === 'success' ? 'late' : 'stopped']++;
+    if (end.status === 'success') return;
     await ctx.client.until('cancel: destination removed', `the destination of ${vol.id} to be removed`, OPERATION_BOUND_MS, async () => {
       const [t] = await ctx.client.sql(`SELECT count(*)::int AS n FROM volumes WHERE migration_status = $1`, [`target:${vol.id}`]);
       return t.n === 0 ? true : undefined;

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { DataSource } from 'typeorm';
 import { COMPUTE_HOST_ENTITIES, ComputeHost1764136800000 } from './compute-host';
 import { PoolEntity } from './entities/pool.entity';
@@ -51,6 +52,21 @@ export interface DataSourceSettings {
   applicationName?: string;
   /** Default CONNECT_TIMEOUT_MS. */
   connectTimeoutMs?: number;
+  /** Told of each connection's failure (PostgreSQL stopped or restarted: 57P01, ECONNRESET); the pool replaces the connection. */
+  onConnectionError?: (err: Error) => void;
+}
+
+/**
+ * Every connection of the pool gets an error listener of its own for its whole life. pg-pool and
+ * TypeORM each listen only at times (idle in the pool, held by a query runner), and a connection
+ * checked out between the two (TypeORM's start-up checks hold one bare) that PostgreSQL ends emits an
+ * `error` nobody hears, which ends the process. The pool still learns of the failure through its own
+ * listeners, and drops the connection.
+ */
+function guardConnection(onError: (err: Error) => void): (client: EventEmitter) => void {
+  return (client) => {
+    client.on('error', onError);
+  };
 }
 
 export function createDataSource(settings: DataSourceSettings): DataSource {
@@ -63,7 +79,11 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
     migrationsRun: false,
     logging: false,
     applicationName: settings.applicationName,
-    extra: { max: settings.poolSize ?? 10, connectionTimeoutMillis: settings.connectTimeoutMs ?? CONNECT_TIMEOUT_MS },
+    extra: {
+      max: settings.poolSize ?? 10,
+      connectionTimeoutMillis: settings.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+      onConnect: guardConnection(settings.onConnectionError ?? (() => undefined)),
+    },
   });
 }
 

@@ -119,6 +119,7 @@ export class PlatformModule {
               url: opts.config.DATABASE_URL,
               poolSize: opts.dbPoolSize,
               applicationName: `${opts.identity.app}:${opts.identity.host}`,
+              onConnectionError: (err) => opts.logger.warn({ err: err.message }, 'a PostgreSQL connection failed; the pool replaces it'),
             });
             await ds.initialize();
             // An app on an older schema would fail on its first query, with a message about a table.

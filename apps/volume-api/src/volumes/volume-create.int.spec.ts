@@ -6,6 +6,7 @@ import { SchedulerRpcClient, WorkerRpcClient } from '@volume/rpc-clients';
 import { createTestDatabase, TestDatabase } from '@volume/testing';
 import { Caller } from '@volume/auth';
 import { loadApiConfig } from '../config';
+import { BackgroundCalls } from '../shutdown/background-calls';
 import { VolumeTypesService } from '../types/volume-types.service';
 import { VolumeReader } from './volume.reader';
 import { VolumesService } from './volumes.service';
@@ -38,7 +39,8 @@ beforeAll(async () => {
     },
   } as unknown as SchedulerRpcClient;
   const config = loadApiConfig({ QUOTA_VOLUMES: '-1' });
-  service = new VolumesService(ds, scheduler, {} as WorkerRpcClient, config, pino({ level: 'silent' }));
+  const log = pino({ level: 'silent' });
+  service = new VolumesService(ds, scheduler, {} as WorkerRpcClient, config, log, new BackgroundCalls(log));
 });
 
 afterAll(async () => {

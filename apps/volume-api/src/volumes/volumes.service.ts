@@ -20,6 +20,7 @@ import { Caller } from '@volume/auth';
 import { allows, VolumePolicy, volumeTarget } from '../http/policy';
 import { UUID, VolumeListRepository, VolumeListSpec } from './volume-list.repository';
 import { VolumeReader } from './volume.reader';
+import { BackgroundCalls } from '../shutdown/background-calls';
 
 export interface CreateVolumeInput {
   name: string | null;
@@ -48,6 +49,7 @@ export class VolumesService {
     private readonly workers: WorkerRpcClient,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Inject(LOGGER) private readonly log: Logger,
+    private readonly background: BackgroundCalls,
   ) {
     this.lists = new VolumeListRepository(ds);
     this.reader = new VolumeReader(ds);
@@ -100,7 +102,7 @@ export class VolumesService {
     );
     // The 202 does not wait for a scheduler that is restarting (or NATS that is away): it is asked
     // again after the answer, within the bound (issue 17 §3).
-    void this.schedule(id, requestId);
+    this.background.run(this.schedule(id, requestId));
     if ('err' in read) throw read.err;
     return read.volume;
   }
@@ -109,7 +111,7 @@ export class VolumesService {
   private async schedule(volumeId: string, requestId: string): Promise<void> {
     const log = this.log.child({ volumeId, reqId: requestId });
     try {
-      await untilServiceAnswers(() => this.scheduler.scheduleCreate(volumeId, requestId), { what: 'scheduling the create', log });
+      await untilServiceAnswers(() => this.scheduler.scheduleCreate(volumeId, requestId), { what: 'scheduling the create', log, signal: this.background.signal });
     } catch (err) {
       log.error({ err }, 'no scheduler took the create request; the volume ends in error');
       // A database away now leaves it `creating`: the scheduler ends unplaced creates after STALE_CREATE_S.
@@ -149,12 +151,16 @@ export class VolumesService {
     if (request.destroyed) return;
     // Cinder casts the delete: the API answers 202 now. A worker restarting (or NATS away) is asked
     // again within the bound; past it, the worker's sweep of its `deleting` volumes finishes it.
-    void untilServiceAnswers(() => this.workers.deleteVolume(request.host, id, requestId), {
-      what: 'asking the worker to delete',
-      log: this.log.child({ volumeId: id, reqId: requestId }),
-    }).catch((err) => {
-      this.log.warn({ err, volumeId: id, reqId: requestId }, "worker did not confirm the delete; its sweep of 'deleting' volumes finishes it");
-    });
+    this.background.run(
+      untilServiceAnswers(() => this.workers.deleteVolume(request.host, id, requestId), {
+        what: 'asking the worker to delete',
+        log: this.log.child({ volumeId: id, reqId: requestId }),
+        signal: this.background.signal,
+      }).then(
+        () => undefined,
+        (err) => this.log.warn({ err, volumeId: id, reqId: requestId }, "worker did not confirm the delete; its sweep of 'deleting' volumes finishes it"),
+      ),
+    );
   }
 }
 

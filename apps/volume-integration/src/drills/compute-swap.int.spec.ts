@@ -1,6 +1,6 @@
-import { DrillStack, MEMBER } from '@volume/testing-stack';
-import { crash, describeDrills } from './drill-suite';
-import { COPY_BPS, DrillVolume, expected, migrate, outcome, sleep, volumeWithData, waitForEnd } from './migration-drill';
+import { DrillApp, DrillStack, MEMBER } from '@volume/testing-stack';
+import { crash, describeDrills, outage } from './drill-suite';
+import { COPY_BPS, DrillVolume, expected, migrate, outcome, sleep, volumeWithData, waitForEnd, waitForProgress } from './migration-drill';
 
 /** A call to nova-bridge's local compute host, as the server's owner. */
 async function compute(stack: DrillStack, path: string, body: unknown): Promise<unknown> {
@@ -22,6 +22,26 @@ async function attachedVolumeWithData(stack: DrillStack): Promise<DrillVolume> {
   await compute(stack, `/v2.1/servers/${server.id}/os-volume_attachments`, { volumeAttachment: { volumeId: vol.id } });
   await stack.waitFor(async () => (await stack.sql(`SELECT status FROM volumes WHERE id = $1`, [vol.id]))[0].status === 'in-use', 'the volume in use');
   return { ...vol, status: 'in-use' };
+}
+
+/**
+ * Cuts the completion of a swap past its pivot: `hung` stops (SIGSTOP) so that nova-bridge's
+ * completion after the pivot waits on it (volume-api itself, or the source host volume-api asks),
+ * then `killed` is SIGKILLed mid-call and started again, and `hung` goes on. After the pivot only
+ * forward: the migration must succeed all the same.
+ */
+async function cutCompletion(stack: DrillStack, vol: DrillVolume, hung: DrillApp, killed: DrillApp): Promise<void> {
+  stack.process(hung).pause();
+  await stack.waitFor(
+    async () => (await stack.sql(`SELECT phase FROM compute_swaps WHERE old_volume_id = $1 ORDER BY created_at DESC LIMIT 1`, [vol.id]))[0]?.phase === 'completing',
+    'the pivot (the swap completing)',
+    60_000,
+  );
+  // nova-bridge's completion calls are on their way to the hung app.
+  await sleep(1_000);
+  await stack.kill(killed);
+  if (hung !== killed) stack.process(hung).resume();
+  await stack.restart(killed);
 }
 
 /**
@@ -52,6 +72,67 @@ describeDrills('fault drills: nova-bridge killed and restarted mid-swap (real pr
     volume: attachedVolumeWithData,
     fault: ({ stack }) => crash(stack, 'nova-bridge', 1_000),
   });
+
+  drills.custom(
+    'when PostgreSQL stops for 5 s mid-swap and comes back, then the same nova-bridge process lives through it, nothing is stuck or lost, and it swaps the volume afterwards',
+    'postgres down under nova-bridge',
+    { novaBridgeEnv: { SWAP_COPY_BPS_LIMIT: COPY_BPS } },
+    async ({ env, stack }) => {
+      const vol = await attachedVolumeWithData(stack);
+      const bridge = stack.process('nova-bridge');
+      await migrate(stack, vol);
+      await waitForProgress(stack, vol, 25);
+      await outage(env.pg, 5_000);
+      await waitForEnd(stack, vol, Date.now());
+      // A swap whose phase write met the outage before its pivot rolls back (the guest stays on the
+      // source); one that got past it completes. Either way the data is where the row points.
+      const first = await outcome(stack, vol);
+      const onDest = first.migrationStatus === 'success';
+      expect({ running: bridge.running, ...first }).toEqual({
+        running: true,
+        ...expected(vol),
+        ...(onDest ? {} : { migrationStatus: 'error', error: expect.any(String), host: expect.stringMatching(`^${vol.sourceHost}@`) }),
+      });
+      const again: DrillVolume = onDest ? { ...vol, sourceHost: vol.destHost, destHost: vol.sourceHost } : vol;
+      const startedAt = Date.now();
+      await migrate(stack, again);
+      await waitForEnd(stack, again, startedAt);
+      expect({ running: bridge.running, ...(await outcome(stack, again)) }).toEqual({ running: true, ...expected(again) });
+    },
+  );
+
+  const cuts: { killed: DrillApp; hung: 'volume-api' | 'the source host'; when: string }[] = [
+    { killed: 'volume-api', hung: 'volume-api', when: 'as nova-bridge completes the swap past its pivot' },
+    { killed: 'nova-bridge', hung: 'volume-api', when: 'as it completes the swap past its pivot' },
+    { killed: 'volume-api', hung: 'the source host', when: 'as the source host completes the migration of a swap past its pivot' },
+  ];
+  for (const { killed, hung, when } of cuts) {
+    drills.fault(`when ${killed} is SIGKILLed ${when} and restarted, then the completion lands and the migration succeeds`, {
+      name: `${killed} killed in the completion (${hung} hung)`,
+      options: { novaBridgeEnv: { SWAP_COPY_BPS_LIMIT: COPY_BPS } },
+      volume: attachedVolumeWithData,
+      fault: ({ stack, vol }) => cutCompletion(stack, vol, hung === 'volume-api' ? hung : vol.sourceHost, killed),
+    });
+  }
+
+  drills.custom(
+    'when volume-api dies after it accepted the cancel of a swap and before it asked the compute side, then the cancel is withdrawn and the migration succeeds',
+    'swap cancel lost with volume-api',
+    { novaBridgeEnv: { SWAP_COPY_BPS_LIMIT: COPY_BPS } },
+    async ({ stack }) => {
+      const vol = await attachedVolumeWithData(stack);
+      await migrate(stack, vol);
+      await waitForProgress(stack, vol, 25);
+      await stack.kill('volume-api');
+      // What os-migrate_volume_cancel had recorded (requestMigrationCancel) when it died; nova-bridge never heard of it.
+      await stack.sql(`UPDATE volumes SET migration_status = 'cancelling' WHERE id = $1`, [vol.id]);
+      await stack.sql(`UPDATE volume_migrations SET status = 'cancelling', updated_at = now() WHERE volume_id = $1 AND finished_at IS NULL`, [vol.id]);
+      await stack.restart('volume-api');
+      // The watchdog's look (CANCEL_ANSWER_S after the cancel, on its next sweep) and the completion's next retry.
+      await waitForEnd(stack, vol, Date.now());
+      expect(await outcome(stack, vol)).toEqual(expected(vol));
+    },
+  );
 
   drills.custom(
     'when nova-bridge is down as an attached volume is handed to it and comes back, then the swap is asked again and the migration succeeds',

@@ -2,16 +2,17 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { INestApplicationContext } from '@nestjs/common';
 import { Client } from 'pg';
 import pino from 'pino';
-import { MigrationSubjects, RunMigrationRequest } from '@volume/contracts';
+import { CreateVolumeRequest, MigrationSubjects, RunMigrationRequest, WorkerSubjects } from '@volume/contracts';
 import { NatsService } from '@volume/platform';
 import { createTestDatabase, testNatsUrl, TestDatabase } from '@volume/testing';
 import { createSchedulerApp } from '../bootstrap';
 import { MigrationPlacementService } from './migration-placement.service';
+import { PlacementService } from './placement.service';
 
 const DEST = 'host-b@file#pool1';
 const silent = pino({ level: 'silent' });
 
-describe('migration placement after a crash, and the call to the source host (real PostgreSQL and NATS)', () => {
+describe('placement after a crash, and the calls to the hosts it chose (real PostgreSQL and NATS)', () => {
   let db: TestDatabase;
   let app: INestApplicationContext;
   let sql: Client;
@@ -19,15 +20,21 @@ describe('migration placement after a crash, and the call to the source host (re
   const prefix = `t${randomBytes(6).toString('hex')}`;
   /** What the stand-in source hosts were asked to run. */
   const runs: RunMigrationRequest[] = [];
+  /** What they were asked to create. */
+  const creates: CreateVolumeRequest[] = [];
   /** Left by a scheduler that died in its placement before this one started. */
   let leftByACrash: { migrationId: string; volumeId: string };
 
-  /** A storage host answering its migration subject, as a worker does (it runs each migration once). */
+  /** A storage host answering its migration and create subjects, as a worker does (it runs each migration once). */
   async function sourceHost(host: string): Promise<NatsService> {
     const nats = await NatsService.connect(testNatsUrl(), `worker-${host}`, silent, prefix);
     nats.serve(MigrationSubjects.run, (req) => {
       runs.push(req);
       return { accepted: true as const };
+    }, { host });
+    nats.serve(WorkerSubjects.createVolume, (req) => {
+      creates.push(req);
+      return { volumeId: req.volumeId, status: 'available' as const };
     }, { host });
     await nats.connection.flush();
     hosts.push(nats);
@@ -49,6 +56,36 @@ describe('migration placement after a crash, and the call to the source host (re
     );
     return { migrationId, volumeId };
   }
+
+  /**
+   * A host's pool, heartbeating, alone in an availability zone of its own (`az-<host>`), so that a
+   * volume created in that zone can only be placed there.
+   */
+  async function zonePool(host: string): Promise<void> {
+    await sql.query(
+      `INSERT INTO services (uuid, host, "binary", topic, availability_zone, created_at, updated_at)
+       VALUES (gen_random_uuid(), $1, 'cinder-volume', 'cinder-volume', $2, now(), now() + interval '1 hour')`,
+      [`${host}@file`, `az-${host}`],
+    );
+    await sql.query(
+      `INSERT INTO pools (name, service_host, availability_zone, total_capacity_gb, free_capacity_gb, capabilities, updated_at)
+       VALUES ($1, $2, $3, 100, 100, '{"thinProvisioningSupport": true}', now())`,
+      [`${host}@file#pool1`, `${host}@file`, `az-${host}`],
+    );
+  }
+
+  /** A volume the API accepted (`creating`, not placed yet) in `host`'s zone. */
+  async function creating(host: string): Promise<string> {
+    const id = randomUUID();
+    await sql.query(
+      `INSERT INTO volumes (id, project_id, user_id, size, status, availability_zone, volume_type_id, created_at)
+       VALUES ($1, 'p', 'u', 1, 'creating', $2, (SELECT id FROM volume_types LIMIT 1), now())`,
+      [id, `az-${host}`],
+    );
+    return id;
+  }
+
+  const volumeRow = async (id: string) => (await sql.query(`SELECT status, host FROM volumes WHERE id = $1`, [id])).rows[0];
 
   const migration = async (id: string) =>
     (await sql.query(`SELECT status, mode, dest_host, dest_volume_id, error FROM volume_migrations WHERE id = $1`, [id])).rows[0];
@@ -76,6 +113,8 @@ describe('migration placement after a crash, and the call to the source host (re
        VALUES ($1, 'host-b@file', 'nova', 100, 100, '{"thinProvisioningSupport": true}', now())`,
       [DEST],
     );
+    await zonePool('host-late');
+    await zonePool('host-away');
     await sourceHost('host-a');
     leftByACrash = await accepted();
     app = await createSchedulerApp({
@@ -84,6 +123,7 @@ describe('migration placement after a crash, and the call to the source host (re
       NATS_SUBJECT_PREFIX: prefix,
       LOG_LEVEL: 'silent',
       MIGRATION_SOURCE_WAIT_S: '2',
+      CREATE_HOST_WAIT_S: '2',
     });
   });
 
@@ -136,5 +176,20 @@ describe('migration placement after a crash, and the call to the source host (re
     expect(row.error).toMatch(/^source host unavailable: No service answers on .*volume\.host-gone\.migrate_volume\.v1/);
     expect(await destinations(m.volumeId)).toEqual([]);
     expect((await sql.query(`SELECT migration_status FROM volumes WHERE id = $1`, [m.volumeId])).rows[0].migration_status).toBe('error');
+  });
+  it('when the host a create was placed on does not answer yet (restarting), then the create is asked again until it does, and the volume is not failed', async () => {
+    const id = await creating('host-late');
+    setTimeout(() => void sourceHost('host-late'), 700);
+    await app.get(PlacementService).placeAndCreate(id, undefined);
+    expect(creates.filter((c) => c.volumeId === id)).toEqual([{ volumeId: id, poolHost: 'host-late@file#pool1', sizeGb: 1 }]);
+    expect(await volumeRow(id)).toEqual({ status: 'creating', host: 'host-late@file#pool1' });
+  });
+
+  it('when the host a create was placed on stays away past CREATE_HOST_WAIT_S, then the volume ends in error', async () => {
+    const id = await creating('host-away');
+    const startedAt = Date.now();
+    await app.get(PlacementService).placeAndCreate(id, undefined);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1_000);
+    expect(await volumeRow(id)).toEqual({ status: 'error', host: 'host-away@file#pool1' });
   });
 });

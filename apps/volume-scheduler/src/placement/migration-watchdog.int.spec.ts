@@ -72,6 +72,14 @@ describe('migration watchdog (real PostgreSQL and NATS)', () => {
     return { vol, dest, id };
   }
 
+  /** An in-use volume whose swap an admin cancelled `secondsAgo`, the API dying before the compute side answered. */
+  async function cancellingSwap(outcome: CancelSwapReply['outcome'], secondsAgo = 120) {
+    const s = await stalledSwap(outcome);
+    await sql.query(`UPDATE volumes SET migration_status = 'cancelling' WHERE id = $1`, [s.vol]);
+    await sql.query(`UPDATE volume_migrations SET status = 'cancelling', updated_at = now() - make_interval(secs => $2) WHERE id = $1`, [s.id, secondsAgo]);
+    return s;
+  }
+
   async function rowsOf(s: { vol: string; dest: string; id: string }) {
     const volumes = (await sql.query(`SELECT id, status, migration_status FROM volumes WHERE id = ANY($1)`, [[s.vol, s.dest]])).rows;
     const byId = Object.fromEntries(volumes.map((r) => [r.id, r]));
@@ -153,6 +161,38 @@ describe('migration watchdog (real PostgreSQL and NATS)', () => {
     const asked = cancels.filter((c) => c.volumeId === swap.vol).length;
     await app.get(MigrationWatchdog).sweep();
     expect(cancels.filter((c) => c.volumeId === swap.vol).length).toBe(asked);
+  });
+
+  it('when a swap cancel lost its answer and nova-bridge cancelled the swap, then the migration ends cancelled, in-use stays and the destination goes', async () => {
+    const swap = await cancellingSwap('cancelled');
+
+    expect(await app.get(MigrationWatchdog).sweep()).toEqual([swap.id]);
+    expect(cancels.find((c) => c.volumeId === swap.vol)?.reason).toMatch(/os-migrate_volume_cancel/);
+    const rows = await rowsOf(swap);
+    expect(rows.vol).toMatchObject({ status: 'in-use', migration_status: 'cancelled' });
+    expect(rows.dest).toMatchObject({ status: 'deleting' });
+    expect(rows.migration).toMatchObject({ status: 'cancelled', error: null });
+  });
+
+  it.each(['past-pivot', 'not-found', 'unsupported'] as const)(
+    'when a swap cancel lost its answer and nova-bridge answers %s, then the cancel is withdrawn and the migration goes on',
+    async (outcome) => {
+      const swap = await cancellingSwap(outcome);
+
+      expect(await app.get(MigrationWatchdog).sweep()).toEqual([]);
+      const rows = await rowsOf(swap);
+      expect(rows.vol).toMatchObject({ status: 'in-use', migration_status: 'migrating' });
+      expect(rows.dest).toMatchObject({ status: 'available' });
+      expect(rows.migration).toMatchObject({ status: 'migrating', touched: true });
+    },
+  );
+
+  it('when a swap cancel is younger than its answer can take, then the watchdog leaves it to the API', async () => {
+    const swap = await cancellingSwap('cancelled', 5);
+
+    await app.get(MigrationWatchdog).sweep();
+    expect(cancels.filter((c) => c.volumeId === swap.vol)).toEqual([]);
+    expect((await rowsOf(swap)).migration.status).toBe('cancelling');
   });
 
   it('when nova-bridge cannot cancel a stalled swap, or does not answer, then it stays and the error names os-reset_status', async () => {

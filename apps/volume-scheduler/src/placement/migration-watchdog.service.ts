@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
-import { CancelSwapReply, isCodedError } from '@volume/contracts';
+import { CancelSwapReply, ComputeSubjects, isCodedError } from '@volume/contracts';
 import { RUNNABLE_MIGRATION_STATUSES } from '@volume/domain';
 import { APP_CONFIG, LOGGER, NatsService } from '@volume/platform';
-import { endMigrationWithError, markDestinationDeleting, postponeStallCheck } from '@volume/persistence';
+import { endMigrationWithError, markDestinationDeleting, postponeStallCheck, withdrawMigrationCancel } from '@volume/persistence';
 import { ComputeRpcClient, WorkerRpcClient } from '@volume/rpc-clients';
 import type { SchedulerConfig } from '../config';
 import { MigrationPlacementService } from './migration-placement.service';
@@ -19,6 +19,12 @@ interface StalledRow {
 }
 
 /**
+ * An admin's cancel of a swap waits for the compute side's answer for at most its call's timeout;
+ * a swap still `cancelling` well after that lost its answer (volume-api died waiting for it).
+ */
+const CANCEL_ANSWER_S = (3 * ComputeSubjects.cancelSwap.timeoutMs) / 1000;
+
+/**
  * No volume stays `starting` or `migrating` forever. Each round resumes the placements a crashed
  * scheduler left (MigrationPlacementService.resume), and a migration whose runner stopped reporting
  * ends in `error` after a bound, but only when that runner is gone: its source host has no
@@ -31,7 +37,10 @@ interface StalledRow {
  * destination, so it ends only when nova-bridge says the swap is cancelled or unknown. Otherwise it
  * stays, and its `updated_at` is touched so that it is looked at again one full bound later (not
  * on every sweep): after its pivot the compute side will complete it; without a cancel (a real
- * Nova) only an admin can end it, with os-reset_status.
+ * Nova) only an admin can end it, with os-reset_status. A swap left `cancelling` past
+ * CANCEL_ANSWER_S (the API died before the compute side answered its cancel) is decided the same
+ * way: nova-bridge is asked again; cancelled (before its pivot) it ends `cancelled`, otherwise the
+ * cancel is withdrawn and the swap goes on to its completion.
  */
 @Injectable()
 export class MigrationWatchdog {
@@ -84,13 +93,14 @@ export class MigrationWatchdog {
       // eta_state says stalled): only one whose host is down, or that no host took yet.
       const rows: StalledRow[] = await em.query(
         `SELECT m.id, m.volume_id, m.dest_volume_id, m.dest_host, m.status, m.mode FROM volume_migrations m
-          WHERE m.status = ANY($2) AND m.updated_at < now() - make_interval(secs => $1)
+          WHERE (m.status = ANY($2) AND m.updated_at < now() - make_interval(secs => $1)
             AND (m.mode = 'compute-swap' OR m.status <> 'migrating' OR NOT EXISTS (
                   SELECT 1 FROM services s
                    WHERE s.host = split_part(m.source_host, '#', 1) AND s."binary" = 'cinder-volume'
-                     AND s.updated_at > now() - make_interval(secs => $3)))
+                     AND s.updated_at > now() - make_interval(secs => $3))))
+             OR (m.mode = 'compute-swap' AND m.status = 'cancelling' AND m.updated_at < now() - make_interval(secs => $4))
           FOR UPDATE OF m SKIP LOCKED`,
-        [this.config.MIGRATION_STALL_TIMEOUT_S, RUNNABLE_MIGRATION_STATUSES, this.config.SERVICE_DOWN_TIME_S],
+        [this.config.MIGRATION_STALL_TIMEOUT_S, RUNNABLE_MIGRATION_STATUSES, this.config.SERVICE_DOWN_TIME_S, CANCEL_ANSWER_S],
       );
       const swaps = rows.filter((r) => r.mode === 'compute-swap');
       // Claimed (no other replica sees them stalled) and released before nova-bridge is asked: a
@@ -109,31 +119,25 @@ export class MigrationWatchdog {
     return [...ended, ...swaps.filter((_, i) => settled[i])].map((r) => r.id);
   }
 
-  /** Asks nova-bridge to cancel a silent swap; true when the migration ended here. */
+  /**
+   * Asks nova-bridge to cancel a silent swap, or again one an admin's cancel left `cancelling`;
+   * true when the migration ended here.
+   */
   private async settleSwap(row: StalledRow): Promise<boolean> {
     const log = this.log.child({ migrationId: row.id, volumeId: row.volume_id });
+    const cancelling = row.status === 'cancelling';
     const silent = `no progress for ${this.config.MIGRATION_STALL_TIMEOUT_S} s`;
     let reply: CancelSwapReply | null = null;
     try {
-      reply = await this.compute.cancelSwap(row.volume_id, `the migration made ${silent}`);
+      reply = await this.compute.cancelSwap(row.volume_id, cancelling ? 'cancelled by an admin (os-migrate_volume_cancel)' : `the migration made ${silent}`);
     } catch (err) {
       log.warn({ err: isCodedError(err) ? err.message : err }, 'nova-bridge did not answer the cancel');
     }
+    if (cancelling) return this.settleCancel(row, reply, log);
     if (reply?.outcome === 'cancelled' || reply?.outcome === 'not-found') {
       const error = `compute swap made ${silent}; swap ${reply.outcome} by the compute side`;
       log.error(`migration stalled: ${error}`);
-      const ended = await this.ds.transaction(async (em) => {
-        // The compute side's own completion may have ended it meanwhile (a cancel rolls back with one).
-        const [live] = await em.query(`SELECT 1 FROM volume_migrations WHERE id = $1 AND status = ANY($2) FOR UPDATE`, [
-          row.id,
-          RUNNABLE_MIGRATION_STATUSES,
-        ]);
-        if (!live) return false;
-        await this.endInError(em, row, error);
-        return true;
-      });
-      if (ended) this.removeDestination(row);
-      return ended;
+      return this.endSwap(row, error);
     }
     if (reply?.outcome === 'past-pivot') {
       log.warn({ phase: reply.phase }, `compute swap made ${silent} but is past its pivot; the compute side completes it`);
@@ -145,6 +149,36 @@ export class MigrationWatchdog {
         `os-reset_status (migration_status error) once the guest is known to run on the source volume`,
     );
     return false;
+  }
+
+  /**
+   * A cancel whose answer was lost, answered now: cancelled (rolled back before the pivot), it ends
+   * `cancelled`; anything else (past the pivot, no swap taken yet, a Nova that cannot cancel) and the
+   * cancel is withdrawn, as volume-api does with such an answer, so that the completion lands. No
+   * answer: asked again CANCEL_ANSWER_S later.
+   */
+  private async settleCancel(row: StalledRow, reply: CancelSwapReply | null, log: Logger): Promise<boolean> {
+    if (!reply) return false;
+    if (reply.outcome === 'cancelled') {
+      log.warn('a swap cancel whose answer was lost: the compute side cancelled the swap; the migration ends cancelled');
+      return this.endSwap(row, 'swap cancelled by the compute side');
+    }
+    log.warn({ outcome: reply.outcome, phase: reply.phase }, 'a swap cancel whose answer was lost: the compute side goes on with the swap; the cancel is withdrawn');
+    await withdrawMigrationCancel(this.ds.manager, { migrationId: row.id, volumeId: row.volume_id });
+    return false;
+  }
+
+  /** Ends a swap's migration the compute side let go, unless its own completion (a rollback's) ended it meanwhile; true when it ended here. */
+  private async endSwap(row: StalledRow, error: string): Promise<boolean> {
+    const ended = await this.ds.transaction(async (em) => {
+      const statuses = row.status === 'cancelling' ? ['cancelling'] : RUNNABLE_MIGRATION_STATUSES;
+      const [live] = await em.query(`SELECT 1 FROM volume_migrations WHERE id = $1 AND status = ANY($2) FOR UPDATE`, [row.id, statuses]);
+      if (!live) return false;
+      await this.endInError(em, row, error);
+      return true;
+    });
+    if (ended) this.removeDestination(row);
+    return ended;
   }
 
   /** The volume keeps its data; the destination's row goes `deleting` (removeDestination once committed). */

@@ -1,11 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
-import { CodedError, ErrorCode } from '@volume/contracts';
+import { CodedError, CreateVolumeReply, CreateVolumeRequest, ErrorCode } from '@volume/contracts';
 import { placeInTurn, PoolStats, poolStatsOf, Rejection } from '@volume/domain';
 import { failStaleCreates, lockUnplacedVolumes, markCreateFailed, markCreatesFailed, recordVolumePlacements } from '@volume/persistence';
 import { APP_CONFIG, LOGGER } from '@volume/platform';
-import { WorkerRpcClient } from '@volume/rpc-clients';
+import { isHostNotUp, retryWithBackoff, WorkerRpcClient } from '@volume/rpc-clients';
 import type { SchedulerConfig } from '../config';
 
 interface PoolRow {
@@ -39,9 +39,11 @@ const MAX_BATCH = 100;
  * a volume, which had made placements queue on it one round trip after another (~50 creates/s).
  */
 @Injectable()
-export class PlacementService {
+export class PlacementService implements BeforeApplicationShutdown {
   private readonly waiting: WaitingPlacement[] = [];
   private draining = false;
+  /** Ends the waits for a host that does not answer when the scheduler stops. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly ds: DataSource,
@@ -49,6 +51,10 @@ export class PlacementService {
     @Inject(APP_CONFIG) private readonly config: SchedulerConfig,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
+
+  beforeApplicationShutdown(): void {
+    this.stopping.abort(new Error('the scheduler is stopping'));
+  }
 
   /** Pools whose worker is up, with allocated capacity summed from the volumes placed on them. */
   async livePools(em: EntityManager, lock: boolean): Promise<PoolStats[]> {
@@ -169,12 +175,32 @@ export class PlacementService {
     const { poolHost, sizeGb } = placed;
     log.info({ volumeId, poolHost }, 'volume placed');
     try {
-      const reply = await this.workers.createVolume(poolHost, { volumeId, poolHost, sizeGb }, { requestId });
+      const reply = await this.createOnHost(poolHost, { volumeId, poolHost, sizeGb }, requestId, log);
       log.info({ volumeId, status: reply.status }, 'worker answered create');
     } catch (err) {
+      if (this.stopping.signal.aborted) {
+        // Placed and still `creating`: its host's sweep of its own creating volumes finishes it.
+        log.warn({ volumeId, poolHost }, 'scheduler stopping before the host took the create; the host finishes it');
+        return;
+      }
       log.error({ err, volumeId, poolHost }, 'worker did not create the volume; volume set to error');
       await this.fail(volumeId, log);
     }
+  }
+
+  /**
+   * The create on the chosen host. A host that does not answer (restarting, NATS away for a moment)
+   * is asked again with backoff for CREATE_HOST_WAIT_S: a repeated create is harmless, the worker
+   * answers a volume it already made with its status.
+   */
+  private createOnHost(poolHost: string, request: CreateVolumeRequest, requestId: string | undefined, log: Logger): Promise<CreateVolumeReply> {
+    return retryWithBackoff(() => this.workers.createVolume(poolHost, request, { requestId }), {
+      retryable: (err) => isHostNotUp(err),
+      boundMs: this.config.CREATE_HOST_WAIT_S * 1000,
+      signal: this.stopping.signal,
+      onRetry: (err, attempt, delayMs) =>
+        log.warn({ err: (err as Error).message, attempt, delayMs, poolHost, volumeId: request.volumeId }, 'host did not answer the create; asking again'),
+    });
   }
 
   /**

@@ -88,6 +88,19 @@ export class LoggedProcess {
     await this.exit;
   }
 
+  /** SIGSTOP: the process hangs as a wedged one does; its peers' calls to it wait (until `resume` or a kill). */
+  pause(): void {
+    if (!this.running) throw new Error(`${this.name} is not running`);
+    this.note(`drill: SIGSTOP ${this.name} (pid ${this.child?.pid})`);
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after `pause`. */
+  resume(): void {
+    this.note(`drill: SIGCONT ${this.name} (pid ${this.child?.pid})`);
+    this.child?.kill('SIGCONT');
+  }
+
   /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
   async stop(graceMs = 10_000): Promise<void> {
     if (!this.running) return;

@@ -10,6 +10,7 @@ import { endUnplacedMigration, startVolumeMigration } from '@volume/persistence'
 import { API_CONFIG } from '../../api-config.token';
 import { SchedulerRpcClient, untilServiceAnswers } from '@volume/rpc-clients';
 import type { ApiConfig } from '../../config';
+import { BackgroundCalls } from '../../shutdown/background-calls';
 
 export interface MigrateVolumeCommand {
   volumeId: string;
@@ -33,6 +34,7 @@ export class MigrateVolumeService {
     private readonly scheduler: SchedulerRpcClient,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Inject(LOGGER) private readonly log: Logger,
+    private readonly background: BackgroundCalls,
   ) {}
 
   /**
@@ -57,7 +59,7 @@ export class MigrateVolumeService {
     this.log.info({ reqId: requestId, volumeId, migrationId, destHost: requestedDest }, 'migration accepted');
     // The 202 does not wait for a scheduler that is restarting (or NATS that is away): it is asked
     // again after the answer, within the bound (issue 17 §3).
-    void this.schedule({ migrationId, volumeId, destHost: requestedDest, forceHostCopy: cmd.forceHostCopy }, requestId);
+    this.background.run(this.schedule({ migrationId, volumeId, destHost: requestedDest, forceHostCopy: cmd.forceHostCopy }, requestId));
   }
 
   /**
@@ -67,7 +69,7 @@ export class MigrateVolumeService {
   private async schedule(request: ScheduleMigrationRequest, requestId: string): Promise<void> {
     const log = this.log.child({ reqId: requestId, volumeId: request.volumeId, migrationId: request.migrationId });
     try {
-      await untilServiceAnswers(() => this.scheduler.scheduleMigration(request, requestId), { what: 'scheduling the migration', log });
+      await untilServiceAnswers(() => this.scheduler.scheduleMigration(request, requestId), { what: 'scheduling the migration', log, signal: this.background.signal });
     } catch (err) {
       log.error({ err }, 'no scheduler took the migration');
       const error = `scheduler unavailable: ${(err as Error).message}`;

@@ -5,6 +5,7 @@ import { ACTIVE_MIGRATION_STATUSES, ResetStatusUpdate } from '@volume/domain';
 import { LOGGER } from '@volume/platform';
 import { markDestinationDeleting, resetVolumeStatus } from '@volume/persistence';
 import { untilServiceAnswers, WorkerRpcClient } from '@volume/rpc-clients';
+import { BackgroundCalls } from '../../shutdown/background-calls';
 
 /** The error resetVolumeStatus gives the migration it ends: how this service knows the reset, not a completion, ended it. */
 const ENDED_BY_RESET = 'reset by an admin (os-reset_status)';
@@ -24,6 +25,7 @@ export class ResetStatusService {
     private readonly ds: DataSource,
     private readonly workers: WorkerRpcClient,
     @Inject(LOGGER) private readonly log: Logger,
+    private readonly background: BackgroundCalls,
   ) {}
 
   /** @throws CodedError(BadRequest) with Cinder's "Cannot reset-state to ..." texts (checkResetStatus). */
@@ -54,8 +56,11 @@ export class ResetStatusService {
     const destHost = m.dest_host;
     const destVolumeId = m.dest_volume_id;
     // After the answer: a destination host away is asked again, then its sweep of `deleting` volumes finishes it.
-    void untilServiceAnswers(() => this.workers.deleteVolume(destHost, destVolumeId, requestId), { what: 'removing the destination', log }).catch(
-      (err) => log.warn({ err }, "destination host did not confirm; its sweep of 'deleting' volumes removes it"),
+    this.background.run(
+      untilServiceAnswers(() => this.workers.deleteVolume(destHost, destVolumeId, requestId), { what: 'removing the destination', log, signal: this.background.signal }).then(
+        () => undefined,
+        (err) => log.warn({ err }, "destination host did not confirm; its sweep of 'deleting' volumes removes it"),
+      ),
     );
   }
 }
