@@ -23,6 +23,7 @@ export * from './quota';
 export * from './progress/checkpoint-cadence';
 export * from './retry/backoff';
 export * from './retry/peer-gone';
+export * from './retry/retry-with-backoff';
 export * from './swap-completion';
 export * from './swap-resume';
 export * from './progress/migration-eta';

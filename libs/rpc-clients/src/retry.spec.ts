@@ -1,5 +1,6 @@
 import { CodedError, ErrorCode } from '@volume/contracts';
-import { isHostNotUp, retryWithBackoff, untilServiceAnswers } from './retry';
+import { retryWithBackoff } from '@volume/domain';
+import { isHostNotUp, untilServiceAnswers } from './retry';
 
 const fast = { initialMs: 1, maxMs: 2, factor: 2 };
 const noResponders = () => new CodedError(ErrorCode.Unavailable, 'No service answers on volume.host-b.create_volume.v1');

@@ -10,9 +10,13 @@ import { VolumeApiClient, VolumeApiError } from './volume-api.client';
 /** The service identity the swap acts as. */
 const AS = noauthServiceIdentity('nova').forProject('project-1');
 
-/** Records every statement; UPDATEs report one row changed. */
-function fakeDataSource(migrationBandwidth: number | null = null) {
+/** Records every statement; UPDATEs report one row changed. `outages`: so many writes fail first as PostgreSQL away would. */
+function fakeDataSource(migrationBandwidth: number | null = null, outages = 0) {
   const queries: string[] = [];
+  let down = outages;
+  const away = () => {
+    if (down-- > 0) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+  };
   const em = {
     query: async (sql: string) => {
       queries.push(sql.replace(/\s+/g, ' '));
@@ -22,8 +26,16 @@ function fakeDataSource(migrationBandwidth: number | null = null) {
   const ds = {
     // The only read of a swap: its migration's own bandwidth limit.
     query: async () => [{ bandwidth_limit: migrationBandwidth === null ? null : String(migrationBandwidth) }],
-    transaction: async (fn: (e: typeof em) => Promise<unknown>) => fn(em),
-    getRepository: () => ({ update: async (_where: unknown, changes: object) => queries.push(`swap ${JSON.stringify(changes)}`) }),
+    transaction: async (fn: (e: typeof em) => Promise<unknown>) => {
+      away();
+      return fn(em);
+    },
+    getRepository: () => ({
+      update: async (_where: unknown, changes: object) => {
+        away();
+        queries.push(`swap ${JSON.stringify(changes)}`);
+      },
+    }),
   };
   return { ds: ds as unknown as DataSource, queries };
 }
@@ -109,10 +121,12 @@ interface SetupOptions {
   /** SWAP_COPY_BPS_LIMIT, and the migration's own limit (3.73). */
   hostLimit?: number;
   migrationBandwidth?: number | null;
+  /** Writes that fail first with the database away. */
+  outages?: number;
 }
 
 function setup(opts: SetupOptions = {}) {
-  const { ds, queries } = fakeDataSource(opts.migrationBandwidth);
+  const { ds, queries } = fakeDataSource(opts.migrationBandwidth, opts.outages);
   const api = fakeVolumeApi();
   const mirror = new FakeMirror();
   const guest = { startMirror: jest.fn(() => mirror) } as unknown as Guest;
@@ -124,6 +138,7 @@ function setup(opts: SetupOptions = {}) {
     stallTimeoutMs: opts.stallTimeoutMs ?? 60_000,
     tickMs: 10,
     copyBytesPerSecond: opts.hostLimit,
+    databaseBackoff: { initialMs: 1, maxMs: 5, factor: 2 },
   };
   const run = new SwapRun(ctx, swapRow(opts.phase, opts.targetPath), AS, 'vdb', opts.guestOpen === false ? undefined : guest);
   return { run, api, mirror, queries, guest };
@@ -192,6 +207,18 @@ describe('SwapRun', () => {
     expect(silent.run.progress().figures).toMatchObject({ etaState: 'stalled', stalled: true, etaSeconds: null });
     silent.mirror.converge();
     await silent.run.done;
+  });
+
+  it('when the database is away for its writes before and at the pivot, then the swap waits for it and completes; nothing rolls back', async () => {
+    const { run, api, mirror, queries } = setup({ outages: 6 });
+    run.start();
+    await new Promise((r) => setTimeout(r, 50));
+    mirror.converge();
+    await run.done;
+    expect(mirror.pivots).toBe(1);
+    expect(api.rollDetaching).not.toHaveBeenCalled();
+    expect(api.migrateVolumeCompletion).toHaveBeenCalledWith(AS, 'old', 'new', false);
+    expect(queries.some((q) => q.includes("SET phase = 'completing'"))).toBe(true);
   });
 
   it('when the mirror converges, then it pivots with the device switch as commit, then completes the attachment, deletes the old one and completes the migration', async () => {

@@ -2,11 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { CancelSwapReply, SwapPhase, SwapProgressReply } from '@volume/contracts';
+import { untilDatabaseAnswers } from '@volume/persistence';
 import { ComputeSwapEntity } from '@volume/persistence/compute-host';
 import { ApiIdentity } from './api-identity';
 import { Guest, Mirror } from './guest';
 import { connectorFor } from './servers';
-import { DEFAULT_STALL_WARN_S, estimateEta, FINISHED, PRE_PIVOT, RateEstimator, swapPercent, tighterLimit } from '@volume/domain';
+import { BackoffPolicy, DEFAULT_STALL_WARN_S, estimateEta, FINISHED, PRE_PIVOT, RateEstimator, swapPercent, tighterLimit } from '@volume/domain';
 import { interruptible, resumeRefusal, retryStep } from './swap-steps';
 import { commitPivot, migrationBandwidth, persistSwapProgress, progressReply, recordSwapCompleted, saveSwap } from './swap-store';
 import { VolumeApiClient, VolumeApiError } from './volume-api.client';
@@ -23,6 +24,8 @@ export interface SwapContext {
   tickMs?: number;
   /** MIGRATION_STALL_WARN_S in ms: a mirror silent this long shows `eta_state` stalled (advisory). */
   stallWarnMs?: number;
+  /** How the swap's writes wait for a database that does not answer (default: libs/domain's DEFAULT_BACKOFF). */
+  databaseBackoff?: BackoffPolicy;
 }
 
 type SwapFigures = NonNullable<SwapProgressReply['figures']>;
@@ -174,7 +177,7 @@ export class SwapRun {
       if (target === null) {
         target = await this.interruptible(volumeApi.connectAttachment(this.as, newAttachment, connectorFor(this.ctx.host, this.deviceName)));
         this.row.targetPath = target;
-        await this.save({ targetPath: target });
+        await this.save({ targetPath: target }, this.interrupt.signal);
       }
       if (!this.guest) throw new Error('the guest disk is not open');
       this.interrupt.signal.throwIfAborted();
@@ -234,7 +237,9 @@ export class SwapRun {
     this.observe();
     const row = this.row;
     const progress = swapPercent('completing', row.progress, row.cur, row.end);
-    await commitPivot(this.ctx.ds, row, progress);
+    // The guest's writes wait (drained) while the database is away: a pivot is never given up for
+    // an outage, and only the bridge's stop ends the wait (the row then says where the device is).
+    await this.untilDatabase('commit the pivot', () => commitPivot(this.ctx.ds, row, progress), this.stopping.signal);
     this.committed = true;
     row.phase = 'completing';
     row.progress = progress;
@@ -367,11 +372,20 @@ export class SwapRun {
   private async setPhase(phase: SwapPhase): Promise<void> {
     this.row.phase = phase;
     this.row.updatedAt = new Date();
-    await this.save({ phase });
+    await this.save({ phase }, this.interrupt.signal);
   }
 
-  private save(changes: Partial<ComputeSwapEntity>): Promise<void> {
-    return saveSwap(this.ctx.ds, this.row.id, changes);
+  /**
+   * A swap's own row, written when the database answers (issue 17 §3: an outage delays a swap, it
+   * never rolls it back). The wait ends with `signal`: a cancel or a stall before the pivot, the
+   * bridge stopping after it.
+   */
+  private save(changes: Partial<ComputeSwapEntity>, signal: AbortSignal = this.stopping.signal): Promise<void> {
+    return this.untilDatabase(`record the swap's ${Object.keys(changes).join(', ')}`, () => saveSwap(this.ctx.ds, this.row.id, changes), signal);
+  }
+
+  private untilDatabase(what: string, step: () => Promise<void>, signal: AbortSignal): Promise<void> {
+    return untilDatabaseAnswers(what, step, { log: this.ctx.log.child({ swapId: this.row.id }), signal, policy: this.ctx.databaseBackoff });
   }
 
   /** `promise`, or the reason of a cancel, a stall or a stop, whichever comes first. */

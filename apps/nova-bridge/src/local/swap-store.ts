@@ -20,7 +20,8 @@ export function progressReply(row: ComputeSwapEntity): SwapProgressReply {
 
 /**
  * The swap's commit point in the database: the device record points at the target and the swap is
- * completing, in one transaction that fails unless the swap is still pivoting.
+ * completing, in one transaction that fails unless the swap is still pivoting (or this very commit
+ * already went through and only its answer was lost: it is repeated while the database is away).
  */
 export async function commitPivot(ds: DataSource, row: ComputeSwapEntity, progress: number | null): Promise<void> {
   await ds.transaction(async (em) => {
@@ -32,7 +33,7 @@ export async function commitPivot(ds: DataSource, row: ComputeSwapEntity, progre
     ]);
     const [, affected]: [unknown, number] = await em.query(
       `UPDATE compute_swaps SET phase = 'completing', progress = $2, cur = $3, "end" = $4, updated_at = now()
-          WHERE id = $1 AND phase = 'pivoting'`,
+          WHERE id = $1 AND phase IN ('pivoting', 'completing')`,
       [row.id, progress, row.cur, row.end],
     );
     if (!affected) throw new Error(`swap ${row.id} is no longer pivoting`);

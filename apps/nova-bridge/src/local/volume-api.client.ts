@@ -1,4 +1,4 @@
-import { retryWithBackoff } from '@volume/rpc-clients';
+import { retryWithBackoff } from '@volume/domain';
 import { ApiCredentials, ApiIdentity } from './api-identity';
 
 /** The slice of a Cinder volume view the compute side reads. */

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
 import { CodedError, ErrorCode, RunMigrationRequest, ScheduleMigrationRequest } from '@volume/contracts';
-import { extractHost, migrationMode, place } from '@volume/domain';
+import { extractHost, migrationMode, place, retryWithBackoff } from '@volume/domain';
 import { APP_CONFIG, LOGGER } from '@volume/platform';
 import {
   abandonUntakenMigration,
@@ -15,7 +15,7 @@ import {
   unplacedMigrations,
   untakenMigrations,
 } from '@volume/persistence';
-import { isHostNotUp, retryWithBackoff, WorkerRpcClient } from '@volume/rpc-clients';
+import { isHostNotUp, WorkerRpcClient } from '@volume/rpc-clients';
 import type { SchedulerConfig } from '../config';
 import { PlacementService } from './placement.service';
 

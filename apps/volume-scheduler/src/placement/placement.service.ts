@@ -2,10 +2,10 @@ import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
 import { CodedError, CreateVolumeReply, CreateVolumeRequest, ErrorCode } from '@volume/contracts';
-import { placeInTurn, PoolStats, poolStatsOf, Rejection } from '@volume/domain';
+import { placeInTurn, PoolStats, poolStatsOf, Rejection, retryWithBackoff } from '@volume/domain';
 import { failStaleCreates, lockUnplacedVolumes, markCreateFailed, markCreatesFailed, recordVolumePlacements } from '@volume/persistence';
 import { APP_CONFIG, LOGGER } from '@volume/platform';
-import { isHostNotUp, retryWithBackoff, WorkerRpcClient } from '@volume/rpc-clients';
+import { isHostNotUp, WorkerRpcClient } from '@volume/rpc-clients';
 import type { SchedulerConfig } from '../config';
 
 interface PoolRow {

@@ -1,7 +1,7 @@
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { extractHost, peerGoneForGood } from '@volume/domain';
-import { isHostNotUp, retryWithBackoff } from '@volume/rpc-clients';
+import { extractHost, peerGoneForGood, retryWithBackoff } from '@volume/domain';
+import { isHostNotUp } from '@volume/rpc-clients';
 import { isDestinationLost } from '../copy/copy-sink';
 // A type-only import: decorator metadata would otherwise reference a value that does not exist.
 import type { WorkerConfig } from '../config';

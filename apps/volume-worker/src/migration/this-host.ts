@@ -1,6 +1,6 @@
 import { Logger } from 'pino';
-import { extractHost } from '@volume/domain';
-import { isHostNotUp, retryWithBackoff, WorkerRpcClient } from '@volume/rpc-clients';
+import { extractHost, retryWithBackoff } from '@volume/domain';
+import { isHostNotUp, WorkerRpcClient } from '@volume/rpc-clients';
 // A type-only import: decorator metadata would otherwise reference a value that does not exist.
 import type { WorkerConfig } from '../config';
 

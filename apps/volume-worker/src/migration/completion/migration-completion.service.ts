@@ -9,9 +9,8 @@ import {
   MigrationCompletionRequest,
   RunMigrationRequest,
 } from '@volume/contracts';
-import { finishVolumeMigration } from '@volume/persistence';
+import { finishVolumeMigration, untilDatabaseAnswers } from '@volume/persistence';
 import { VolumeService } from '../../volume/volume.service';
-import { untilDatabaseAnswers } from '../database-retry';
 import { MigrationFailure } from '../failure/migration-failure.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -2,9 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { isCodedError, RunMigrationRequest } from '@volume/contracts';
-import { markComputeSwap, VolumeAttachmentEntity } from '@volume/persistence';
+import { markComputeSwap, untilDatabaseAnswers, VolumeAttachmentEntity } from '@volume/persistence';
 import { ComputeRpcClient, untilServiceAnswers } from '@volume/rpc-clients';
-import { untilDatabaseAnswers } from '../database-retry';
 
 /**
  * Cinder: "Nova must be involved when migrating an attached volume". The compute side mirrors each

@@ -8,13 +8,13 @@ import {
   commitDriverMove,
   recordDriverMoveIntent,
   unfinishedDriverMoves,
+  untilDatabaseAnswers,
   VolumeEntity,
   VolumeMigrationEntity,
   volumeName,
 } from '@volume/persistence';
 import { FileDriver } from '../../backend/file-driver';
 import { VolumeService } from '../../volume/volume.service';
-import { untilDatabaseAnswers } from '../database-retry';
 import { ProgressRegistry } from '../progress-registry';
 
 /** One pool of this host, by name and as a volume's `host` names it (`host@backend#pool`). */

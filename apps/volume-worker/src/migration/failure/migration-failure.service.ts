@@ -2,12 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { MigrationCompletionRequest, RunMigrationRequest } from '@volume/contracts';
-import { endMigrationWithError, markDestinationDeleting, VolumeEntity, VolumeMigrationEntity } from '@volume/persistence';
+import { endMigrationWithError, markDestinationDeleting, untilDatabaseAnswers, VolumeEntity, VolumeMigrationEntity } from '@volume/persistence';
 import { APP_CONFIG } from '@volume/platform';
 import { WorkerRpcClient } from '@volume/rpc-clients';
 // A type-only import: decorator metadata would otherwise reference a value that does not exist.
 import type { WorkerConfig } from '../../config';
-import { untilDatabaseAnswers } from '../database-retry';
 import { closeRemoteTarget } from '../this-host';
 
 /**
