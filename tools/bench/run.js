@@ -26,7 +26,8 @@
 // BENCH_API_NODE_ARGS (the same for volume-api),
 // BENCH_LOG_DIR + BENCH_LOG_LEVEL (keep the apps' logs; the API logs at info unless BENCH_LOG_LEVEL is set,
 // the other apps at warn). tools/bench/copy-engine.js times the copy
-// engine alone, from the TypeScript sources.
+// engine alone, from the TypeScript sources; tools/bench/get-cpu.js compares volume-api builds' CPU
+// per GET volume (the API's and PostgreSQL's), side by side.
 //
 // `npm run bench -- scale` runs the scale part instead (lists of 1,100,000 volumes, many creates
 // and migrations at once): see tools/bench/scale/run.js.

@@ -32,6 +32,7 @@ import { ResetStatusService } from './volumes/reset-status/reset-status.service'
 import { VolumeDetachingService } from './volumes/volume-detaching.service';
 import { VolumesController } from './volumes/volumes.controller';
 import { VolumesService } from './volumes/volumes.service';
+import { VolumeReadCache } from './volumes/volume-read-cache';
 import { LiveMigrationFigures } from './volume-migrations/live-migration-figures.service';
 import { MigrationEstimateService } from './volume-migrations/migration-estimate.service';
 import { VolumeMigrationsController } from './volume-migrations/volume-migrations.controller';
@@ -70,6 +71,7 @@ export class ApiModule {
         WorkerRpcClient,
         ComputeRpcClient,
         VolumesService,
+        VolumeReadCache,
         VolumeActionsService,
         MigrateVolumeAction,
         MigrateVolumeService,

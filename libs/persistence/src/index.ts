@@ -18,4 +18,5 @@ export * from './migrations/1764561600000-volume-migration-resource';
 export * from './migrations/1764648000000-migration-history-outlives-volume';
 export * from './migrations/1764651600000-volume-migration-events';
 export * from './migrations/1764741600000-migration-event-relay';
+export * from './migrations/1764745200000-volume-change-announcements';
 export * from './transitions';

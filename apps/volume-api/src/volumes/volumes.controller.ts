@@ -13,6 +13,7 @@ import { MigrationProgressService } from './migration-progress/migration-progres
 import { parseCreateRequest, parseListRequest, parseUpdateRequest, type QueryParams } from './volume-requests';
 import { volumeDetail, volumeSummary } from './volume.view-builder';
 import { VolumesService } from './volumes.service';
+import { VolumeReadCache } from './volume-read-cache';
 
 /** Cinder's resource-not-found answer for a route that exists only from a later microversion. */
 function versionNotFound(): CodedError {
@@ -27,6 +28,7 @@ export class VolumesController {
     private readonly progress: MigrationProgressService,
     private readonly types: VolumeTypesService,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
+    private readonly reads: VolumeReadCache,
   ) {}
 
   @Get()
@@ -66,9 +68,9 @@ export class VolumesController {
     return { 'volume-summary': out };
   }
 
-  /** GET /v3/volumes/{id}: routed by Fastify itself (show-volume.route.ts), not by Nest. */
+  /** GET /v3/volumes/{id}: routed by Fastify itself (show-volume.route.ts), not by Nest; read through the cache. */
   async show(ctx: AuthedContext, id: string) {
-    const v = await this.volumes.get(ctx.caller, id);
+    const v = await this.volumes.get(ctx.caller, id, this.reads);
     const migrationProgress = await this.progress.migrationProgress(ctx, v);
     return { volume: volumeDetail(ctx, v, { withExtensions: true, migrationProgress }) };
   }

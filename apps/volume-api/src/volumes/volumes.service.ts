@@ -64,9 +64,9 @@ export class VolumesService {
    * default) is "not found". The rule sees the whole target, project_id and user_id, as Cinder's
    * `target_obj=volume`, so that an override like `user_id:%(user_id)s` can decide.
    */
-  async get(caller: Caller, id: string): Promise<VolumeEntity> {
+  async get(caller: Caller, id: string, reader: Pick<VolumeReader, 'read'> = this.reader): Promise<VolumeEntity> {
     if (!UUID.test(id)) throw VolumesService.notFound(id);
-    const v = await this.reader.read(id);
+    const v = await reader.read(id);
     if (!v || !allows(caller, VolumePolicy.get, volumeTarget(v))) throw VolumesService.notFound(id);
     return v;
   }
