@@ -82,8 +82,11 @@ export class ConsoleApi {
     return (await this.call<{ progress_samples: ProgressSample[] }>('GET', `/volume-migrations/${encodeURIComponent(id)}/progress`, undefined, signal)).progress_samples;
   }
 
-  async estimate(volumeId: string, host: string): Promise<Estimate> {
-    return (await this.call<{ estimate: Estimate }>('POST', '/volume-migrations/estimate', { volume_id: volumeId, host })).estimate;
+  /** The pre-flight estimate of moving the volume to `host`, started with `bandwidth` bytes per second (null: none of its own). */
+  async estimate(volumeId: string, host: string, bandwidth: number | null = null): Promise<Estimate> {
+    const body: Record<string, unknown> = { volume_id: volumeId, host };
+    if (bandwidth !== null) body.bandwidth_bytes_per_second = bandwidth;
+    return (await this.call<{ estimate: Estimate }>('POST', '/volume-migrations/estimate', body)).estimate;
   }
 
   async volumes(): Promise<Volume[]> {

@@ -33,6 +33,8 @@ export interface Estimate {
   expected_seconds: number | null;
   basis: { migrations: number; between: [string, string] };
   confidence: 'history' | 'host-default' | 'none';
+  /** Which ceiling the rate is: the bandwidth asked for, or the source host's limit (absent from an API before it). */
+  limited_by?: 'bandwidth' | 'host' | null;
 }
 
 export interface Volume {

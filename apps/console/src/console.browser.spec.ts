@@ -15,6 +15,12 @@ async function placement(stack: TestStack, volumeId: string): Promise<{ source: 
   return { source, dest: source.startsWith('host-a') ? 'host-b@file#pool1' : 'host-a@file#pool1' };
 }
 
+/** The plot and its legend within the chart's box: nothing spills off its right edge (checked in the page). */
+const CHART_FITS = `(() => {
+  const box = document.querySelector('.chart').getBoundingClientRect();
+  return [...document.querySelectorAll('.chart .uplot, .chart .u-legend')].every((e) => e.getBoundingClientRect().left >= box.left && e.getBoundingClientRect().right <= box.right);
+})()`;
+
 describe('the web console in headless Chromium against the whole stack (real apps, PostgreSQL, NATS)', () => {
   let run: ConsoleRun;
   let stack: TestStack;
@@ -69,8 +75,10 @@ describe('the web console in headless Chromium against the whole stack (real app
     await page.getByRole('link', { name: 'Start a migration' }).click();
     await page.getByLabel('Volume').selectOption(steered);
     await page.getByLabel('Destination pool').selectOption(target.dest);
-    await page.getByText(/^Estimate: /).waitFor();
+    // No history yet: the hosts' 2 MiB/s ceiling is the rate, until a lower bandwidth is entered.
+    await page.getByText(/^Estimate: .* at 2\.0 MiB\/s, the source host's limit \(confidence host-default/).waitFor();
     await page.getByLabel(/^Bandwidth/).fill('1');
+    await page.getByText(/^Estimate: .* at 1\.0 MiB\/s, the bandwidth entered \(confidence host-default/).waitFor();
     await page.getByRole('button', { name: 'Start migration' }).click();
 
     const row = page.locator(`tr[data-volume="${steered}"]`);
@@ -127,15 +135,18 @@ describe('the web console in headless Chromium against the whole stack (real app
 
     await done.getByRole('link').click();
     await page.getByRole('heading', { name: `Migration of volume ${steered}` }).waitFor();
+    // A finished migration's page says so from its own read, not after the stream's retry (3 s) has passed.
+    await page.getByText('ended (the events stream has nothing more)').waitFor({ timeout: 1_500 });
     await page.locator('.chart canvas').waitFor();
     await page.getByText(/^estimated \S+; took /).waitFor();
     // The finished migration's curve is its past progress (about a sample a second over ~10 s), not just its start and end.
     await page.waitForFunction("Number(document.querySelector('.chart')?.getAttribute('data-points')) > 5", undefined, { timeout: 10_000 });
     expect(await page.locator('.events li').count()).toBeGreaterThan(5);
-    await page.getByText('ended (the events stream has nothing more)').waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'migration-1280.png'), fullPage: true });
+    await page.waitForFunction(CHART_FITS, undefined, { timeout: 5_000 });
     await page.setViewportSize({ width: 768, height: 1000 });
     await page.screenshot({ path: join(ARTIFACTS, 'migration-768.png'), fullPage: true });
+    await page.waitForFunction(CHART_FITS, undefined, { timeout: 5_000 });
 
     expect(consoleErrors).toEqual([]);
   });

@@ -27,3 +27,10 @@ const PAST_SWITCH_OVER = new Set(['swapping', 'completing', 'done']);
 export function isPastSwitchOver(m: { phase: string | null; status: string }): boolean {
   return m.status !== 'running' || (m.phase !== null && PAST_SWITCH_OVER.has(m.phase));
 }
+
+/** A migration in one of these has its final figures: its events stream has nothing more to say. */
+const FINISHED = new Set(['success', 'error', 'cancelled']);
+
+export function isFinished(m: { status: string }): boolean {
+  return FINISHED.has(m.status);
+}

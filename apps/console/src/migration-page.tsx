@@ -4,7 +4,7 @@ import type { Migration, ProgressSample } from './api-types';
 import { BytesChart } from './bytes-chart';
 import { latestOf, type Sample, withSample } from './chart-samples';
 import { formatApiTime, formatBytes, formatDuration, formatRate } from '@volume/migration-format';
-import { etaText } from './format';
+import { etaText, isFinished } from './format';
 import { recalledEstimate } from './session-store';
 import { FeedStatus, useMigrationFeed } from './use-migration-feed';
 
@@ -44,15 +44,28 @@ export function MigrationPage({ api, id }: { api: ConsoleApi; id: string }) {
     setSamples((prev) => withSample(prev, next));
   };
   const snapshot = useCallback(async () => [await api.migration(id)], [api, id]);
-  const feed = useMigrationFeed(api, `/volume-migrations/${encodeURIComponent(id)}/events`, snapshot, {
-    onSnapshot: ([one]) => see(one),
-    onMigration: (next, type) => {
-      see(next);
-      setEvents((prev) => withSeen(prev, [seenOf(next.observed_at, type, next)]));
+  // A finished migration's page shows its final state from the resource read below, at once: its
+  // stream would only replay the end, drop, and answer 204 after the server's retry delay.
+  const feed = useMigrationFeed(
+    api,
+    `/volume-migrations/${encodeURIComponent(id)}/events`,
+    snapshot,
+    {
+      onSnapshot: ([one]) => see(one),
+      onMigration: (next, type) => {
+        see(next);
+        setEvents((prev) => withSeen(prev, [seenOf(next.observed_at, type, next)]));
+      },
     },
-  });
+    m !== null && isFinished(m),
+  );
   useEffect(() => {
     const stop = new AbortController();
+    snapshot().then(
+      ([one]) => !stop.signal.aborted && see(one),
+      // The feed reads it again and reports what fails.
+      () => undefined,
+    );
     const observed = (p: ProgressSample) => ({ observed_at: p.at, processed_bytes: p.processed_bytes, rate_bytes_per_second: p.rate_bytes_per_second });
     api.progress(id, stop.signal).then(
       (past) => {
@@ -65,7 +78,7 @@ export function MigrationPage({ api, id }: { api: ConsoleApi; id: string }) {
       },
     );
     return () => stop.abort();
-  }, [api, id]);
+  }, [api, id, snapshot]);
 
   if (!m) {
     return (

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, type ConsoleApi } from './api-client';
 import type { Estimate, Pool, Volume } from './api-types';
-import { formatBytes, formatDuration, formatRate } from '@volume/migration-format';
+import { formatBytes, formatDuration, formatRate, isMigrationDestination } from '@volume/migration-format';
 import { bandwidthFromMib } from './format';
 import { rememberEstimate } from './session-store';
 
@@ -9,6 +9,22 @@ function freeGb(p: Pool): string {
   const free = p.capabilities?.free_capacity_gb;
   return free === undefined ? 'unknown' : `${free} GB free`;
 }
+
+const INVALID = Symbol('invalid');
+/** How long the bandwidth field rests before the estimate is asked again. */
+const ESTIMATE_DELAY_MS = 300;
+
+/** The bandwidth field as bytes per second (null: empty), or INVALID: no estimate until it is a number (start says why). */
+function bandwidthOrInvalid(text: string): number | null | typeof INVALID {
+  try {
+    return bandwidthFromMib(text);
+  } catch {
+    return INVALID;
+  }
+}
+
+/** What the expected rate is when it is a ceiling rather than the hosts' pace. */
+const LIMITED_BY = { bandwidth: ', the bandwidth entered', host: ", the source host's limit" } as const;
 
 /** Pick a volume and a destination pool, see the pre-flight estimate, optionally cap the bandwidth, start. */
 export function StartPage({ api }: { api: ConsoleApi }) {
@@ -23,7 +39,8 @@ export function StartPage({ api }: { api: ConsoleApi }) {
   useEffect(() => {
     Promise.all([api.volumes(), api.pools()]).then(
       ([vs, ps]) => {
-        setVolumes(vs.filter((v) => v.status === 'available' || v.status === 'in-use'));
+        // A running migration's destination bears its source's name: it is no volume to migrate.
+        setVolumes(vs.filter((v) => (v.status === 'available' || v.status === 'in-use') && !isMigrationDestination(v)));
         setPools(ps);
       },
       (err: Error) => setMessage(err.message),
@@ -34,16 +51,21 @@ export function StartPage({ api }: { api: ConsoleApi }) {
   const currentHost = volume?.['os-vol-host-attr:host'] ?? '';
   useEffect(() => {
     setEstimate(null);
-    if (!volumeId || !host) return;
+    const bps = bandwidthOrInvalid(bandwidth);
+    if (!volumeId || !host || bps === INVALID) return;
     let current = true;
-    api.estimate(volumeId, host).then(
-      (e) => current && setEstimate(e),
-      (err) => current && (err instanceof ApiError && err.unsupported ? setEstimate('unsupported') : setMessage((err as Error).message)),
-    );
+    // The estimate goes by the bandwidth entered: asked once typing pauses, not at every key.
+    const asking = setTimeout(() => {
+      api.estimate(volumeId, host, bps).then(
+        (e) => current && setEstimate(e),
+        (err) => current && (err instanceof ApiError && err.unsupported ? setEstimate('unsupported') : setMessage((err as Error).message)),
+      );
+    }, ESTIMATE_DELAY_MS);
     return () => {
       current = false;
+      clearTimeout(asking);
     };
-  }, [api, volumeId, host]);
+  }, [api, volumeId, host, bandwidth]);
 
   const start = async (e: Event) => {
     e.preventDefault();
@@ -94,7 +116,8 @@ export function StartPage({ api }: { api: ConsoleApi }) {
           {estimate && estimate !== 'unsupported' && (
             <p>
               Estimate: {formatBytes(estimate.bytes_to_copy)} to copy of {formatBytes(estimate.total_bytes)}, about{' '}
-              <strong>{formatDuration(estimate.expected_seconds)}</strong> at {formatRate(estimate.expected_rate_bytes_per_second)} (confidence{' '}
+              <strong>{formatDuration(estimate.expected_seconds)}</strong> at {formatRate(estimate.expected_rate_bytes_per_second)}
+              {estimate.limited_by ? LIMITED_BY[estimate.limited_by] : ''} (confidence{' '}
               {estimate.confidence}, from {estimate.basis.migrations} past migration{estimate.basis.migrations === 1 ? '' : 's'})
             </p>
           )}

@@ -3,11 +3,24 @@ import type { ConsoleApi } from './api-client';
 import type { Migration } from './api-types';
 import { type FeedHandlers, type FeedMode, followMigrations } from './migration-feed';
 
-/** A page's hook onto followMigrations: the feed runs while the page is shown. */
-export function useMigrationFeed(api: ConsoleApi, eventsPath: string, snapshot: () => Promise<Migration[]>, handlers: Pick<FeedHandlers, 'onMigration' | 'onSnapshot'>) {
+/**
+ * A page's hook onto followMigrations: the feed runs while the page is shown, until `ended` says that
+ * what it follows has finished (the page read it so): then nothing more can come, and it says so at once.
+ */
+export function useMigrationFeed(
+  api: ConsoleApi,
+  eventsPath: string,
+  snapshot: () => Promise<Migration[]>,
+  handlers: Pick<FeedHandlers, 'onMigration' | 'onSnapshot'>,
+  ended = false,
+) {
   const [mode, setMode] = useState<FeedMode>('connecting');
   const [error, setError] = useState('');
   useEffect(() => {
+    if (ended) {
+      setMode('ended');
+      return;
+    }
     const stop = new AbortController();
     followMigrations(
       api,
@@ -23,7 +36,7 @@ export function useMigrationFeed(api: ConsoleApi, eventsPath: string, snapshot: 
     );
     return () => stop.abort();
     // The feed follows one path for the page's life; the handlers only set the page's state.
-  }, [api, eventsPath]);
+  }, [api, eventsPath, ended]);
   return { mode, error };
 }
 

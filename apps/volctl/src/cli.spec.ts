@@ -114,6 +114,47 @@ describe('argument handling and exit codes', () => {
     );
   });
 
+  it('when a bandwidth is given, then the estimate is asked at it (migrate --estimate and migrations estimate) and says it is the limit', async () => {
+    const MIB = 1024 ** 2;
+    const estimate = {
+      estimate: { bytes_to_copy: 512 * MIB, total_bytes: 1024 ** 3, expected_rate_bytes_per_second: 8 * MIB, expected_seconds: 64, basis: { migrations: 3, between: ['host-a@file', 'host-b@file'] }, confidence: 'history', limited_by: 'bandwidth' },
+    };
+    const { fetch, seen } = server((req) => (req.url.pathname.endsWith('volume-migrations/estimate') ? { status: 200, body: estimate } : undefined));
+    const migrate = await cli(['migrate', 'db', 'host-b@file#pool1', '--estimate', '--bandwidth', '8M'], { fetch });
+    expect(migrate.stdout.split('\n')[0]).toBe(
+      'Estimate: 512.0 MiB of 1.0 GiB to copy at 8.0 MiB/s (the bandwidth asked for), about 1m 04s (basis: 3 past migration(s) between host-a@file and host-b@file)',
+    );
+    expect((await cli(['migrations', 'estimate', 'db', 'host-b@file#pool1', '--bandwidth', '8M'], { fetch })).code).toBe(0);
+    expect((await cli(['migrations', 'estimate', 'db', 'host-b@file#pool1'], { fetch })).code).toBe(0);
+    const asked = seen.filter((r) => r.url.pathname.endsWith('volume-migrations/estimate')).map((r) => r.body);
+    expect(asked).toEqual([
+      { volume_id: VOL.id, host: 'host-b@file#pool1', bandwidth_bytes_per_second: 8 * MIB },
+      { volume_id: VOL.id, host: 'host-b@file#pool1', bandwidth_bytes_per_second: 8 * MIB },
+      { volume_id: VOL.id, host: 'host-b@file#pool1' },
+    ]);
+    expect(actions(seen)).toEqual([{ 'os-migrate_volume': expect.objectContaining({ bandwidth_bytes_per_second: 8 * MIB }) }]);
+  });
+
+  it('when a server before the estimate bandwidth refuses the key, then migrate --estimate --bandwidth still migrates, saying why there is no estimate', async () => {
+    const refusal = "Invalid input for field/attribute estimate. Value: {}. Additional properties are not allowed ('bandwidth_bytes_per_second' was unexpected)";
+    const { fetch, seen } = server((req) => (req.url.pathname.endsWith('volume-migrations/estimate') ? fault(400, 'badRequest', refusal) : undefined));
+    const res = await cli(['migrate', 'db', 'host-b@file#pool1', '--estimate', '--bandwidth', '8M'], { fetch });
+    expect(res.code).toBe(0);
+    expect(res.stderr).toBe(`volctl: no estimate: this server does not support --bandwidth on the estimate (needs microversion 3.73): ${refusal}`);
+    expect(actions(seen)).toHaveLength(1);
+  });
+
+  it("when a migration's destination bears the volume's name, then cancel by name cancels the source, and the table marks the destination", async () => {
+    const source = { ...VOL, migration_status: 'migrating' };
+    const destination = { ...VOL, id: '99999999-2222-3333-4444-555555555555', 'os-vol-host-attr:host': 'host-b@file#pool1', migration_status: `target:${VOL.id}` };
+    const { fetch, seen } = server((req) => (req.url.pathname.endsWith('volumes/detail') ? { status: 200, body: { volumes: [destination, source] } } : undefined));
+    expect(await cli(['migrations', 'cancel', 'db'], { fetch })).toEqual({ code: 0, stdout: `Cancelling the migration of volume ${VOL.id}; the source stays as it was.`, stderr: '' });
+    expect(seen.filter((r) => r.url.pathname.endsWith('/action')).map((r) => r.url.pathname)).toEqual([`/v3/${PROJECT}/volumes/${VOL.id}/action`]);
+    const names = await cli(['volumes', 'list', '-c', 'Name'], { fetch });
+    expect(names.stdout).toMatch(/│ db \(migration destination\) │\n[\s\S]*│ db\s+│/);
+    expect(JSON.parse((await cli(['volumes', 'list', '-f', 'json', '-c', 'Name'], { fetch })).stdout)).toEqual([{ Name: 'db' }, { Name: 'db' }]);
+  });
+
   it('when the API refuses, then its fault text is printed after volctl: and nothing else', async () => {
     const { fetch } = server((req) => (req.url.pathname.endsWith('/action') ? fault(400, 'badRequest', 'Invalid volume: Volume status must be available or in-use.') : undefined));
     expect(await cli(['migrate', 'db', 'host-b@file#pool1'], { fetch })).toEqual({ code: 1, stdout: '', stderr: 'volctl: Invalid volume: Volume status must be available or in-use.' });

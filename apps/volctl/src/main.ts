@@ -16,6 +16,16 @@ const io: CliIo = {
   },
 };
 
+// A reader that stops early (`volctl volumes list | head -1`, `| true`) closes the pipe: what is left to
+// write has nobody to read it, so volctl ends quietly with 0, as when everything was read, never with
+// Node's stack trace for an unhandled EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(ExitCode.Ok);
+  });
+}
+
 runCli(process.argv.slice(2), io).then(
   (code) => {
     process.exitCode = code;

@@ -156,6 +156,26 @@ describe('volctl against the whole stack (real apps, PostgreSQL, NATS)', () => {
     );
   });
 
+  it("when a migration's destination bears the volume's name, then cancel by that name cancels it", async () => {
+    // 32 MiB at 1 MiB/s: the destination row exists for half a minute unless cancelled.
+    const { id, host } = await volumeWithData('twinned', 32 * MIB);
+    const started = await stack.request('POST', `/v3/${PROJECT}/volumes/${id}/action`, {
+      headers: ADMIN,
+      version: '3.73',
+      body: { 'os-migrate_volume': { host: otherHost(host), force_host_copy: true, bandwidth_bytes_per_second: MIB } },
+    });
+    expect(started.status).toBe(202);
+    const named = async () => (await stack.request('GET', `/v3/${PROJECT}/volumes/detail?name=twinned`, { headers: ADMIN })).body.volumes as { migration_status: string }[];
+    await stack.waitFor(async () => (await named()).some((v) => v.migration_status === `target:${id}`), 'the destination row', 20_000);
+
+    expect(await runVolctl(['migrations', 'cancel', 'twinned'], env)).toEqual({ code: 0, stdout: `Cancelling the migration of volume ${id}; the source stays as it was.\n`, stderr: '' });
+    await stack.waitFor(
+      async () => (await stack.request('GET', `/v3/${PROJECT}/volume-migrations?volume_id=${id}`, { headers: ADMIN, version: '3.73' })).body.volume_migrations[0]?.status === 'cancelled',
+      'the migration to be cancelled',
+      30_000,
+    );
+  });
+
   it('when migrate --watch runs under a pseudo-terminal, then a bar is drawn and redrawn in place until success', async () => {
     // 40 MiB: five seconds of progress events (about one a second), enough redraws to count.
     const { host } = await volumeWithData('on-a-tty', 40 * MIB);

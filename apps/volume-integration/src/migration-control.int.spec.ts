@@ -80,34 +80,50 @@ describe('migration controls (3.73, real apps, PostgreSQL, NATS)', () => {
     return entries.filter((e) => e.endsWith(`volume-${volumeName}`)).map((e) => join(stack.dataDir, e));
   }
 
-  it('when three copies between two hosts are recorded, then the estimate of a fourth is within 25 % of its real duration', async () => {
-    for (let i = 0; i < 3; i++) {
-      const { id } = await filledVolume(`history-${i}`, 24);
-      const url = await migrate(id, 12 * MIB);
-      expect((await until(url, (m) => m.status !== 'running', 'a recorded copy')).status).toBe('success');
-    }
-    const { id } = await filledVolume('estimated', 24);
+  /** The estimate of moving `volumeId` to DEST, with the bandwidth it would be started with. */
+  async function estimateOf(volumeId: string, bandwidth?: number): Promise<Resource> {
     const asked = await stack.request('POST', `/v3/${PROJECT}/volume-migrations/estimate`, {
       headers: ADMIN,
       version: '3.73',
-      body: { volume_id: id, host: DEST },
+      body: { volume_id: volumeId, host: DEST, ...(bandwidth ? { bandwidth_bytes_per_second: bandwidth } : {}) },
     });
     expect(asked.status).toBe(200);
-    const estimate = asked.body.estimate;
-    expect(estimate).toMatchObject({
-      bytes_to_copy: 72 * MIB,
+    return asked.body.estimate;
+  }
+
+  async function migrated(volumeId: string, bandwidth?: number): Promise<Resource> {
+    const done = await until(await migrate(volumeId, bandwidth), (m) => m.status !== 'running', 'a copy');
+    expect(done.status).toBe('success');
+    return done;
+  }
+
+  const offBy = (estimate: Resource, done: Resource) => Math.abs(estimate.expected_seconds - done.duration_seconds) / done.duration_seconds;
+
+  it('when throttled and unthrottled copies between two hosts are recorded, then an estimate is within 25 % of a real copy, with and without a bandwidth', async () => {
+    // History: a copy under its own limit (its rate is the limit's: 24 MiB at 4 MiB/s) and two at
+    // the hosts' pace (144 MiB each at the hosts' ceiling, some 4.5 s: long enough that whole seconds are close).
+    await migrated((await filledVolume('history-throttled', 8)).id, 4 * MIB);
+    for (let i = 0; i < 2; i++) await migrated((await filledVolume(`history-${i}`, 48)).id);
+
+    const free = (await filledVolume('estimated', 48)).id;
+    const throttled = (await filledVolume('estimated-throttled', 24)).id;
+    const unlimited = await estimateOf(free);
+    expect(unlimited).toMatchObject({
+      bytes_to_copy: 144 * MIB,
       total_bytes: 1024 * MIB,
-      basis: { migrations: 3, between: ['host-a@file', 'host-b@file'] },
+      basis: { migrations: 2, between: ['host-a@file', 'host-b@file'] },
       confidence: 'history',
+      limited_by: null,
     });
+    const THROTTLE = 12 * MIB;
+    const limited = await estimateOf(throttled, THROTTLE);
+    expect(limited).toMatchObject({ expected_rate_bytes_per_second: THROTTLE, expected_seconds: 6, basis: { migrations: 2 }, limited_by: 'bandwidth' });
     // Pre-flight: the volume is where it was, and nothing migrates.
-    const [v] = await stack.sql(`SELECT migration_status FROM volumes WHERE id = $1`, [id]);
+    const [v] = await stack.sql(`SELECT migration_status FROM volumes WHERE id = $1`, [free]);
     expect(v.migration_status).toBeNull();
 
-    const done = await until(await migrate(id, 12 * MIB), (m) => m.status !== 'running', 'the estimated copy');
-    expect(done.status).toBe('success');
-    const error = Math.abs(estimate.expected_seconds - done.duration_seconds) / done.duration_seconds;
-    expect(error).toBeLessThanOrEqual(0.25);
+    expect(offBy(unlimited, await migrated(free))).toBeLessThanOrEqual(0.25);
+    expect(offBy(limited, await migrated(throttled, THROTTLE))).toBeLessThanOrEqual(0.25);
   });
 
   it('when the bandwidth of a running copy is raised, then its rate shows it within 3 s, and the copy ends', async () => {

@@ -97,5 +97,10 @@ describe('migration events on the real stack (3.73)', () => {
     expect(types.length).toBeGreaterThanOrEqual(4);
     expect(new Set(stored.map((n) => n.message_id)).size).toBe(stored.length);
     expect(stored.every((n) => n.publisher_id === `volume.${listed.source_host.split('@')[0]}` && n.payload.id === listed.id)).toBe(true);
+    // Each event's percent and bytes are one observation (the copy's, as it recorded them), never back.
+    const figures = stored.map(({ payload: p }) => ({ status: p.status, progress: p.progress, processed: Number(p.processed_bytes), total: Number(p.total_bytes) }));
+    for (const f of figures) expect(f).toEqual({ ...f, progress: f.status === 'success' ? 100 : Math.min(99, Math.floor((100 * f.processed) / f.total)) });
+    const percents = figures.map((f) => Number(f.progress));
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
   });
 });

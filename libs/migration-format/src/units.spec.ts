@@ -1,4 +1,4 @@
-import { formatBytes, formatDuration, formatEta, formatRate, formatStall, parseSize } from './units';
+import { formatBytes, formatBytesCompact, formatDuration, formatEta, formatRate, formatStall, parseSize } from './units';
 
 describe('sizes and rates as an operator types and reads them', () => {
   it.each([
@@ -38,6 +38,18 @@ describe('sizes and rates as an operator types and reads them', () => {
     [NaN, '-'],
   ])('when %p bytes are shown, then they read %s', (bytes, text) => {
     expect(formatBytes(bytes)).toBe(text);
+  });
+
+  it.each([
+    [0, '0 B'],
+    [512, '512 B'],
+    [128 * 1024 ** 2, '128 MiB'],
+    [384 * 1024 ** 2, '384 MiB'],
+    [1024 ** 3, '1 GiB'],
+    [1.25 * 1024 ** 3, '1.25 GiB'],
+    [1.125 * 1024 ** 3, '1.125 GiB'],
+  ])('when %p bytes label a chart tick, then they read %s, exact and without trailing zeros', (bytes, text) => {
+    expect(formatBytesCompact(bytes)).toBe(text);
   });
 
   it('when a rate is shown, then it is binary units per second, or a dash when there is none', () => {

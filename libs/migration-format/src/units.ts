@@ -44,16 +44,31 @@ export function parseSize(text: string): number {
   return bytes;
 }
 
-/** 1536 → "1.5 KiB": binary units, one decimal from KiB up. */
-export function formatBytes(bytes: number | null | undefined): string {
-  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return UNKNOWN;
+/** The bytes in the largest binary unit they fill at least once: 1536 → [1.5, 1] (KiB). */
+function inUnit(bytes: number): [number, number] {
   let value = bytes;
   let unit = 0;
   while (Math.abs(value) >= 1024 && unit < BINARY.length - 1) {
     value /= 1024;
     unit++;
   }
+  return [value, unit];
+}
+
+/** 1536 → "1.5 KiB": binary units, one decimal from KiB up. */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return UNKNOWN;
+  const [value, unit] = inUnit(bytes);
   return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${BINARY[unit]}`;
+}
+
+/**
+ * A round binary size as short as it is exact, for a chart's ticks: 384 MiB → "384 MiB", 1.25 GiB →
+ * "1.25 GiB" (up to three decimals, where formatBytes would round 1.25 GiB to "1.3 GiB").
+ */
+export function formatBytesCompact(bytes: number): string {
+  const [value, unit] = inUnit(bytes);
+  return `${Number(value.toFixed(3))} ${BINARY[unit]}`;
 }
 
 export function formatRate(bytesPerSecond: number | null | undefined): string {

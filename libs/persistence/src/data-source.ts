@@ -20,6 +20,8 @@ import { MigrationHistoryOutlivesVolume1764648000000 } from './migrations/176464
 import { VolumeMigrationEvents1764651600000 } from './migrations/1764651600000-volume-migration-events';
 import { MigrationEventRelay1764741600000 } from './migrations/1764741600000-migration-event-relay';
 import { VolumeChangeAnnouncements1764745200000 } from './migrations/1764745200000-volume-change-announcements';
+import { MigrationOwnLimitSeen1764748800000 } from './migrations/1764748800000-migration-own-limit-seen';
+import { MigrationShownProgress1764752400000 } from './migrations/1764752400000-migration-shown-progress';
 
 /** Listed as classes, not globs: the apps are bundled into one file each. */
 export const ENTITIES = [
@@ -37,7 +39,7 @@ export const ENTITIES = [
 ];
 
 /** One history for the volume service's tables and the compute host's, applied in order; each one reversible. */
-export const MIGRATIONS = [InitialSchema1764043200000, VolumeMigrations1764050400000, ComputeHost1764136800000, DriverMovePhase1764216000000, Quotas1764302400000, VolumeListIndexes1764388800000, VolumeMetadataListOrder1764475200000, VolumeMigrationResource1764561600000, MigrationHistoryOutlivesVolume1764648000000, VolumeMigrationEvents1764651600000, MigrationEventRelay1764741600000, VolumeChangeAnnouncements1764745200000];
+export const MIGRATIONS = [InitialSchema1764043200000, VolumeMigrations1764050400000, ComputeHost1764136800000, DriverMovePhase1764216000000, Quotas1764302400000, VolumeListIndexes1764388800000, VolumeMetadataListOrder1764475200000, VolumeMigrationResource1764561600000, MigrationHistoryOutlivesVolume1764648000000, VolumeMigrationEvents1764651600000, MigrationEventRelay1764741600000, VolumeChangeAnnouncements1764745200000, MigrationOwnLimitSeen1764748800000, MigrationShownProgress1764752400000];
 
 /**
  * How long a query waits for a connection, a new one or a free one of the pool. While PostgreSQL

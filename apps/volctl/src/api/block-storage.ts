@@ -56,6 +56,8 @@ export interface MigrationEstimate {
   expected_seconds: number | null;
   basis: { migrations: number; between: [string, string] };
   confidence: string;
+  /** Which ceiling the rate is: `bandwidth` (the one asked for), `host` (its limit); null or absent (an older server): neither. */
+  limited_by?: string | null;
 }
 
 export interface MigrateOptions {
@@ -71,10 +73,16 @@ const CANCEL = feature('cancel');
 const BANDWIDTH = feature('runtime bandwidth');
 const ESTIMATE = feature('the pre-flight estimate');
 const MIGRATE_BANDWIDTH = feature('--bandwidth on migrate');
+const ESTIMATE_BANDWIDTH = feature('--bandwidth on the estimate');
 
 /** An older server answers an action it does not know with 400 "There is no such action". */
 function unsupportedAction(err: unknown, f: Feature): unknown {
   return err instanceof ApiFault && err.status === 400 && /no such action/i.test(err.message) ? new UnsupportedError(f.what, f.version, err.message) : err;
+}
+
+/** A server before `bandwidth_bytes_per_second` in a body refuses the key its schema does not know. */
+function refusedBandwidthKey(err: unknown): err is ApiFault {
+  return err instanceof ApiFault && err.status === 400 && /bandwidth_bytes_per_second.*(unexpected|not allowed)|additional properties/i.test(err.message);
 }
 
 /** The calls the CLI makes, one per route (the transport, versions and faults are BlockStorageHttp's). */
@@ -100,10 +108,7 @@ export class BlockStorageApi {
     try {
       await this.action(volumeId, { 'os-migrate_volume': args }, o.bandwidthBytesPerSecond === undefined ? undefined : MIGRATE_BANDWIDTH);
     } catch (err) {
-      // A server before the option refuses the key its schema does not know.
-      if (err instanceof ApiFault && err.status === 400 && /bandwidth_bytes_per_second.*(unexpected|not allowed)|additional properties/i.test(err.message)) {
-        throw new UnsupportedError(MIGRATE_BANDWIDTH.what, MIGRATE_BANDWIDTH.version, err.message);
-      }
+      if (refusedBandwidthKey(err)) throw new UnsupportedError(MIGRATE_BANDWIDTH.what, MIGRATE_BANDWIDTH.version, err.message);
       throw err;
     }
   }
@@ -136,13 +141,18 @@ export class BlockStorageApi {
     await this.action(volumeId, { 'os-migrate_volume_set_bandwidth': { bytes_per_second: bytesPerSecond } }, BANDWIDTH);
   }
 
-  async estimate(volumeId: string, host: string): Promise<MigrationEstimate> {
+  /** The estimate of moving the volume to `host`, started with `bandwidthBytesPerSecond` (absent: none of its own). */
+  async estimate(volumeId: string, host: string, bandwidthBytesPerSecond?: number): Promise<MigrationEstimate> {
     try {
-      const body = { volume_id: volumeId, host };
+      const body: Record<string, unknown> = { volume_id: volumeId, host };
+      if (bandwidthBytesPerSecond !== undefined) body.bandwidth_bytes_per_second = bandwidthBytesPerSecond;
       return (await this.http.request<{ estimate: MigrationEstimate }>('POST', 'volume-migrations/estimate', { body, needs: ESTIMATE })).estimate;
     } catch (err) {
       // The route itself is missing (a resource-level 404 cannot happen: the volume was found first).
       if (err instanceof ApiFault && (err.status === 404 || err.status === 405)) throw new UnsupportedError(ESTIMATE.what, ESTIMATE.version, err.message);
+      if (bandwidthBytesPerSecond !== undefined && refusedBandwidthKey(err)) {
+        throw new UnsupportedError(ESTIMATE_BANDWIDTH.what, ESTIMATE_BANDWIDTH.version, err.message);
+      }
       throw err;
     }
   }

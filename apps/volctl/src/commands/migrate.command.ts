@@ -35,7 +35,7 @@ export function migrateCommand(io: CommandIo): Command {
       .option('--force-host-copy', 'copy through the hosts even when the backend could move it itself')
       .option('--lock-volume', 'keep the volume in maintenance meanwhile (no attach, no status change)')
       .option('--bandwidth <rate>', 'copy at most this many bytes per second (200M, 1.5GiB, 64MB/s; 3.73)')
-      .option('--estimate', 'print the pre-flight estimate first (3.73)')
+      .option('--estimate', 'print the pre-flight estimate first, at --bandwidth if given (3.73)')
       .option('--watch', 'follow the migration until it ends: a bar on a terminal, a line per change otherwise'),
   ).action(async (ref: string, hostRef: string, opts, cmd: Command) => {
     const bandwidth = opts.bandwidth === undefined ? undefined : sizeArgument(opts.bandwidth);
@@ -44,7 +44,7 @@ export function migrateCommand(io: CommandIo): Command {
     const host = await findHost(api, hostRef);
     if (opts.estimate) {
       try {
-        io.out(estimateText(await api.estimate(volume.id, host)));
+        io.out(estimateText(await api.estimate(volume.id, host, bandwidth)));
       } catch (err) {
         // The estimate is advice: without it the migration still starts.
         if (!(err instanceof UnsupportedError)) throw err;

@@ -25,7 +25,8 @@ const MIGRATION_COLUMNS: Column<VolumeMigration>[] = [
 
 /** The estimate in a sentence, before a migration starts. */
 export function estimateText(e: MigrationEstimate): string {
-  const pace = e.expected_rate_bytes_per_second === null ? 'at an unknown rate' : `at ${formatRate(e.expected_rate_bytes_per_second)}`;
+  const ceiling = e.limited_by === 'bandwidth' ? ' (the bandwidth asked for)' : e.limited_by === 'host' ? " (the source host's limit)" : '';
+  const pace = e.expected_rate_bytes_per_second === null ? 'at an unknown rate' : `at ${formatRate(e.expected_rate_bytes_per_second)}${ceiling}`;
   const time = e.expected_seconds === null ? 'no estimate of the time' : `about ${formatDuration(e.expected_seconds)}`;
   const basis = e.confidence === 'history' ? `${e.basis.migrations} past migration(s) between ${e.basis.between.join(' and ')}` : e.confidence;
   return `Estimate: ${formatBytes(e.bytes_to_copy)} of ${formatBytes(e.total_bytes)} to copy ${pace}, ${time} (basis: ${basis})`;
@@ -107,11 +108,13 @@ export function migrationsCommand(io: CommandIo): Command {
       .command('estimate')
       .description('how long migrating a volume to a host would take, without starting it')
       .argument('<volume>', 'name or id')
-      .argument('<host>', 'destination pool (host@backend#pool) or a unique start of it'),
+      .argument('<host>', 'destination pool (host@backend#pool) or a unique start of it')
+      .option('--bandwidth <rate>', 'as migrate --bandwidth: the copy would run at most at it (200M, 1.5GiB, 64MB/s)'),
   ).action(async (ref: string, hostRef: string, opts, cmd: Command) => {
+    const bandwidth = opts.bandwidth === undefined ? undefined : sizeArgument(opts.bandwidth);
     const api = await apiFor(cmd, io);
     const volumeId = await volumeIdOf(api, ref);
-    const estimate = await api.estimate(volumeId, await findHost(api, hostRef));
+    const estimate = await api.estimate(volumeId, await findHost(api, hostRef), bandwidth);
     io.out(opts.format === 'table' && !opts.column ? estimateText(estimate) : renderOne({ ...estimate }, outputOptions(opts)));
   });
 

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { isMigrationDestination } from '@volume/migration-format';
 import type { Volume } from '../api/block-storage';
 import { Column, renderList, renderOne } from '../format/output';
 import { findVolume } from '../resolve/find-volume';
@@ -6,7 +7,8 @@ import { addOutputOptions, apiFor, CliIo, outputOptions } from './cli-context';
 
 const VOLUME_COLUMNS: Column<Volume>[] = [
   { name: 'ID', value: (v) => v.id },
-  { name: 'Name', value: (v) => v.name },
+  // A migration's destination bears its source's name while it copies: the table says which row it is.
+  { name: 'Name', value: (v) => v.name, human: (v) => (isMigrationDestination(v) ? `${v.name ?? ''} (migration destination)` : (v.name ?? '')) },
   { name: 'Status', value: (v) => v.status },
   { name: 'Size', value: (v) => v.size },
   { name: 'Host', value: (v) => v['os-vol-host-attr:host'] },

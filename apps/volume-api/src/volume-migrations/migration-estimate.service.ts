@@ -11,9 +11,10 @@ import { recentCopyRates } from './volume-migrations.repository';
 
 /**
  * The pre-flight estimate (3.73): validated as os-migrate_volume would be (the volume, the
- * destination service, the start rule: the same errors), without its side effects; then the
- * volume's allocated bytes from its host's extent map, over the rate past copies achieved
- * (estimateMigration chooses the basis).
+ * destination service, the start rule, the bandwidth: the same errors), without its side effects;
+ * then the volume's allocated bytes from its host's extent map, over the rate past unthrottled
+ * copies achieved, capped by the host's limit and the bandwidth asked for (estimateMigration
+ * chooses the basis and the ceiling).
  */
 @Injectable()
 export class MigrationEstimateService {
@@ -44,6 +45,7 @@ export class MigrationEstimateService {
       betweenHosts,
       toDestination,
       hostLimitBytesPerSecond: extent.hostLimitBytesPerSecond,
+      bandwidthBytesPerSecond: params.bandwidthBytesPerSecond,
     });
   }
 
@@ -68,6 +70,7 @@ export function estimateView(e: MigrationEstimate): Record<string, unknown> {
       expected_seconds: e.expectedSeconds,
       basis: e.basis,
       confidence: e.confidence,
+      limited_by: e.limitedBy,
     },
   };
 }

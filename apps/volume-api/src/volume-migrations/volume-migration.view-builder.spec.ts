@@ -32,12 +32,14 @@ function migration(over: Partial<VolumeMigrationEntity> & { mode: MigrationMode 
     etaSeconds: null,
     lastProgressAt: null,
     bandwidthLimit: null,
+    progress: null,
+    processedBytes: null,
     ...over,
   });
 }
 
 function averageOf(row: VolumeMigrationEntity, figures: FiguresSource = PERSISTED, now = TEN_S_LATER): unknown {
-  return volumeMigrationView({ row, volumeProgress: null }, figures, { now, stallWarnMs: 120_000 }).average_rate_bytes_per_second;
+  return volumeMigrationView({ row }, figures, { now, stallWarnMs: 120_000 }).average_rate_bytes_per_second;
 }
 
 describe('the volume-migrations view: average_rate_bytes_per_second', () => {
@@ -66,5 +68,40 @@ describe('the volume-migrations view: average_rate_bytes_per_second', () => {
 
   it('when no time has passed, then there is no average (not a division by zero)', () => {
     expect(averageOf(migration({ mode: 'host-assisted', readBytes: 100 * MiB, finishedAt: STARTED }))).toBeNull();
+  });
+});
+
+describe('the volume-migrations view: progress with processed_bytes, from one observation', () => {
+  const GIB = 1024 * MiB;
+  const shown = (over: Partial<VolumeMigrationEntity> & { mode?: MigrationMode }, figures: FiguresSource = PERSISTED) => {
+    const v = volumeMigrationView({ row: migration({ mode: 'host-assisted', finishedAt: null, phase: 'copying', ...over }) }, figures, { now: TEN_S_LATER, stallWarnMs: 120_000 });
+    return { progress: v.progress, processed_bytes: v.processed_bytes, total_bytes: v.total_bytes };
+  };
+
+  it('when a copy recorded its percent with the bytes it processed ahead of its durable checkpoint, then both are shown, not the checkpoint', () => {
+    expect(shown({ status: 'migrating', bytesDone: 0, progress: 6, processedBytes: 70 * MiB })).toEqual({ progress: 6, processed_bytes: 70 * MiB, total_bytes: GIB });
+  });
+
+  it('when a row has no shown percent (written before it was kept), then the percent is the checkpoint’s bytes’', () => {
+    expect(shown({ status: 'migrating', bytesDone: 25 * MiB })).toEqual({ progress: 2, processed_bytes: 25 * MiB, total_bytes: GIB });
+  });
+
+  it('when the migration is cancelling, cancelled or failed, then it shows the percent last shown and its bytes, never less', () => {
+    for (const status of ['cancelling', 'cancelled', 'error'] as const) {
+      expect(shown({ status, bytesDone: 12 * MiB, progress: 2, processedBytes: 25 * MiB })).toEqual({ progress: 2, processed_bytes: 25 * MiB, total_bytes: GIB });
+    }
+  });
+
+  it('when a swap’s percent ratcheted while its mirror’s end grew, then the percent stays, above its bytes’', () => {
+    expect(shown({ mode: 'compute-swap', status: 'migrating', bytesTotal: 2 * GIB, bytesDone: 0.5 * GIB, progress: 40, processedBytes: 0.5 * GIB })).toMatchObject({ progress: 40 });
+  });
+
+  it('when the runner answers, then its percent goes with its bytes; the row’s do not mix in', () => {
+    const live: FiguresSource = { kind: 'live', reply: { progress: '9', bytesDone: 100 * MiB, bytesTotal: GIB } };
+    expect(shown({ status: 'migrating', bytesDone: 0, progress: 6, processedBytes: 70 * MiB }, live)).toEqual({ progress: 9, processed_bytes: 100 * MiB, total_bytes: GIB });
+  });
+
+  it('when the migration succeeded, then 100 of the total', () => {
+    expect(shown({ status: 'success', bytesDone: GIB, progress: 99, processedBytes: GIB - 1 })).toEqual({ progress: 100, processed_bytes: GIB, total_bytes: GIB });
   });
 });

@@ -27,14 +27,16 @@ export interface MigrationViewClock {
  * The `volume_migration` of 3.73 (issue 14 §1), key for key. A running migration's figures are its
  * runner's (`source: live`, observed now) when it answered, else its row's as of the last checkpoint
  * (`source: persisted`, observed when written); `eta_state` then follows from the row and the time
- * since bytes last advanced. The percent is 3.72's `migration_progress`: never back, 100 only at success.
+ * since bytes last advanced. The percent is 3.72's `migration_progress`, with the bytes it was taken
+ * from (never one moment's percent with another's bytes): never back, 100 only at success.
  */
 export function volumeMigrationView(record: MigrationRecord, figures: FiguresSource, clock: MigrationViewClock): Record<string, unknown> {
   const { row } = record;
   const live = figures.kind === 'live' ? figures.reply : null;
   const finished = FINISHED_MIGRATION_STATUSES.includes(row.status);
   const total = live?.bytesTotal ?? row.bytesTotal;
-  const processed = live?.bytesDone ?? (row.status === 'success' ? row.bytesTotal : row.bytesDone);
+  // The percent and these bytes come from one observation: the runner's now, or the last write's.
+  const processed = live?.bytesDone ?? (row.status === 'success' ? row.bytesTotal : (row.processedBytes ?? row.bytesDone));
   const eta = live?.etaState ? liveEta(live) : persistedEta(row, finished, clock);
   const durationMs = Math.max(0, (row.finishedAt ?? clock.now).getTime() - row.startedAt.getTime());
   const readBytes = live?.readBytes ?? row.readBytes;
@@ -53,7 +55,7 @@ export function volumeMigrationView(record: MigrationRecord, figures: FiguresSou
     mode: row.mode,
     phase,
     status: resourceStatusOf(row.status),
-    progress: percentOf(row, record.volumeProgress, live, processed, total),
+    progress: percentOf(row, live, processed, total),
     total_bytes: total,
     processed_bytes: processed,
     bytes_to_read: live ? (live.bytesToRead ?? null) : row.bytesToRead,
@@ -95,20 +97,14 @@ function persistedEta(row: VolumeMigrationEntity, finished: boolean, clock: Migr
 }
 
 /**
- * 3.72's percent: the runner's when it answered, else the larger of the checkpoint's and the one the
- * volume shows (it may lead the durable checkpoint by a second); 99 at most until success.
+ * 3.72's percent: the runner's when it answered, else the one last shown with the row's bytes (a
+ * swap's may lead them: it ratchets while the mirror's `end` grows); 99 at most until success. The
+ * row keeps it past the volume's own field, which a cancel or an error clears: an ending shows no less.
  */
-function percentOf(
-  row: VolumeMigrationEntity,
-  volumeProgress: string | null,
-  live: MigrationProgressReply | null,
-  processed: number,
-  total: number,
-): number | null {
+function percentOf(row: VolumeMigrationEntity, live: MigrationProgressReply | null, processed: number, total: number): number | null {
   if (row.status === 'success') return 100;
   if (live && live.progress !== null && PERCENT.test(live.progress)) return Number(live.progress);
   if (row.mode === 'driver-assisted') return null;
-  const checkpoint = total > 0 ? Math.min(99, progressPercent(Math.min(processed, total), total)) : 0;
-  const shown = volumeProgress !== null && PERCENT.test(volumeProgress) ? Number(volumeProgress) : 0;
-  return Math.max(checkpoint, shown);
+  const ofBytes = total > 0 ? progressPercent(Math.min(processed, total), total) : 0;
+  return Math.min(99, Math.max(ofBytes, row.progress ?? 0));
 }

@@ -3,14 +3,13 @@ import { DataSource, SelectQueryBuilder } from 'typeorm';
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { FINISHED_MIGRATION_STATUSES } from '@volume/domain';
 import type { RateHistory } from '@volume/domain';
-import { VolumeEntity, VolumeMigrationEntity } from '@volume/persistence';
+import { VolumeMigrationEntity } from '@volume/persistence';
 import { UUID } from '../volumes/volume-list.repository';
 import { MigrationListQuery } from './volume-migration-query';
 
-/** A migration's row, with the percent its volume shows while it migrates (what 3.72's field reads). */
+/** A migration's row (it carries the percent last shown, with its bytes). */
 export interface MigrationRecord {
   row: VolumeMigrationEntity;
-  volumeProgress: string | null;
 }
 
 export function migrationNotFound(id: string): CodedError {
@@ -27,11 +26,7 @@ export class VolumeMigrationsRepository {
   constructor(private readonly ds: DataSource) {}
 
   private base(): SelectQueryBuilder<VolumeMigrationEntity> {
-    return this.ds
-      .getRepository(VolumeMigrationEntity)
-      .createQueryBuilder('m')
-      .leftJoin(VolumeEntity, 'v', `v.id = m.volume_id AND v.migration_status = 'migrating'`)
-      .addSelect('v.migration_progress', 'volume_progress');
+    return this.ds.getRepository(VolumeMigrationEntity).createQueryBuilder('m');
   }
 
   /** @throws CodedError(NotFound) when there is no such migration in `projectId` (null: any). */
@@ -95,14 +90,17 @@ const RECENT_COPIES = 10;
 /**
  * What recent successful host copies to `destBackend` (from `sourceBackend`; null: from anywhere)
  * achieved: their bytes read and durations, summed (the estimate's RateHistory). Backends
- * (`host@backend`), not pools: a copy's cost is the two services' disks and network.
+ * (`host@backend`), not pools: a copy's cost is the two services' disks and network. Only copies
+ * that never ran under a limit of their own (`own_limit_seen`: not at the start, not for a while
+ * by os-migrate_volume_set_bandwidth): a throttled copy's rate is its limit's, not the hosts'. The
+ * host's VOLUME_COPY_BPS_LIMIT was over them all, as it is over the next one.
  */
 export async function recentCopyRates(ds: DataSource, destBackend: string, sourceBackend: string | null): Promise<RateHistory> {
   const [row]: { migrations: number; read: string; seconds: number }[] = await ds.query(
     `SELECT count(*)::int AS migrations, COALESCE(sum(read_bytes), 0)::bigint AS read,
             COALESCE(sum(extract(epoch FROM finished_at - started_at)), 0)::float8 AS seconds
        FROM (SELECT read_bytes, started_at, finished_at FROM volume_migrations
-              WHERE status = 'success' AND mode = 'host-assisted' AND read_bytes > 0 AND finished_at IS NOT NULL
+              WHERE status = 'success' AND mode = 'host-assisted' AND read_bytes > 0 AND finished_at IS NOT NULL AND NOT own_limit_seen
                 AND split_part(dest_host, '#', 1) = $1 AND ($2::text IS NULL OR split_part(source_host, '#', 1) = $2)
               ORDER BY finished_at DESC LIMIT $3) recent`,
     [destBackend, sourceBackend, RECENT_COPIES],
@@ -111,6 +109,5 @@ export async function recentCopyRates(ds: DataSource, destBackend: string, sourc
 }
 
 async function records(qb: SelectQueryBuilder<VolumeMigrationEntity>): Promise<MigrationRecord[]> {
-  const { entities, raw } = await qb.getRawAndEntities<{ volume_progress: string | null }>();
-  return entities.map((row, i) => ({ row, volumeProgress: raw[i]?.volume_progress ?? null }));
+  return (await qb.getMany()).map((row) => ({ row }));
 }

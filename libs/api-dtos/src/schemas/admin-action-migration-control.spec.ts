@@ -60,7 +60,30 @@ describe('os-migrate_volume_cancel (3.73)', () => {
 
 describe('the estimate body (3.73)', () => {
   it('when volume_id and host are given, then they are read; without host it is refused', () => {
-    expect(parseMigrationEstimate({ volume_id: 'v-1', host: 'host-b@file#pool1' })).toEqual({ volumeId: 'v-1', host: 'host-b@file#pool1' });
+    expect(parseMigrationEstimate({ volume_id: 'v-1', host: 'host-b@file#pool1' })).toEqual({
+      volumeId: 'v-1',
+      host: 'host-b@file#pool1',
+      bandwidthBytesPerSecond: null,
+    });
     expect(() => parseMigrationEstimate({ volume_id: 'v-1' })).toThrow(badRequest("'host' is a required property"));
+  });
+
+  it("when a bandwidth is given, then it is read; null is none; anything else os-migrate_volume refuses is refused with its text", () => {
+    const asked = (bandwidth: unknown) => ({ volume_id: 'v-1', host: 'host-b@file#pool1', bandwidth_bytes_per_second: bandwidth });
+    expect(parseMigrationEstimate(asked(8388608)).bandwidthBytesPerSecond).toBe(8388608);
+    expect(parseMigrationEstimate(asked(null)).bandwidthBytesPerSecond).toBeNull();
+    for (const bad of [0, -5, 1.5, '1024', Number.MAX_SAFE_INTEGER + 1]) {
+      let migrateError: unknown;
+      try {
+        parseMigrateVolume(migrate({ bandwidth_bytes_per_second: bad }), '3.73');
+      } catch (err) {
+        migrateError = err;
+      }
+      expect(migrateError).toBeDefined();
+      expect(() => parseMigrationEstimate(asked(bad))).toThrow(migrateError as Error);
+    }
+    expect(() => parseMigrationEstimate(asked(0))).toThrow(
+      badRequest('Invalid input for field/attribute bandwidth_bytes_per_second. Value: 0. 0 is less than the minimum of 1'),
+    );
   });
 });

@@ -22,11 +22,13 @@ export function parseMigrateVolumeSetBandwidth(body: unknown): number | null {
 export interface MigrationEstimateParams {
   volumeId: string;
   host: string;
+  /** The own limit the migration would start with; null (absent or null): none. */
+  bandwidthBytesPerSecond: number | null;
 }
 
 /** @throws CodedError(BadRequest) with the schema's error text. */
 export function parseMigrationEstimate(body: unknown): MigrationEstimateParams {
   validate(migrationEstimateSchema, body);
   const b = body as Body;
-  return { volumeId: b.volume_id as string, host: b.host as string };
+  return { volumeId: b.volume_id as string, host: b.host as string, bandwidthBytesPerSecond: (b.bandwidth_bytes_per_second as number | null | undefined) ?? null };
 }

@@ -76,12 +76,16 @@ export const migrateVolumeSetBandwidthSchema: JsonSchema = {
   additionalProperties: false,
 };
 
-/** POST /volume-migrations/estimate (3.73): the volume and where it would go, as os-migrate_volume's host */
+/**
+ * POST /volume-migrations/estimate (3.73): the volume and where it would go, as os-migrate_volume's
+ * host, and the bandwidth it would be started with, as os-migrate_volume's (3.73)
+ */
 export const migrationEstimateSchema: JsonSchema = {
   type: 'object',
   properties: {
     volume_id: { type: 'string', maxLength: 36 },
     host: { type: 'string', maxLength: 255 },
+    bandwidth_bytes_per_second: bandwidthBytesPerSecond,
   },
   required: ['volume_id', 'host'],
   additionalProperties: false,

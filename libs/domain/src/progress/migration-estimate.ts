@@ -7,7 +7,16 @@
 /** What the expected rate rests on: past migrations, the host's configured limit, or nothing. */
 export type EstimateConfidence = 'history' | 'host-default' | 'none';
 
-/** The finished host copies of one scope (between the same hosts, or to the same destination). */
+/**
+ * Which ceiling the expected rate is, when it is one rather than the hosts' own pace: the bandwidth
+ * the admin is about to ask for, or the source host's VOLUME_COPY_BPS_LIMIT; null: neither.
+ */
+export type EstimateLimit = 'bandwidth' | 'host';
+
+/**
+ * The finished host copies of one scope (between the same hosts, or to the same destination) that
+ * ran without a limit of their own: a throttled copy measured its limit, not the hosts.
+ */
 export interface RateHistory {
   /** How many successful copies the figures sum. */
   migrations: number;
@@ -29,6 +38,8 @@ export interface EstimateInputs {
   toDestination: RateHistory;
   /** The source host's VOLUME_COPY_BPS_LIMIT; 0 or null: none. */
   hostLimitBytesPerSecond: number | null;
+  /** The copy's own limit the admin would start it with (os-migrate_volume's bandwidth_bytes_per_second); null: none. */
+  bandwidthBytesPerSecond: number | null;
 }
 
 export interface MigrationEstimate {
@@ -39,6 +50,7 @@ export interface MigrationEstimate {
   expectedSeconds: number | null;
   basis: { migrations: number; between: [string, string] };
   confidence: EstimateConfidence;
+  limitedBy: EstimateLimit | null;
 }
 
 /** A history is worth a rate when it holds a copy that read something over some time. */
@@ -48,21 +60,35 @@ function rateOf(h: RateHistory): number | null {
 
 /**
  * The basis, most specific first: the copies between the same hosts, else any to the destination
- * (its disks and network are most of the cost), else the source host's configured limit (a copy
- * runs at most at it), else nothing. Past rates are summed bytes over summed seconds, so that a long
- * copy weighs as long as it lasted.
+ * (its disks and network are most of the cost), else nothing. Past rates are summed bytes over
+ * summed seconds, so that a long copy weighs as long as it lasted. The expected rate is then the
+ * tightest of that pace and the ceilings a copy runs under: the source host's limit (with no
+ * history, it alone is the basis: `host-default`) and the bandwidth asked for. A ceiling with no
+ * pace known is still a rate: the copy runs at most at it (the confidence stays `none`).
  */
 export function estimateMigration(i: EstimateInputs): MigrationEstimate {
   const between: [string, string] = [i.source, i.destination];
   const base = { bytesToCopy: i.bytesToCopy, totalBytes: i.totalBytes };
-  for (const h of [i.betweenHosts, i.toDestination]) {
-    const rate = rateOf(h);
-    if (rate !== null) return { ...base, ...expected(i.bytesToCopy, rate), basis: { migrations: h.migrations, between }, confidence: 'history' };
-  }
-  if (i.hostLimitBytesPerSecond && i.hostLimitBytesPerSecond > 0) {
-    return { ...base, ...expected(i.bytesToCopy, i.hostLimitBytesPerSecond), basis: { migrations: 0, between }, confidence: 'host-default' };
-  }
-  return { ...base, expectedRateBytesPerSecond: null, expectedSeconds: null, basis: { migrations: 0, between }, confidence: 'none' };
+  const history = [i.betweenHosts, i.toDestination].find((h) => rateOf(h) !== null);
+  const host = positive(i.hostLimitBytesPerSecond);
+  const confidence: EstimateConfidence = history ? 'history' : host !== null ? 'host-default' : 'none';
+  const candidates: { rate: number | null; by: EstimateLimit | null }[] = [
+    { rate: history ? rateOf(history) : null, by: null },
+    { rate: host, by: 'host' },
+    { rate: positive(i.bandwidthBytesPerSecond), by: 'bandwidth' },
+  ];
+  // The first of equal rates wins: a ceiling the hosts' pace already meets limits nothing.
+  const tightest = candidates.reduce<{ rate: number; by: EstimateLimit | null } | null>(
+    (best, c) => (c.rate !== null && (best === null || c.rate < best.rate) ? { rate: c.rate, by: c.by } : best),
+    null,
+  );
+  const basis = { migrations: history?.migrations ?? 0, between };
+  if (tightest === null) return { ...base, expectedRateBytesPerSecond: null, expectedSeconds: null, basis, confidence, limitedBy: null };
+  return { ...base, ...expected(i.bytesToCopy, tightest.rate), basis, confidence, limitedBy: tightest.by };
+}
+
+function positive(n: number | null): number | null {
+  return n !== null && n > 0 ? n : null;
 }
 
 /** Whole seconds, to the nearest: an estimate rounded up would be biased long. */

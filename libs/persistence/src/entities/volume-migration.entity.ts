@@ -96,6 +96,13 @@ export class VolumeMigrationEntity {
   @Column({ name: 'last_progress_at', type: 'timestamptz', precision: 6, nullable: true })
   lastProgressAt: Date | null;
 
+  /** The percent last shown for it (its volume's, in the same write), and the bytes it was taken from. */
+  @Column({ type: 'smallint', nullable: true })
+  progress: number | null;
+
+  @Column({ name: 'processed_bytes', type: 'bigint', nullable: true, transformer: NULLABLE_BIGINT })
+  processedBytes: number | null;
+
   /** This migration's own copy limit, bytes per second; null: the host's VOLUME_COPY_BPS_LIMIT. */
   @Column({ name: 'bandwidth_limit', type: 'bigint', nullable: true, transformer: NULLABLE_BIGINT })
   bandwidthLimit: number | null;

@@ -24,31 +24,34 @@ export function markMigrating(em: EntityManager, m: { migrationId: string; volum
 }
 
 /**
- * A host copy's progress: the percent an admin sees on the volume and the durable checkpoint the
- * copy resumes from. Written only while the volume is `migrating`, so that a volume an admin reset
- * meanwhile shows nothing stale.
+ * A host copy's progress: the percent an admin sees on the volume, the same percent with the bytes it
+ * was taken from on the migration (`processedBytes`: one observation, so that no reader pairs the
+ * percent of one moment with the bytes of another), and the durable checkpoint the copy resumes from
+ * (`bytesDone`, which trails them). Written only while the volume is `migrating`, so that a volume an
+ * admin reset meanwhile shows nothing stale.
  * @returns false when the volume is no longer `migrating` (nothing was written): the copy must stop.
  */
 export function recordCopyProgress(
   em: EntityManager,
-  m: { migrationId: string; volumeId: string; percent: string; bytesDone: number; live?: CopyFiguresRecord },
+  m: { migrationId: string; volumeId: string; percent: string; processedBytes: number; bytesDone: number; live?: CopyFiguresRecord },
 ): Promise<boolean> {
   return em.transaction(async (tx) => {
     const [, affected]: [unknown, number] = await tx.query(
       `UPDATE volumes SET migration_progress = $2 WHERE id = $1 AND migration_status = $3`,
       [m.volumeId, m.percent, MIGRATING],
     );
-    if (affected && m.live) {
-      const f = m.live;
-      await tx.query(
-        `UPDATE volume_migrations SET bytes_done = $2, phase = 'copying', bytes_to_read = $3, read_bytes = $4, rate_bytes_per_second = $5,
-                eta_seconds = $6, last_progress_at = COALESCE($7, last_progress_at), updated_at = now() WHERE id = $1`,
-        [m.migrationId, m.bytesDone, f.bytesToRead, f.readBytes, f.rateBytesPerSecond, f.etaSeconds, f.lastProgressAt],
-      );
-    } else if (affected) {
-      await tx.query(`UPDATE volume_migrations SET bytes_done = $2, updated_at = now() WHERE id = $1`, [m.migrationId, m.bytesDone]);
-    }
-    return affected > 0;
+    if (!affected) return false;
+    const f = m.live;
+    await tx.query(
+      `UPDATE volume_migrations SET bytes_done = $2, progress = $3, processed_bytes = $4, updated_at = now(),
+              phase = CASE WHEN $5::boolean THEN 'copying' ELSE phase END,
+              bytes_to_read = CASE WHEN $5::boolean THEN $6 ELSE bytes_to_read END, read_bytes = CASE WHEN $5::boolean THEN $7 ELSE read_bytes END,
+              rate_bytes_per_second = CASE WHEN $5::boolean THEN $8 ELSE rate_bytes_per_second END,
+              eta_seconds = CASE WHEN $5::boolean THEN $9 ELSE eta_seconds END, last_progress_at = COALESCE($10, last_progress_at)
+        WHERE id = $1`,
+      [m.migrationId, m.bytesDone, Number(m.percent), m.processedBytes, !!f, f?.bytesToRead ?? null, f?.readBytes ?? 0, f?.rateBytesPerSecond ?? null, f?.etaSeconds ?? null, f?.lastProgressAt ?? null],
+    );
+    return true;
   });
 }
 
@@ -86,12 +89,14 @@ export function recordSwapProgress(
       await tx.query(`UPDATE volumes SET migration_progress = $2 WHERE id = $1 AND migration_status = $3`, [m.volumeId, m.percent, MIGRATING]);
     }
     const f = m.live;
+    // The swap's percent ratchets over a mirror whose `end` may grow: it is shown with the `cur`
+    // of the same report, as is (it may lead floor(100 * cur / end), never trail it).
     await tx.query(
-      `UPDATE volume_migrations SET bytes_done = $2, bytes_total = $3, bytes_to_read = COALESCE($5, bytes_to_read), read_bytes = COALESCE($6, read_bytes),
+      `UPDATE volume_migrations SET bytes_done = $2, bytes_total = $3, progress = COALESCE($11, progress), processed_bytes = $2, bytes_to_read = COALESCE($5, bytes_to_read), read_bytes = COALESCE($6, read_bytes),
               rate_bytes_per_second = CASE WHEN $7::boolean THEN $8 ELSE rate_bytes_per_second END, eta_seconds = CASE WHEN $7::boolean THEN $9 ELSE eta_seconds END,
               last_progress_at = COALESCE($10, last_progress_at), updated_at = now()
         WHERE id = $1 AND status = ANY($4)`,
-      [m.migrationId, m.bytesDone, m.bytesTotal, ACTIVE_MIGRATION_STATUSES, f?.bytesToRead ?? null, f?.readBytes ?? null, !!f, f?.rateBytesPerSecond ?? null, f?.etaSeconds ?? null, f?.lastProgressAt ?? null],
+      [m.migrationId, m.bytesDone, m.bytesTotal, ACTIVE_MIGRATION_STATUSES, f?.bytesToRead ?? null, f?.readBytes ?? null, !!f, f?.rateBytesPerSecond ?? null, f?.etaSeconds ?? null, f?.lastProgressAt ?? null, m.percent === null ? null : Number(m.percent)],
     );
   });
 }

@@ -135,20 +135,20 @@ describe('migration transitions (real PostgreSQL)', () => {
   });
 
   describe('progress', () => {
-    it('when the volume is migrating, then the copy’s percent and checkpoint are recorded', async () => {
+    it('when the volume is migrating, then the copy’s percent, the bytes it was taken from and the (trailing) checkpoint are recorded', async () => {
       const src = await volume({ migration: 'migrating' });
       const migrationId = await migration(src, null);
-      expect(await recordCopyProgress(ds.manager, { migrationId, volumeId: src, percent: '42', bytesDone: 420 })).toBe(true);
+      expect(await recordCopyProgress(ds.manager, { migrationId, volumeId: src, percent: '42', processedBytes: 430, bytesDone: 420 })).toBe(true);
       expect((await row(src)).migrationProgress).toBe('42');
-      expect(await run(migrationId)).toMatchObject({ bytesDone: 420 });
+      expect(await run(migrationId)).toMatchObject({ bytesDone: 420, progress: 42, processedBytes: 430 });
     });
 
     it('when the volume left migrating (an admin reset it), then nothing is written and the copy is told to stop', async () => {
       const src = await volume({ migration: 'error', progress: null });
       const migrationId = await migration(src, null, 'error');
-      expect(await recordCopyProgress(ds.manager, { migrationId, volumeId: src, percent: '42', bytesDone: 420 })).toBe(false);
+      expect(await recordCopyProgress(ds.manager, { migrationId, volumeId: src, percent: '42', processedBytes: 430, bytesDone: 420 })).toBe(false);
       expect((await row(src)).migrationProgress).toBeNull();
-      expect((await run(migrationId)).bytesDone).toBe(0);
+      expect(await run(migrationId)).toMatchObject({ bytesDone: 0, progress: null, processedBytes: null });
     });
 
     it('when a swap reports but its migration ended, then neither the volume nor the migration’s counters change', async () => {
@@ -165,7 +165,10 @@ describe('migration transitions (real PostgreSQL)', () => {
       const migrationId = await migration(src, null);
       await recordSwapProgress(ds.manager, { migrationId, volumeId: src, percent: '30', bytesDone: 300, bytesTotal: 900 });
       expect((await row(src)).migrationProgress).toBe('30');
-      expect(await run(migrationId)).toMatchObject({ bytesDone: 300, bytesTotal: 900 });
+      expect(await run(migrationId)).toMatchObject({ bytesDone: 300, bytesTotal: 900, progress: 30, processedBytes: 300 });
+      // A report without a percent keeps the one shown (a swap's ratchets), with the mirror's new counters.
+      await recordSwapProgress(ds.manager, { migrationId, volumeId: src, percent: null, bytesDone: 330, bytesTotal: 1000 });
+      expect(await run(migrationId)).toMatchObject({ progress: 30, processedBytes: 330, bytesTotal: 1000 });
     });
 
     it('when the source host takes a placed migration, then volume and migration are migrating; a reset volume is not taken', async () => {

@@ -15,6 +15,8 @@ export function eventsUnavailable(): CodedError {
 export interface StreamedNotification {
   seq: number;
   notification: MigrationNotification;
+  /** How many of the feed's notifications the stream held after this one when it was delivered. */
+  pending: number;
 }
 
 export interface FeedRequest {
@@ -76,7 +78,7 @@ export class MigrationEventFeed {
   async lastOf(migrationId: string): Promise<StreamedNotification | null> {
     try {
       const m = await this.stream.jsm.streams.getMessage(this.stream.settings.name, { last_by_subj: this.stream.subjectOf(migrationId) });
-      return { seq: m.seq, notification: notificationCodec.decode(m.data) };
+      return { seq: m.seq, notification: notificationCodec.decode(m.data), pending: 0 };
     } catch (err) {
       if ((err as NatsError).api_error?.err_code === NO_MESSAGE_FOUND) return null;
       throw err;
@@ -87,7 +89,7 @@ export class MigrationEventFeed {
 function feedOf(consumer: Consumer, messages: ConsumerMessages): Feed {
   return {
     async *[Symbol.asyncIterator]() {
-      for await (const m of messages) yield { seq: m.seq, notification: notificationCodec.decode(m.data) };
+      for await (const m of messages) yield { seq: m.seq, notification: notificationCodec.decode(m.data), pending: m.info.pending };
     },
     async close() {
       await messages.close();

@@ -42,6 +42,7 @@ export class MigrationEventStreams implements OnModuleDestroy {
     const session = new MigrationEventSession(this.start(reply), feed, {
       projectId: req.projectId,
       endsWithFinal: req.migrationId !== undefined,
+      replay: req.afterSeq !== null,
       heartbeatMs: this.config.MIGRATION_EVENTS_HEARTBEAT_S * 1000,
     });
     this.sessions.add(session);

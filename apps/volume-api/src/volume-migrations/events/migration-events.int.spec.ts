@@ -1,9 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AddressInfo } from 'node:net';
-import { connect, JSONCodec, NatsConnection } from 'nats';
+import { connect, DeliverPolicy, JSONCodec, NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { MigrationEventType, MigrationNotification } from '@volume/contracts';
-import { MIGRATION_CHANGE_CHANNEL } from '@volume/persistence';
+import { DataSource } from 'typeorm';
+import { ProgressTracker } from '@volume/domain';
+import { endMigrationWithError, MIGRATION_CHANGE_CHANNEL, recordCopyProgress, requestMigrationCancel } from '@volume/persistence';
 import { MetricsRegistry } from '@volume/platform';
 import {
   createTestDatabase,
@@ -105,6 +107,20 @@ async function notifications(id: string): Promise<MigrationNotification[]> {
     const m = await consumer.next({ expires: 1_000 });
     if (!m) break;
     out.push(codec.decode(m.data));
+  }
+  await consumer.delete().catch(() => undefined);
+  return out;
+}
+
+/** The stream sequences of a migration's notifications after `afterSeq`, in order. */
+async function seqsAfter(id: string, afterSeq: number): Promise<number[]> {
+  const js = nc.jetstream();
+  const consumer = await js.consumers.get(STREAM, { filterSubjects: `${prefix}.notifications.volume.migration.${id}`, opt_start_seq: afterSeq + 1, deliver_policy: DeliverPolicy.StartSequence });
+  const out: number[] = [];
+  for (;;) {
+    const m = await consumer.next({ expires: 1_000 });
+    if (!m) break;
+    out.push(m.seq);
   }
   await consumer.delete().catch(() => undefined);
   return out;
@@ -232,17 +248,19 @@ describe('GET /volume-migrations/events and /volume-migrations/{id}/events (3.73
     for (const c of [...all, allTenants]) c.close();
   });
 
-  it('when a client reconnects with Last-Event-ID, then it gets what it missed, up to the end; after the end it is told 204', async () => {
+  it('when a client reconnects with Last-Event-ID, then it gets every event it missed, one by one (no throttle on a replay), up to the end; after the end it is told 204', async () => {
     const id = await startMigration(P);
     const first = await sse(0, `/volume-migrations/${id}/events`);
     await first.waitForEvents(1);
     first.close();
-    await runCopy(id, 1_200, 'error');
+    await runCopy(id, 3_200, 'error');
+    await eventually(async () => (await lastOnStream(id))?.type === 'volume.migration.error', 'the error on the stream');
+    const stored = await seqsAfter(id, Number(first.events[0].id));
+    expect(stored.length).toBeGreaterThanOrEqual(4);
     const again = await sse(1, `/volume-migrations/${id}/events`, { ...ADMIN, 'last-event-id': first.events[0].id! });
     await again.ended;
     const missed = again.events;
-    expect(missed.length).toBeGreaterThanOrEqual(2);
-    expect(Number(missed[0].id)).toBeGreaterThan(Number(first.events[0].id));
+    expect(missed.map((e) => Number(e.id))).toEqual(stored);
     expect(missed.at(-1)).toMatchObject({ event: 'end' });
     expect(data(missed.at(-1)!)).toMatchObject({ event_type: 'volume.migration.error', volume_migration: { status: 'error' } });
 
@@ -253,6 +271,42 @@ describe('GET /volume-migrations/events and /volume-migrations/{id}/events (3.73
     const late = await sse(0, `/volume-migrations/${id}/events`);
     await late.ended;
     expect(late.events.map((e) => [e.id, e.event])).toEqual([[missed.at(-1)!.id, 'end']]);
+  });
+
+  it('when a copy records its percent ahead of its durable checkpoint and is then cancelled, then every event’s percent is that of its own bytes, and none goes back, the cancel included', async () => {
+    const id = await startMigration(P);
+    const [{ volume_id: volumeId }] = (await sql.query(`SELECT volume_id FROM volume_migrations WHERE id = $1`, [id])).rows;
+    const c = await sse(0, `/volume-migrations/${id}/events`);
+    await c.waitForEvents(1);
+    const em = replicas[0].api.app.get(DataSource).manager;
+    const total = 1073741824;
+    // As a host copy records: the percent with the bytes processed, the checkpoint two steps (two percent and more) behind them.
+    const tracker = new ProgressTracker(total);
+    const step = 11 * 1024 * 1024;
+    const durable = () => Math.max(0, tracker.processed - 2 * step);
+    for (let i = 1; i <= 16; i++) {
+      tracker.update(i * step);
+      await recordCopyProgress(em, { migrationId: id, volumeId, percent: tracker.percent, processedBytes: tracker.processed, bytesDone: durable() });
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    expect((await requestMigrationCancel(em, volumeId)).verdict).toBe('cancel');
+    await new Promise((r) => setTimeout(r, 1_100));
+    // The copy finds the volume no longer migrating and ends the migration, which its volume forgets the percent of.
+    expect(await recordCopyProgress(em, { migrationId: id, volumeId, percent: '99', processedBytes: total - 1, bytesDone: durable() })).toBe(false);
+    await endMigrationWithError(em, { migrationId: id, volumeId, error: 'the copy stopped' });
+    await c.ended;
+
+    const last = data(c.events.at(-1)!);
+    expect(last).toMatchObject({ event_type: 'volume.migration.cancel', volume_migration: { status: 'cancelled' } });
+    // Every event relayed (the stream's), and every one sent (throttled): percent and bytes of one observation.
+    const stored = (await notifications(id)).map((n) => n.payload);
+    expect(stored.map((p) => p.status)).toEqual(expect.arrayContaining(['running', 'cancelling', 'cancelled']));
+    for (const { progress, processed_bytes: processed } of [...stored, ...c.events.map((e) => data(e).volume_migration)]) {
+      expect({ progress, processed }).toEqual({ progress: Math.min(99, Math.floor((100 * Number(processed)) / total)), processed });
+    }
+    const percents = stored.map((p) => Number(p.progress));
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    expect(percents.at(-1)).toBe(17);
   });
 
   it('when a migration that ended a while ago has no final event on the stream (aged out), then its stream is its row as the end, and after it 204', async () => {

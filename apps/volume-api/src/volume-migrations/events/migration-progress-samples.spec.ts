@@ -5,6 +5,7 @@ import { progressSamples } from './migration-progress-samples';
 const held = (n: number): StreamedNotification[] =>
   Array.from({ length: n }, (_, i) => ({
     seq: 100 + i,
+    pending: n - 1 - i,
     notification: {
       event_type: i === n - 1 ? 'volume.migration.end' : 'volume.migration.progress',
       payload: { observed_at: `t${i}`, status: 'running', phase: 'copying', progress: 7, processed_bytes: i, total_bytes: n, rate_bytes_per_second: 8, source: 'persisted' },

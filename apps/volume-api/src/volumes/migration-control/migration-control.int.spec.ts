@@ -247,17 +247,29 @@ describe('os-migrate_volume_set_bandwidth', () => {
 describe('POST /volume-migrations/estimate', () => {
   const estimate = (body: unknown) => post('admin', `/v3/${P}/volume-migrations/estimate`, body);
 
-  it('when copies between the two hosts are recorded, then the estimate goes by their rate, on the allocated bytes', async () => {
-    // Two finished copies host-a -> host-b: 64 MiB in 8 s and 32 MiB in 4 s: 8 MiB/s.
-    for (const [read, seconds] of [[64 * MIB, 8], [32 * MIB, 4]]) {
+  it('when copies between the two hosts are recorded, then the estimate goes by the unthrottled ones, on the allocated bytes, capped by the bandwidth asked for', async () => {
+    // Finished copies host-a -> host-b. Without a limit of their own: 48 MiB in 8 s and 24 MiB in
+    // 4 s, 6 MiB/s. With one, what its limit allowed, not what the hosts can: 12 MiB in 12 s at
+    // 1 MiB/s from the start, and 10 MiB in 10 s limited for a while, then returned to the host's default.
+    const copies: [number, number, number | null][] = [
+      [48 * MIB, 8, null],
+      [24 * MIB, 4, null],
+      [12 * MIB, 12, MIB],
+      [10 * MIB, 10, null],
+    ];
+    const recorded: string[] = [];
+    for (const [read, seconds, limit] of copies) {
       const volumeId = await volume(null);
-      await sql.query(
-        `INSERT INTO volume_migrations (id, volume_id, source_host, dest_host, mode, status, bytes_total, read_bytes, phase, started_at, updated_at, finished_at)
-         VALUES ($1, $2, 'host-a@file#pool1', 'host-b@file#pool1', 'host-assisted', 'success', ${GIB}, $3, 'done',
-                 now() - make_interval(secs => $4), now(), now())`,
-        [randomUUID(), volumeId, read, seconds],
+      const { rows: [row] } = await sql.query(
+        `INSERT INTO volume_migrations (id, volume_id, source_host, dest_host, mode, status, bytes_total, read_bytes, phase, bandwidth_limit, started_at, updated_at, finished_at)
+         VALUES ($1, $2, 'host-a@file#pool1', 'host-b@file#pool1', 'host-assisted', 'success', ${GIB}, $3, 'done', $5,
+                 now() - make_interval(secs => $4), now(), now()) RETURNING id`,
+        [randomUUID(), volumeId, read, seconds, limit],
       );
+      recorded.push(row.id);
     }
+    await sql.query(`UPDATE volume_migrations SET bandwidth_limit = $2 WHERE id = $1`, [recorded[3], 2 * MIB]);
+    await sql.query(`UPDATE volume_migrations SET bandwidth_limit = NULL WHERE id = $1`, [recorded[3]]);
     const volumeId = await volume(null);
     const res = await estimate({ volume_id: volumeId, host: 'host-b@file#pool1' });
     expect(res.status).toBe(200);
@@ -266,9 +278,24 @@ describe('POST /volume-migrations/estimate', () => {
       total_bytes: GIB,
       basis: { migrations: 2, between: ['host-a@file', 'host-b@file'] },
       confidence: 'history',
+      limited_by: null,
     });
-    expect(res.body.estimate.expected_rate_bytes_per_second).toBeCloseTo(8 * MIB, -4);
-    expect(res.body.estimate.expected_seconds).toBe(12);
+    expect(res.body.estimate.expected_rate_bytes_per_second).toBeCloseTo(6 * MIB, -4);
+    expect(res.body.estimate.expected_seconds).toBe(16);
+
+    // The bandwidth the admin is about to ask for, below the hosts' pace (and the host's 8 MiB/s): it is the rate.
+    const limited = await estimate({ volume_id: volumeId, host: 'host-b@file#pool1', bandwidth_bytes_per_second: 4 * MIB });
+    expect(limited.status).toBe(200);
+    expect(limited.body.estimate).toMatchObject({
+      expected_rate_bytes_per_second: 4 * MIB,
+      expected_seconds: 24,
+      basis: { migrations: 2 },
+      confidence: 'history',
+      limited_by: 'bandwidth',
+    });
+    // Above them: the pace still is.
+    const loose = await estimate({ volume_id: volumeId, host: 'host-b@file#pool1', bandwidth_bytes_per_second: GIB });
+    expect(loose.body.estimate).toMatchObject({ expected_seconds: 16, limited_by: null });
     // No side effect: nothing migrates.
     expect((await sql.query(`SELECT migration_status FROM volumes WHERE id = $1`, [volumeId])).rows[0].migration_status).toBeNull();
   });
@@ -284,5 +311,10 @@ describe('POST /volume-migrations/estimate', () => {
       new RegExp(`^Invalid volume: Volume ${volumeId} status must be available or in-use, must not be migrating`),
     );
     expect((await estimate({ volume_id: idle })).body.badRequest.message).toBe("'host' is a required property");
+    // The bandwidth as os-migrate_volume's at 3.73: the same refusal, word for word.
+    const zero = { bandwidth_bytes_per_second: 0 };
+    const refused = await estimate({ volume_id: idle, host: 'host-b@file#pool1', ...zero });
+    expect(refused).toEqual(await action('admin', idle, { 'os-migrate_volume': { host: 'host-b@file#pool1', ...zero } }));
+    expect(refused.body.badRequest.message).toBe('Invalid input for field/attribute bandwidth_bytes_per_second. Value: 0. 0 is less than the minimum of 1');
   });
 });

@@ -2,14 +2,14 @@ import { Logger } from 'pino';
 import { EntityManager } from 'typeorm';
 import { CHECKPOINT_CADENCE, checkpointDue, ProgressTracker } from '@volume/domain';
 import { MigrationCopyFigures } from '@volume/contracts';
-import { CopyFiguresRecord, recordCopyProgress } from '@volume/persistence';
+import { CopyFiguresRecord, recordCopyProgress, VolumeMigrationEntity } from '@volume/persistence';
 
 /** Why a copy stops on its own: an admin took the volume out of the migration. */
 const RESET_BY_ADMIN = 'the volume is no longer migrating (reset by an admin)';
 
 /**
  * What a host copy records as it goes, in one row write (recordCopyProgress): the percent an admin
- * sees, the durable checkpoint a restart resumes from, and the copy's live figures (rate, time
+ * sees with the bytes it was taken from, the durable checkpoint a restart resumes from, and the copy's live figures (rate, time
  * left, when bytes last advanced) for a reader its worker cannot answer. The checkpoint follows what the
  * destination reports durable at libs/domain's `checkpointDue` cadence (a second, or 128 MiB,
  * behind at most), the percent once a second; one write at a time. A write that fails for an
@@ -88,9 +88,10 @@ export class CopyRecorder {
 
   private async write(): Promise<boolean> {
     const bytesDone = this.durable;
-    const percent = this.tracker.percent;
+    // The percent and the bytes it comes from, read together: one observation.
+    const { percent, processed: processedBytes } = this.tracker;
     this.lastRecordAt = Date.now();
-    const recorded = await recordCopyProgress(this.em, { ...this.ids, percent, bytesDone, live: recordOf(this.figures()) });
+    const recorded = await recordCopyProgress(this.em, { ...this.ids, percent, processedBytes, bytesDone, live: recordOf(this.figures()) });
     if (!recorded) {
       this.resetByAdmin.abort(new Error(RESET_BY_ADMIN));
       return false;
@@ -105,4 +106,15 @@ function recordOf(f: MigrationCopyFigures | null): CopyFiguresRecord | undefined
   if (!f) return undefined;
   const { bytesToRead, readBytes, rateBytesPerSecond, etaSeconds, lastProgressAt } = f;
   return { bytesToRead, readBytes, rateBytesPerSecond, etaSeconds, lastProgressAt: lastProgressAt === null ? null : new Date(lastProgressAt) };
+}
+
+/**
+ * Where a resumed copy's progress starts: what an admin already saw (persisted before a restart)
+ * must not go backwards. The bytes recorded with the shown percent, else the fewest bytes that show
+ * the volume's percent (rounded up: rounded down, 7 % of 1 GiB shows as 6 %), below the end.
+ */
+export function resumedProcessed(migration: Pick<VolumeMigrationEntity, 'processedBytes'>, volumePercent: string | null, startOffset: number, sizeBytes: number): number {
+  const percent = /^\d+$/.test(volumePercent ?? '') ? Number(volumePercent) : 0;
+  const shown = Math.max(migration.processedBytes ?? 0, Number((BigInt(percent) * BigInt(sizeBytes) + 99n) / 100n));
+  return Math.max(startOffset, Math.min(shown, sizeBytes - 1));
 }

@@ -18,7 +18,7 @@ import { MigrationCompletion } from '../completion/migration-completion.service'
 import { destinationAskTimeoutMs, DestinationWait } from '../destination-wait';
 import { CopyWork, ProgressRegistry } from '../progress-registry';
 import { closeRemoteTarget, isThisHost } from '../this-host';
-import { CopyRecorder } from './copy-recorder';
+import { CopyRecorder, resumedProcessed } from './copy-recorder';
 
 type HostCopyRequest = RunMigrationRequest & { destVolumeId: string };
 
@@ -144,9 +144,7 @@ export class HostCopy {
     const sizeBytes = source.size * GIB;
     const sourcePath = this.driver.devicePath(this.volumes.poolOf(source), volumeName(source));
     const startOffset = Math.min(migration.bytesDone, sizeBytes);
-    // What an admin already saw (persisted before a restart) must not go backwards on resume.
-    const shown = /^\d+$/.test(source.migrationProgress ?? '') ? Math.floor((Number(source.migrationProgress) / 100) * sizeBytes) : 0;
-    const tracker = new ProgressTracker(sizeBytes, Math.max(startOffset, Math.min(shown, sizeBytes - 1)));
+    const tracker = new ProgressTracker(sizeBytes, resumedProcessed(migration, source.migrationProgress, startOffset, sizeBytes));
     const rate = new RateEstimator();
     const work: CopyWork = { toRead: null, read: 0 };
     // From now on a copy that does not move shows (seconds since progress), even before its first block.
