@@ -110,4 +110,25 @@ describe('VolumeApiClient', () => {
       await new Promise<void>((resolve) => flaky.close(() => resolve()));
     }
   });
+
+  it('when volume-api dies mid-request (the connection reset before an answer), then a GET is sent again and a POST is not', async () => {
+    let resets = 1;
+    const dying = createServer((req, res) => {
+      if (resets-- > 0) {
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ volume: { id: 'v4', size: 1, status: 'available', attachments: [] } }));
+    });
+    await new Promise<void>((resolve) => dying.listen(0, '127.0.0.1', resolve));
+    const client = new VolumeApiClient(`http://127.0.0.1:${(dying.address() as AddressInfo).port}`);
+    const own: ApiIdentity = { credentials: async () => ({ project: 'p1', headers: { 'x-auth-token': 'good' } }) };
+    try {
+      expect((await client.getVolume(own, 'v4')).id).toBe('v4');
+      resets = 1;
+      await expect(client.beginDetaching(own, 'v4')).rejects.toMatchObject({ status: 0 });
+    } finally {
+      await new Promise<void>((resolve) => dying.close(() => resolve()));
+    }
+  });
 });

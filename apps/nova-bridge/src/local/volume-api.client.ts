@@ -41,12 +41,14 @@ const IDEMPOTENT = new Set(['GET', 'DELETE']);
 
 /**
  * Worth sending again: nothing reached volume-api (nobody listens on its port), whatever the
- * method; or, for a repeatable one, it answered 503 (its database is away for a moment).
+ * method; or, for a repeatable one, it answered 503 (its database is away for a moment) or the
+ * connection broke before an answer (volume-api killed mid-request: ECONNRESET, a timeout).
  */
 function worthRetrying(method: string, err: unknown): boolean {
   // fetch's TypeError('fetch failed') carries the socket's error as its cause.
   if ((err as { cause?: { cause?: { code?: string } } }).cause?.cause?.code === 'ECONNREFUSED') return true;
-  return IDEMPOTENT.has(method) && err instanceof VolumeApiError && err.status === 503;
+  if (!IDEMPOTENT.has(method) || !(err instanceof VolumeApiError)) return false;
+  return err.status === 503 || (err.status === 0 && err.cause !== undefined);
 }
 
 /** The attachments flow Nova drives (3.44); the volume actions take the same version. */
