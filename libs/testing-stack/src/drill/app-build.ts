@@ -67,7 +67,7 @@ export async function ensureAppBuild(): Promise<string> {
       continue;
     }
     try {
-      await build(dir);
+      await build(dir, key);
     } finally {
       await rm(lock, { recursive: true, force: true });
     }
@@ -81,7 +81,13 @@ export function appMain(buildDir: string, app: AppName): string {
   return join(buildDir, app, 'main.js');
 }
 
-async function build(dir: string): Promise<void> {
+/**
+ * Builds into `dir`, the build of the sources whose key is `key`. A source that changed while it
+ * built (an edit, a checkout) would put another state's bundles under this key, for every later
+ * run with these sources to reuse (seen: a fresh clone's drills ran apps that expected a migration
+ * its sources did not have): such a build is thrown away.
+ */
+async function build(dir: string, key: string): Promise<void> {
   const args = ['nx', 'run-many', '-t', 'build', `--projects=${APPS.join(',')}`, '--outputStyle=static'];
   try {
     await promisify(execFile)('npx', args, {
@@ -99,6 +105,10 @@ async function build(dir: string): Promise<void> {
   for (const app of APPS) {
     await mkdir(join(partial, app), { recursive: true });
     for (const file of ['main.js', 'main.js.map']) await copyFile(join(REPO, 'dist/apps', app, file), join(partial, app, file));
+  }
+  if ((await sourceKey()) !== key) {
+    await rm(partial, { recursive: true, force: true });
+    throw new Error(`the apps' sources changed while they were built (in ${REPO}); the build is not kept: run again`);
   }
   await rename(partial, dir);
 }
