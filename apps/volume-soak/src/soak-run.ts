@@ -83,7 +83,8 @@ export async function runSoak(opts: SoakOptions, clock: SoakClock): Promise<{ re
       .then(() => null, (err: Error) => err.message);
     const findings: SoakFindings = { judgement, corrupted: await corruptedData(judgement.checks), stuck: findStuck(snapshot), aborted, apiDown };
     const isFailed = failed(findings);
-    keep ||= isFailed;
+    // An unexpected failure fails no run (nothing lost), but its logs are what tells why.
+    keep ||= isFailed || tally.unexpected.length > 0;
     const report = soakReport(opts, tally, findings, Date.now() - started);
     return { report: `${report}\n${keep ? `logs, pools and database kept in ${root}` : ''}`, failed: isFailed };
   } catch (err) {
