@@ -236,4 +236,35 @@ describe('GET /volumes/detail pages walked with marker', () => {
     const typeorm = await ds.getRepository(VolumeEntity).find({ where: { id: In(items.map((v) => v.id)) }, relations: { metadata: true, attachments: true, volumeType: true } });
     expect(new Map(items.map((v) => [v.id, v]))).toEqual(new Map(typeorm.map((v) => [v.id, v])));
   });
+
+  it('when a page is asked with_count, then the count is asked before the page has been read (side by side, not one after the other)', async () => {
+    const pageQuery = repo.pageQuery.bind(repo);
+    const countQuery = repo.countQuery.bind(repo);
+    let countAsked = false;
+    let countAskedBeforePage: boolean | undefined;
+    const page = jest.spyOn(repo, 'pageQuery').mockImplementation(async (...args) => {
+      // Held until the count is asked, or 5 s: one after the other, the count would wait for this.
+      for (const until = Date.now() + 5000; !countAsked && Date.now() < until; ) await new Promise((r) => setTimeout(r, 10));
+      countAskedBeforePage = countAsked;
+      return pageQuery(...args);
+    });
+    const count = jest.spyOn(repo, 'countQuery').mockImplementation((...args) => {
+      countAsked = true;
+      return countQuery(...args);
+    });
+    try {
+      const spec = await parseListRequest({ with_count: 'true', limit: '3' }, ctxOf(member), 1000);
+      const { items, count: counted } = await repo.list(member, spec);
+      expect(countAskedBeforePage).toBe(true);
+      expect(items).toHaveLength(3);
+      const [{ n }] = await ds.query(
+        `SELECT COUNT(*)::int AS n FROM volumes WHERE project_id = $1 AND (migration_status IS NULL OR migration_status NOT LIKE 'target:%')`,
+        [PROJECT],
+      );
+      expect(counted).toBe(n);
+    } finally {
+      page.mockRestore();
+      count.mockRestore();
+    }
+  });
 });

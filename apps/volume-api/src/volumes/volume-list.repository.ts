@@ -181,12 +181,20 @@ export class VolumeListRepository {
     return readsVolumes ? qb.innerJoin('volumes', 'v', 'v.id = m0.volume_id') : qb;
   }
 
+  /**
+   * A page and, with `with_count`, the count: side by side on two connections, so that the answer
+   * takes the longer of the two, not their sum (over a million volumes the count alone is ~100 ms).
+   * Two statements as in Cinder, each consistent in itself.
+   */
   async list(caller: Caller, spec: VolumeListSpec): Promise<{ items: VolumeEntity[]; count?: number }> {
-    const ids = (await (await this.pageQuery(caller, spec)).getRawMany<{ id: string }>()).map((r) => r.id);
-    const items = ids.length ? await this.load(ids) : [];
-    let count: number | undefined;
-    if (spec.withCount) count = Number((await this.countQuery(caller, spec).getRawOne<{ count: string }>())?.count ?? 0);
-    return { items, count };
+    const page = async (): Promise<VolumeEntity[]> => {
+      const ids = (await (await this.pageQuery(caller, spec)).getRawMany<{ id: string }>()).map((r) => r.id);
+      return ids.length ? this.load(ids) : [];
+    };
+    const count = async (): Promise<number | undefined> =>
+      spec.withCount ? Number((await this.countQuery(caller, spec).getRawOne<{ count: string }>())?.count ?? 0) : undefined;
+    const [items, counted] = await Promise.all([page(), count()]);
+    return { items, count: counted };
   }
 
   /**
