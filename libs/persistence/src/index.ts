@@ -1,6 +1,7 @@
 export * from './data-source';
 export * from './database-unavailable';
 export * from './database-retry';
+export * from './batcher';
 export * from './entities/pool.entity';
 export * from './entities/quota.entity';
 export * from './entities/service.entity';

@@ -4,6 +4,7 @@
 // or `error` without a host (nowhere to place it), exactly as many available as the pools had room
 // for, and no pool holding more than its capacity x over-subscription.
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const { GIB, log, fmt, sleep } = require('../common');
 const { state, sql, waitFor } = require('../stack');
@@ -11,12 +12,29 @@ const { V, api } = require('../cinder');
 const { summary } = require('./lists');
 const { cpuSnapshot, coresBetween } = require('../cpu');
 const { CREATES, GOALS } = require('./settings');
+const { sqlPer } = require('./sql-counter');
 
 const NAME = 'scale-create';
 /** After the accepted creates end, how long a volume nobody was told of may take to end too. */
 const STRAY_GRACE_S = 10;
 
 const coresText = (c) => Object.entries(c).map(([k, v]) => `${k} ${fmt(v)}`).join(', ');
+
+/** CPU milliseconds each app used between two cpuSnapshots, per create: what a create costs it whatever else the machine runs. */
+function cpuMsPerCreate(a, b) {
+  const out = {};
+  for (const tag of ['api', 'scheduler', 'host-a', 'host-b', 'bench']) {
+    const [u0, s0] = a.procs[tag] ?? [NaN, NaN];
+    const [u1, s1] = b.procs[tag] ?? [NaN, NaN];
+    out[tag] = ((u1 + s1 - u0 - s0) * 1000) / CREATES;
+  }
+  return out;
+}
+
+const sqlText = (per) =>
+  Object.entries(per)
+    .map(([app, x]) => `${app} ${fmt(x.statements, 1)} statements / ${fmt(x.roundTrips, 1)} round trips / PostgreSQL ${fmt(x.pgCpuMs, 2)} ms CPU`)
+    .join('; ');
 
 /** Room for 1 GiB volumes left in each live pool, as the scheduler's capacity filter counts it (thin). */
 async function poolRoom() {
@@ -44,6 +62,7 @@ async function createBench(repeat) {
   const before = await poolRoom();
   const room = before.reduce((n, p) => n + Math.max(0, Math.floor(p.total * p.ratio - p.allocated)), 0);
   const posted = [];
+  const sql0 = state.sqlCounter?.snapshot();
   const cpu0 = cpuSnapshot();
   const t0 = Date.now();
   await Promise.all(
@@ -68,7 +87,9 @@ async function createBench(repeat) {
     120000,
     100,
   );
-  const cores = coresBetween(cpu0, cpuSnapshot());
+  const cpu1 = cpuSnapshot();
+  const sqlPerCreate = sql0 ? sqlPer(sql0, state.sqlCounter.snapshot(), CREATES) : null;
+  const cores = coresBetween(cpu0, cpu1);
   // A refused POST should have made no volume. Those it made anyway ("strays": nobody got their
   // id) must still end available or in error like any other.
   await sleep(STRAY_GRACE_S * 1000);
@@ -111,7 +132,9 @@ async function createBench(repeat) {
     stuck: stuck.length,
     stuckStatuses: [...new Set(stuck.map((r) => `${r.status}${r.host ? '' : ' (no host)'}`))],
     perSecond: CREATES / ((lastDone - t0) / 1000),
-    cores: { api: cores.api, scheduler: cores.scheduler, 'host-a': cores['host-a'], 'host-b': cores['host-b'], other: cores.other },
+    cores: { api: cores.api, scheduler: cores.scheduler, 'host-a': cores['host-a'], 'host-b': cores['host-b'], bench: cores.bench, other: cores.other },
+    cpuMsPerCreate: cpuMsPerCreate(cpu0, cpu1),
+    sqlPerCreate,
   };
   result.ok = s.p99 < GOALS.createP99Ms;
   log(
@@ -120,8 +143,44 @@ async function createBench(repeat) {
       `first POST to end p50 ${fmt(s.p50, 0)} ms, p99 ${fmt(s.p99, 0)} ms; ${fmt(result.perSecond, 1)} creates/s; cores: ${coresText(result.cores)}; ` +
       `pools ${result.pools.map((p) => `${p.name.split('@')[0]}#${p.name.split('#')[1]} ${p.allocatedGb}/${p.limitGb}`).join(', ')}`,
   );
+  log(`  CPU ms a create: ${coresText(result.cpuMsPerCreate)}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  if (sqlPerCreate) log(`  SQL a create: ${sqlText(sqlPerCreate)}`);
   await deleteAll([...ids, ...strays.map((r) => r.id)]);
   return result;
+}
+
+/**
+ * The warm-up: the burst once, untimed, so that the repeats time the creates once the apps' code is
+ * compiled and the clients' connections are open (as keystoneauth sessions keep them), as the
+ * default bench warms up before its GETs. Its own figures (new connections, cold code) are logged.
+ */
+async function warmUpCreates() {
+  const posted = [];
+  const t0 = Date.now();
+  await Promise.all(
+    Array.from({ length: CREATES }, async (_, i) => {
+      const at = Date.now();
+      const { res } = await postRetrying503({ volume: { size: 1, name: `${NAME}-warm-up-${i}` } });
+      if (res.status !== 202) throw new Error(`warm-up create ${i}: HTTP ${res.status} ${res.text}`);
+      posted.push({ id: res.body.volume.id, at });
+    }),
+  );
+  const ids = posted.map((p) => p.id);
+  let rows = [];
+  await waitFor(
+    async () => {
+      rows = await sql(`SELECT id, EXTRACT(EPOCH FROM updated_at) * 1000 AS done_at FROM volumes WHERE id = ANY($1) AND status IN ('available', 'error')`, [ids]);
+      return rows.length === ids.length;
+    },
+    `${ids.length} warm-up creates to end`,
+    120000,
+    100,
+  );
+  const at = new Map(posted.map((p) => [p.id, p.at]));
+  const s = summary(rows.map((r) => Number(r.done_at) - at.get(r.id)));
+  log(`  warm-up (new connections, cold code): first POST to end p50 ${fmt(s.p50, 0)} ms, p99 ${fmt(s.p99, 0)} ms, last ${fmt(Math.max(...rows.map((r) => Number(r.done_at))) - t0, 0)} ms`);
+  await deleteAll(ids);
+  return { p50: s.p50, p99: s.p99 };
 }
 
 /** Runs `fn` over `items`, `limit` at a time. */
@@ -159,4 +218,4 @@ async function deleteAll(ids) {
   await sleep(1500);
 }
 
-module.exports = { createBench, coresText, STRAY_GRACE_S };
+module.exports = { createBench, warmUpCreates, coresText, STRAY_GRACE_S };

@@ -116,7 +116,7 @@ function manyMarkdown(m) {
     .map((x, i) => {
       const c = x.creates;
       const g = x.migrations;
-      return `| ${i + 1} | ${c.available} / ${c.errors} (room ${c.room}) | ${c.refused503} to ${c.retriedCreates} POSTs; ${c.strays} volumes made anyway, ${c.stuck} left ${c.stuckStatuses.join(', ') || '-'} | ${ms(c.latency.p50)} / **${ms(c.latency.p99)}** | ${fmt(c.perSecond, 1)} (cores: ${coresText(c.cores)}) | ${fmt(g.ddSeconds)} s (${fmt(g.ddMBps, 0)} MB/s) | ${fmt(g.seconds)} s (${fmt(g.migrationMBps, 0)} MB/s) | **${fmt(g.ratio)}** | ${fmt(g.load.reqPerSec, 0)} req/s, p50 ${g.load.latency.p50} ms, **p99 ${g.load.latency.p99} ms** | ${coresText(g.cores)} |`;
+      return `| ${i + 1} | ${c.available} / ${c.errors} (room ${c.room}) | ${c.refused503} to ${c.retriedCreates} POSTs; ${c.strays} volumes made anyway, ${c.stuck} left ${c.stuckStatuses.join(', ') || '-'} | ${ms(c.latency.p50)} / **${ms(c.latency.p99)}** | ${fmt(c.perSecond, 1)} (cores: ${coresText(c.cores)}; CPU a create, ms: ${coresText(c.cpuMsPerCreate)}) | ${fmt(g.ddSeconds)} s (${fmt(g.ddMBps, 0)} MB/s) | ${fmt(g.seconds)} s (${fmt(g.migrationMBps, 0)} MB/s) | **${fmt(g.ratio)}** | ${fmt(g.load.reqPerSec, 0)} req/s, p50 ${g.load.latency.p50} ms, **p99 ${g.load.latency.p99} ms** | ${coresText(g.cores)} |`;
     })
     .join('\n');
   const apps = Object.keys(reps[0].rss.rest);
@@ -125,13 +125,15 @@ function manyMarkdown(m) {
     .join('\n');
   return `### Many at once
 
-Each of ${reps.length} repeats: ${CREATES} \`POST /volumes\` of 1 GiB at once, over four pools (\`host-a\`, \`host-b\` x
+After a warm-up (the same ${CREATES} creates once, untimed, deleted: the apps' code compiled and the client's connections
+open; its own p50 / p99 ${ms(m.warmUp.p50)} / ${ms(m.warmUp.p99)}), each of ${reps.length} repeats: ${CREATES} \`POST /volumes\` of 1 GiB at once, over four pools (\`host-a\`, \`host-b\` x
 \`pool1\`, \`pool2\`) of ${POOL_GB} GiB with over-subscription ${OVER_SUBSCRIPTION}, which hold fewer (*room*: what they had left).
 Every volume must end \`available\` with its whole file on its pool, or \`error\` on no host; exactly *room*
 available; no pool above ${POOL_GB} x ${OVER_SUBSCRIPTION} GiB. A POST answered 503 (no database connection free
 within the API's bound) is sent again, as the answer asks, and counted; no volume should come of it, and
 any that does must still end \`available\` or \`error\` (checked ${STRAY_GRACE_S} s after the others end). Time:
-from the first POST to the row's final \`updated_at\`; throughput: ${CREATES} / (first POST to last end). The ${CREATES} are deleted after. Then ${MIGRATIONS} volumes of
+from the first POST to the row's final \`updated_at\`; throughput: ${CREATES} / (first POST to last end); *CPU a create*: each app's
+CPU time (user + system, \`/proc\`) from the first POST to the last end, over ${CREATES}. The ${CREATES} are deleted after. Then ${MIGRATIONS} volumes of
 ${MIGRATION_GB} GiB, written through with random data once (sha256 kept), are copied by ${MIGRATIONS} \`dd bs=4M iflag=direct
 oflag=direct conv=fsync\` at once, then migrated at once with \`os-migrate_volume\` (\`force_host_copy\`) to the
 other host while autocannon's ${CONNECTIONS} connections GET them at 3.72 (flat out, as the default bench's

@@ -13,7 +13,9 @@
 //                                              < 50 ms, no app's RSS growing across the repeats
 //
 // Writes its section of BENCHMARKS.md (the default bench keeps it). Same environment as run.js;
-// also BENCH_SCALE_ONLY=lists|many (one part; no BENCHMARKS.md), BENCH_SCALE_REPEATS (default 3).
+// also BENCH_SCALE_ONLY=lists|many|creates (one part; no BENCHMARKS.md; `creates`: the creates of
+// `many` alone, no seed and no migrations), BENCH_SCALE_REPEATS (default 3), BENCH_SCALE_SQL=1
+// (statements, round trips and PostgreSQL CPU per create of each app, through sql-counter.js).
 const os = require('os');
 const path = require('path');
 const fs = require('fs');
@@ -23,14 +25,16 @@ const { machine } = require('../report');
 const { startScaleStack } = require('./stack-up');
 const { seedVolumes } = require('./seed');
 const { listBench } = require('./lists');
-const { createBench } = require('./creates');
+const { createBench, warmUpCreates } = require('./creates');
 const { migrationVolumes, migrationBench } = require('./migrations');
 const { rssNow, peakSampler } = require('./memory');
 const { printScaleTable, writeScaleSection, leakCheck } = require('./report');
-const { REPEATS, REST_S } = require('./settings');
+const { CREATES, REPEATS, REST_S, GOALS } = require('./settings');
 
 async function manyAtOnce() {
   const vols = await migrationVolumes();
+  log(`warm-up: ${CREATES} creates at once, untimed`);
+  const warmUp = await warmUpCreates();
   const repeats = [];
   for (let r = 1; r <= REPEATS; r++) {
     log(`many at once, repeat ${r}/${REPEATS}`);
@@ -43,17 +47,36 @@ async function manyAtOnce() {
     log(`  RSS MiB, peak / at rest: ${Object.keys(rest).map((app) => `${app} ${peak[app]?.toFixed(0)} / ${rest[app].toFixed(0)}`).join(', ')}`);
     repeats.push({ creates, migrations, rss: { peak, rest } });
   }
-  return { repeats, leak: leakCheck(repeats) };
+  return { warmUp, repeats, leak: leakCheck(repeats) };
+}
+
+/** BENCH_SCALE_ONLY=creates: the creates of manyAtOnce, REPEATS times, nothing else. */
+async function createsOnly() {
+  log(`warm-up: ${CREATES} creates at once, untimed`);
+  const warmUp = await warmUpCreates();
+  const repeats = [];
+  for (let r = 1; r <= REPEATS; r++) {
+    log(`creates, repeat ${r}/${REPEATS}`);
+    repeats.push(await createBench(r));
+  }
+  return { warmUp, repeats };
 }
 
 async function scaleMain() {
   stopOnSignals();
   const loadBefore = os.loadavg().map((x) => x.toFixed(2)).join(' ');
   const only = process.env.BENCH_SCALE_ONLY;
-  if (only && !['lists', 'many'].includes(only)) throw new Error(`BENCH_SCALE_ONLY=${only}: lists or many`);
-  const { skipBuild } = await startScaleStack();
+  if (only && !['lists', 'many', 'creates'].includes(only)) throw new Error(`BENCH_SCALE_ONLY=${only}: lists, many or creates`);
+  const { skipBuild } = await startScaleStack({ countSql: process.env.BENCH_SCALE_SQL === '1' });
   let seed = null;
   let lists = null;
+  if (only === 'creates') {
+    const creates = await createsOnly();
+    const worst = Math.max(...creates.repeats.map((c) => c.latency.p99));
+    log(`creates: p99 worst of ${creates.repeats.length} ${worst.toFixed(0)} ms (goal < ${GOALS.createP99Ms} ms): ${worst < GOALS.createP99Ms ? 'PASS' : 'MISS'}`);
+    fs.writeFileSync(path.join(repoRoot, '.data', 'bench-scale-creates-last.json'), JSON.stringify({ loadBefore, loadAfter: os.loadavg(), ...creates }, null, 2));
+    return;
+  }
   if (only !== 'many') {
     seed = await seedVolumes();
     log('lists: every order and filter, as a member and as an admin with all_tenants=1');

@@ -69,4 +69,17 @@ describe('parseCreateRequest: the volume type', () => {
     expect((await create(admin, 'reserved')).volumeType.id).toBe(privateTypeId);
     expect((await create(member, 'open')).volumeType.name).toBe('open');
   });
+
+  it('when 20 creates name the same type at once, then one lookup answers them all; a type made after a lookup was answered is found by the next create', async () => {
+    const resolve = jest.spyOn(types, 'resolve');
+    try {
+      const burst = await Promise.all(Array.from({ length: 20 }, () => create(member, 'open')));
+      expect({ names: [...new Set(burst.map((b) => b.volumeType.name))], lookups: resolve.mock.calls.length }).toEqual({ names: ['open'], lookups: 1 });
+      expect(await refusal(create(member, 'late'))).toMatchObject({ code: ErrorCode.NotFound });
+      await types.create({ name: 'late', description: null, isPublic: true, extraSpecs: {} });
+      expect((await create(member, 'late')).volumeType.name).toBe('late');
+    } finally {
+      resolve.mockRestore();
+    }
+  });
 });

@@ -5,8 +5,11 @@ import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { LOGGER } from '@volume/platform';
 import {
-  createVolumeRecord,
+  Batcher,
+  createVolumeRecords,
+  isDatabaseUnavailable,
   markCreateFailed,
+  NewVolume,
   requestVolumeDelete,
   updateVolumeProperties,
   VolumeEntity,
@@ -42,6 +45,8 @@ export class VolumesService {
   private readonly lists: VolumeListRepository;
   /** `get`, the API's hottest query: one prepared statement, one row (see VolumeReader). */
   private readonly reader: VolumeReader;
+  /** Creates arriving together are written together: one transaction, the project's usage locked once. */
+  private readonly creates: Batcher<NewVolume, VolumeEntity | Error>;
 
   constructor(
     private readonly ds: DataSource,
@@ -53,6 +58,7 @@ export class VolumesService {
   ) {
     this.lists = new VolumeListRepository(ds);
     this.reader = new VolumeReader(ds);
+    this.creates = new Batcher((volumes) => this.writeCreates(volumes));
   }
 
   static notFound(id: string): CodedError {
@@ -81,9 +87,8 @@ export class VolumesService {
 
   async create(caller: Caller, input: CreateVolumeInput, requestId: string): Promise<VolumeEntity> {
     const availabilityZone = await this.availabilityZone(input.availabilityZone);
-    const id = randomUUID();
-    await createVolumeRecord(this.ds.manager, {
-      id,
+    const volume = await this.creates.submit({
+      id: randomUUID(),
       projectId: caller.projectId,
       userId: caller.userId,
       displayName: input.name,
@@ -92,19 +97,42 @@ export class VolumesService {
       availabilityZone,
       volumeTypeId: input.volumeType.id,
       metadata: input.metadata,
-    }, quotaDefaultsOf(this.config));
-    // The row is committed: from here it must reach the scheduler (or `error`) whatever the read of
-    // the answer does, or a volume the client was told nothing of would stay `creating` for good.
-    // Read before scheduling, so that the answer shows `creating` as Cinder's 202 does.
-    const read = await this.get(caller, id).then(
-      (volume) => ({ volume }),
-      (err: unknown) => ({ err }),
-    );
-    // The 202 does not wait for a scheduler that is restarting (or NATS that is away): it is asked
-    // again after the answer, within the bound (issue 17 §3).
-    this.background.run(this.schedule(id, requestId));
-    if ('err' in read) throw read.err;
-    return read.volume;
+    });
+    if (volume instanceof Error) throw volume;
+    // The row is committed: from here it must reach the scheduler (or `error`), or a volume the
+    // client was told nothing of would stay `creating` for good. The 202 does not wait for a
+    // scheduler that is restarting (or NATS that is away): it is asked again after the answer,
+    // within the bound (issue 17 §3). The answer shows the row as written, `creating` as Cinder's
+    // 202 does, without reading it back.
+    this.background.run(this.schedule(volume.id, requestId));
+    volume.volumeType = input.volumeType;
+    if (!allows(caller, VolumePolicy.get, volumeTarget(volume))) throw VolumesService.notFound(volume.id);
+    return volume;
+  }
+
+  /**
+   * The creates of a batch, together; if the database refuses the batch (a type deleted meanwhile,
+   * say), each alone, so that only the create it refuses fails. A database away fails them all.
+   * @returns per create its row, or what refused it.
+   */
+  private async writeCreates(volumes: NewVolume[]): Promise<(VolumeEntity | Error)[]> {
+    const defaults = quotaDefaultsOf(this.config);
+    try {
+      return await createVolumeRecords(this.ds.manager, volumes, defaults);
+    } catch (err) {
+      if (volumes.length === 1 || isDatabaseUnavailable(err)) throw err;
+      // One after another: a rare path, which must not take the pool's connections at once.
+      const outcomes: (VolumeEntity | Error)[] = [];
+      for (const v of volumes) {
+        outcomes.push(
+          await createVolumeRecords(this.ds.manager, [v], defaults).then(
+            ([outcome]) => outcome,
+            (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+          ),
+        );
+      }
+      return outcomes;
+    }
   }
 
   /** Never rejects: a volume no scheduler took within the bound ends in `error` (Cinder's outcome). */

@@ -25,7 +25,8 @@ function service(ms: number) {
     },
   } as unknown as FileDriver;
   const manager = {
-    query: async (sql: string) => (sql.startsWith('SELECT') ? [] : [[{}], 1]),
+    // A write answers [rows, affected]; a batch of volumes made available returns each of their ids.
+    query: async (sql: string, params: unknown[] = []) => (sql.startsWith('SELECT') ? [] : [Array.isArray(params[0]) ? params[0].map((id) => ({ id })) : [{}], 1]),
     transaction: async (work: (tx: unknown) => Promise<unknown>) => work(manager),
   };
   const ds = { getRepository: () => ({ manager }) } as unknown as DataSource;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Logger } from 'pino';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, In, Repository } from 'typeorm';
 import {
   CodedError,
   CreateVolumeReply,
@@ -10,9 +10,10 @@ import {
   InitializeConnectionReply,
 } from '@volume/contracts';
 import {
+  Batcher,
   destroyBackendDeleted,
-  markBackendCreated,
   markBackendDeleteFailed,
+  markBackendsCreated,
   markCreateFailed,
   VolumeEntity,
   volumeName,
@@ -35,6 +36,12 @@ export class VolumeService {
    * a sweep found the row) joins the work instead of racing it on the same file and row.
    */
   private readonly underWay = new Map<string, Promise<unknown>>();
+  /**
+   * A burst of creates (the scheduler places a batch at once) reads its rows, and records them
+   * `available`, a statement a batch rather than a volume.
+   */
+  private readonly reads: Batcher<string, VolumeEntity | undefined>;
+  private readonly madeAvailable: Batcher<{ volumeId: string; providerLocation: string }, boolean>;
 
   constructor(
     ds: DataSource,
@@ -42,6 +49,14 @@ export class VolumeService {
     @Inject(APP_CONFIG) private readonly cfg: WorkerConfig,
   ) {
     this.volumes = ds.getRepository(VolumeEntity);
+    this.reads = new Batcher(async (ids) => {
+      const rows = new Map((await this.volumes.findBy({ id: In(ids) })).map((v) => [v.id, v]));
+      return ids.map((id) => rows.get(id));
+    });
+    this.madeAvailable = new Batcher(async (files) => {
+      const available = await markBackendsCreated(this.volumes.manager, `${this.cfg.VOLUME_HOST}@${this.cfg.VOLUME_BACKEND_NAME}`, files);
+      return files.map((f) => available.has(f.volumeId));
+    });
   }
 
   async create(req: CreateVolumeRequest, log: Logger): Promise<CreateVolumeReply> {
@@ -77,22 +92,9 @@ export class VolumeService {
       await markCreateFailed(this.volumes.manager, volume.id);
       return 'error';
     }
-    const created = await markBackendCreated(this.volumes.manager, {
-      volumeId: volume.id,
-      providerLocation: path,
-      serviceUuid: await this.serviceUuid(),
-    });
-    if (!created) await this.changedWhileCreating(volume, log);
+    // Pointing at this host's `cinder-volume` service row (Cinder's service_uuid).
+    if (!(await this.madeAvailable.submit({ volumeId: volume.id, providerLocation: path }))) await this.changedWhileCreating(volume, log);
     return 'available';
-  }
-
-  /** This host's `cinder-volume` service row, which volumes point at (Cinder's service_uuid). */
-  private async serviceUuid(): Promise<string | null> {
-    const rows: { uuid: string }[] = await this.volumes.manager.query(
-      `SELECT uuid FROM services WHERE host = $1 AND "binary" = 'cinder-volume'`,
-      [`${this.cfg.VOLUME_HOST}@${this.cfg.VOLUME_BACKEND_NAME}`],
-    );
-    return rows[0]?.uuid ?? null;
   }
 
   async delete(volumeId: string, log: Logger): Promise<DeleteVolumeReply> {
@@ -146,7 +148,7 @@ export class VolumeService {
   }
 
   private async find(volumeId: string): Promise<VolumeEntity> {
-    const volume = await this.volumes.findOneBy({ id: volumeId });
+    const volume = await this.reads.submit(volumeId);
     if (!volume) throw new CodedError(ErrorCode.NotFound, `Volume ${volumeId} could not be found.`);
     return volume;
   }

@@ -8,7 +8,7 @@ import { endMigrationWithError, markDestinationDeleting } from './migration-fail
 import { finishVolumeMigration } from './migration-finish';
 import { markMigrating, recordCopyProgress, recordSwapProgress } from './migration-progress';
 import { lockMigrationSource, reserveDestination } from './migration-destination';
-import { destroyBackendDeleted, markBackendCreated } from './volume-backend';
+import { destroyBackendDeleted, markBackendCreated, markBackendsCreated } from './volume-backend';
 
 describe('migration transitions (real PostgreSQL)', () => {
   let db: TestDatabase;
@@ -259,6 +259,25 @@ describe('migration transitions (real PostgreSQL)', () => {
       const deleting = await volume({ status: 'deleting' });
       expect(await markBackendCreated(ds.manager, { volumeId: deleting, providerLocation: '/p', serviceUuid: null })).toBe(false);
       expect((await row(deleting)).status).toBe('deleting');
+    });
+
+    it('when a host records a batch of files made, then only its creating rows become available, each at its file and pointing at the host’s service', async () => {
+      const serviceUuid = randomUUID();
+      await ds.query(
+        `INSERT INTO services (uuid, host, "binary", topic, availability_zone, created_at) VALUES ($1, 'batch-host@file', 'cinder-volume', 'cinder-volume', 'nova', now())`,
+        [serviceUuid],
+      );
+      const [a, b, deleting] = [await volume({ status: 'creating' }), await volume({ status: 'creating' }), await volume({ status: 'deleting' })];
+      const untouched = await row(deleting);
+      const made = await markBackendsCreated(ds.manager, 'batch-host@file', [
+        { volumeId: a, providerLocation: '/pool/a' },
+        { volumeId: deleting, providerLocation: '/pool/d' },
+        { volumeId: b, providerLocation: '/pool/b' },
+      ]);
+      expect([...made].sort()).toEqual([a, b].sort());
+      expect(await row(a)).toMatchObject({ status: 'available', providerLocation: '/pool/a', sharedTargets: false, serviceUuid });
+      expect(await row(b)).toMatchObject({ status: 'available', providerLocation: '/pool/b', serviceUuid });
+      expect(await row(deleting)).toEqual(untouched);
     });
 
     it('when the file is gone, then only a deleting row goes', async () => {

@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { CodedError } from '@volume/contracts';
 import {
   checkVolumeQuota,
   COUNTED_RESOURCES,
@@ -66,28 +67,69 @@ export async function ownQuotaLimits(em: EntityManager, projectId: string): Prom
 }
 
 /**
- * Takes a new volume's share of its project's quota, in the transaction that inserts the volume:
- * one statement locks the usage and adds the share (making the rows on the project's first
- * volume), then the limits are read, so that a concurrent update of them is seen whole, and
- * checked against the usage before the share. Every create of the project waits for that lock
- * until the caller commits: kept to this statement, a read and the commit (locked, then read, then
- * added, it had queued a burst of creates one round trip after another).
- * @throws CodedError(OverLimit) from checkVolumeQuota: the caller's transaction then rolls the share back.
+ * Takes the shares of new volumes of their projects' quotas, in the transaction that inserts them,
+ * decided in turn as one at a time would (a volume the limits refuse takes nothing; the next is
+ * judged on the usage before it, shares taken included). One statement locks the
+ * usage of every project of the batch (making the rows of a project's first volume), projects in
+ * one order and resources in COUNTED_RESOURCES order, as lockUsage and releaseVolumeQuota; the
+ * limits are read after it, so that a concurrent update of them is seen whole; one statement adds
+ * the shares taken. Every create of those projects waits for the lock until the caller commits.
+ * @returns per volume null (its share is taken) or the CodedError(OverLimit) checkVolumeQuota threw.
  */
-export async function reserveVolumeQuota(tx: EntityManager, volume: CountedVolume, defaults: QuotaLimits): Promise<void> {
-  const delta = volumeQuotaDelta(volume.size);
-  // TypeORM answers an INSERT ... RETURNING with the rows. The resources in one order, as lockUsage's.
-  const rows: { resource: CountedResource; in_use: string }[] = await tx.query(
+export async function reserveVolumeQuotas(tx: EntityManager, volumes: readonly CountedVolume[], defaults: QuotaLimits): Promise<(CodedError | null)[]> {
+  const projects = [...new Set(volumes.map((v) => v.projectId))].sort();
+  // A conflict updates the row to itself: that locks it, and RETURNING gives the usage as committed before.
+  const rows: { project_id: string; resource: CountedResource; in_use: string }[] = await tx.query(
     `INSERT INTO quota_usages (project_id, resource, in_use, created_at)
-     SELECT $1, resource, CASE resource WHEN 'gigabytes' THEN $2::bigint ELSE $3::bigint END, now()
-       FROM unnest($4::varchar[]) AS resource ORDER BY resource
-     ON CONFLICT (project_id, resource) DO UPDATE SET in_use = quota_usages.in_use + EXCLUDED.in_use, updated_at = now()
-     RETURNING resource, in_use`,
-    [volume.projectId, delta.gigabytes, delta.volumes, COUNTED_RESOURCES],
+     SELECT p, r, 0, now() FROM unnest($1::varchar[]) AS p, unnest($2::varchar[]) AS r ORDER BY p COLLATE "C", r COLLATE "C"
+     ON CONFLICT (project_id, resource) DO UPDATE SET in_use = quota_usages.in_use
+     RETURNING project_id, resource, in_use`,
+    [projects, COUNTED_RESOURCES],
   );
-  const before = { ...NO_USAGE };
-  for (const row of rows) before[row.resource] = Number(row.in_use) - delta[row.resource];
-  checkVolumeQuota(effectiveQuotaLimits(defaults, await ownQuotaLimits(tx, volume.projectId)), before, volume.size);
+  const usage = new Map<string, { gigabytes: number; volumes: number }>(projects.map((p) => [p, { ...NO_USAGE }]));
+  for (const row of rows) (usage.get(row.project_id) as Record<CountedResource, number>)[row.resource] = Number(row.in_use);
+  const own = await ownQuotaLimitsOf(tx, projects);
+  const taken = new Map<string, QuotaUsage>();
+  const outcomes = volumes.map((v) => {
+    const before = usage.get(v.projectId) as { gigabytes: number; volumes: number };
+    try {
+      checkVolumeQuota(effectiveQuotaLimits(defaults, own.get(v.projectId) ?? {}), before, v.size);
+    } catch (err) {
+      if (err instanceof CodedError) return err;
+      throw err;
+    }
+    const delta = volumeQuotaDelta(v.size);
+    before.gigabytes += delta.gigabytes;
+    before.volumes += delta.volumes;
+    const sum = taken.get(v.projectId) ?? NO_USAGE;
+    taken.set(v.projectId, { gigabytes: sum.gigabytes + delta.gigabytes, volumes: sum.volumes + delta.volumes });
+    return null;
+  });
+  if (taken.size > 0) {
+    const adds = [...taken].flatMap(([projectId, d]) => COUNTED_RESOURCES.map((resource) => ({ projectId, resource, delta: d[resource] })));
+    await tx.query(
+      `UPDATE quota_usages q SET in_use = q.in_use + d.delta, updated_at = now()
+         FROM unnest($1::varchar[], $2::varchar[], $3::bigint[]) AS d(project_id, resource, delta)
+        WHERE q.project_id = d.project_id AND q.resource = d.resource`,
+      [adds.map((a) => a.projectId), adds.map((a) => a.resource), adds.map((a) => a.delta)],
+    );
+  }
+  return outcomes;
+}
+
+/** ownQuotaLimits of several projects, by project. */
+async function ownQuotaLimitsOf(em: EntityManager, projectIds: readonly string[]): Promise<Map<string, Record<string, number>>> {
+  const rows: { project_id: string; resource: string; hard_limit: number }[] = await em.query(
+    `SELECT project_id, resource, hard_limit FROM quotas WHERE project_id = ANY($1)`,
+    [projectIds],
+  );
+  const out = new Map<string, Record<string, number>>();
+  for (const r of rows) {
+    const own = out.get(r.project_id) ?? {};
+    own[r.resource] = r.hard_limit;
+    out.set(r.project_id, own);
+  }
+  return out;
 }
 
 /** Gives back the share of volumes that no longer count, in the transaction that removed them. */

@@ -9,7 +9,7 @@ import { reserveDestination } from './migration-destination';
 import { markDestinationDeleting } from './migration-failure';
 import { destroyProjectQuotas, readProjectQuotas, setProjectQuotas } from './quota';
 import { destroyBackendDeleted } from './volume-backend';
-import { createVolumeRecord, failStaleCreates, markCreateFailed, recordVolumePlacement, requestVolumeDelete } from './volume-lifecycle';
+import { createVolumeRecord, createVolumeRecords, failStaleCreates, markCreateFailed, recordVolumePlacement, requestVolumeDelete } from './volume-lifecycle';
 
 const DEFAULTS = quotaDefaults({ volumes: 10, gigabytes: 1000, perVolumeGigabytes: -1 });
 
@@ -74,6 +74,67 @@ describe('quotas kept by the volume transitions (real PostgreSQL)', () => {
     const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM volumes WHERE project_id = $1`, [p]);
     expect(n).toBe(10);
     expect(await usage(p)).toEqual({ volumes: 10, gigabytes: 10 });
+  });
+
+  const newVolume = (projectId: string, size = 1) => ({
+    id: randomUUID(),
+    projectId,
+    userId: 'u',
+    displayName: null,
+    displayDescription: null,
+    size,
+    availabilityZone: 'nova',
+    volumeTypeId: typeId,
+    metadata: {},
+  });
+
+  it('when a batch of creates is written together, then each is judged in turn as one at a time would: a refused one takes nothing and writes nothing', async () => {
+    const p = project();
+    const other = project();
+    const limits = { ...DEFAULTS, volumes: 3, gigabytes: 6 };
+    await create(p, 1, limits);
+    const batch = [newVolume(p, 3), newVolume(other, 4), newVolume(p, 3), newVolume(p, 1), newVolume(p, 1)];
+    const outcomes = await createVolumeRecords(ds.manager, batch, limits);
+    // 1 + 3 = 4 GiB; 3 more would make 7 > 6; 1 more makes 5 GiB and 3 volumes; the next would make 4 volumes.
+    expect(outcomes.map((o) => ('code' in o ? o.message : o.id))).toEqual([
+      batch[0].id,
+      batch[1].id,
+      'VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested 3G, quota is 6G and 4G has been consumed.',
+      batch[3].id,
+      "VolumeLimitExceeded: Maximum number of volumes allowed (3) exceeded for quota 'volumes'.",
+    ]);
+    const rows: { id: string }[] = await ds.query(`SELECT id FROM volumes WHERE id = ANY($1) ORDER BY size DESC`, [batch.map((v) => v.id)]);
+    expect(rows.map((r) => r.id)).toEqual([batch[1].id, batch[0].id, batch[3].id]);
+    expect(await usage(p)).toEqual({ volumes: 3, gigabytes: 5 });
+    expect(await usage(other)).toEqual({ volumes: 1, gigabytes: 4 });
+  });
+
+  it('when batches of creates race single creates against a quota of 10 volumes, then exactly 10 are made', async () => {
+    const p = project();
+    const batches = Array.from({ length: 4 }, () => createVolumeRecords(ds.manager, Array.from({ length: 5 }, () => newVolume(p)), DEFAULTS));
+    const singles = Array.from({ length: 5 }, () => create(p).then(() => 1, () => 0));
+    const made = (await Promise.all(batches)).flat().filter((o) => !('code' in o)).length + (await Promise.all(singles)).reduce((a: number, b) => a + b, 0);
+    expect(made).toBe(10);
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM volumes WHERE project_id = $1`, [p]);
+    expect({ n, usage: await usage(p) }).toEqual({ n: 10, usage: { volumes: 10, gigabytes: 10 } });
+  });
+
+  it('when a limit is lowered while a batch of creates waits for the usage, then the batch is judged on the new limit', async () => {
+    const p = project();
+    await create(p);
+    await setProjectQuotas(ds.manager, p, [{ resource: 'volumes', limit: 5, requested: 5 }]);
+    // The update holds the project's usage while it writes the new limit: the batch waits, then reads it.
+    const qr = ds.createQueryRunner();
+    await qr.connect();
+    await qr.startTransaction();
+    await qr.query(`SELECT in_use FROM quota_usages WHERE project_id = $1 FOR UPDATE`, [p]);
+    await qr.query(`UPDATE quotas SET hard_limit = 2 WHERE project_id = $1 AND resource = 'volumes'`, [p]);
+    const batch = createVolumeRecords(ds.manager, [newVolume(p), newVolume(p), newVolume(p)], DEFAULTS);
+    await new Promise((r) => setTimeout(r, 200));
+    await qr.commitTransaction();
+    await qr.release();
+    expect((await batch).map((o) => ('code' in o ? o.code : 'made'))).toEqual(['made', ErrorCode.OverLimit, ErrorCode.OverLimit]);
+    expect(await usage(p)).toEqual({ volumes: 2, gigabytes: 2 });
   });
 
   it('when a volume would pass the gigabytes or the per-volume limit, then it is refused and nothing is taken', async () => {

@@ -26,6 +26,27 @@ export async function markBackendCreated(
   return affected > 0;
 }
 
+/**
+ * markBackendCreated for several volumes of one host, in one statement: each points at the
+ * `cinder-volume` service of `serviceHost` (host@backend), read in the same statement.
+ * @returns the ids of the volumes that became `available`; the others were no longer `creating` (or are gone).
+ */
+export async function markBackendsCreated(
+  em: EntityManager,
+  serviceHost: string,
+  volumes: readonly { volumeId: string; providerLocation: string }[],
+): Promise<Set<string>> {
+  const [rows]: [{ id: string }[], number] = await em.query(
+    `UPDATE volumes SET status = 'available', provider_location = c.location, shared_targets = false, updated_at = now(),
+            service_uuid = (SELECT uuid FROM services WHERE host = $3 AND "binary" = 'cinder-volume')
+       FROM unnest($1::uuid[], $2::varchar[]) AS c(id, location)
+      WHERE volumes.id = c.id AND volumes.status = $4
+      RETURNING volumes.id`,
+    [volumes.map((v) => v.volumeId), volumes.map((v) => v.providerLocation), serviceHost, CREATING],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
 /** The backend could not remove the volume's file: `error_deleting`, as Cinder, so that a later delete retries. */
 export async function markBackendDeleteFailed(em: EntityManager, volumeId: string): Promise<void> {
   await em.query(`UPDATE volumes SET status = 'error_deleting', updated_at = now() WHERE id = $1 AND status = $2`, [volumeId, DELETING]);

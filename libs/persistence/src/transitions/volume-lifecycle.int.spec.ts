@@ -3,8 +3,10 @@ import { DataSource } from 'typeorm';
 import { ErrorCode, quotaDefaults } from '@volume/domain';
 import { HOST_A, HOST_B, openTransitionsDb, raceAgainstOpenTransaction, seedVolume, TransitionsDb, volumeRow } from '../../test/transition-fixtures';
 import { reserveAttachment } from './attachment-transitions';
+import { VolumeEntity } from '../entities/volume.entity';
 import {
   createVolumeRecord,
+  createVolumeRecords,
   failStaleCreates,
   lockUnplacedVolume,
   markCreateFailed,
@@ -48,6 +50,27 @@ describe('volume lifecycle transitions (real PostgreSQL)', () => {
       }, quotaDefaults({ volumes: 10, gigabytes: 1000, perVolumeGigabytes: -1 }));
       expect(await volumeRow(ds, id)).toMatchObject({ status: 'creating', host: null, attach_status: 'detached', display_name: 'v' });
       expect(await metadataOf(id)).toEqual({ a: '1', b: '2' });
+    });
+
+    it('when volumes are accepted together, then each answer is its row as the database holds it, column for column, with its metadata', async () => {
+      const [{ id: typeId }] = await ds.query(`SELECT id FROM volume_types LIMIT 1`);
+      const input = (metadata: Record<string, string>, name: string | null) => ({
+        id: randomUUID(),
+        projectId: 'p-batch',
+        userId: 'u1',
+        displayName: name,
+        displayDescription: name && `about ${name}`,
+        size: 3,
+        availabilityZone: 'nova',
+        volumeTypeId: typeId,
+        metadata,
+      });
+      const created = await createVolumeRecords(ds.manager, [input({ a: '1', b: '2' }, 'x'), input({}, null)], quotaDefaults({ volumes: -1, gigabytes: -1, perVolumeGigabytes: -1 }));
+      for (const volume of created as VolumeEntity[]) {
+        const row = await ds.getRepository(VolumeEntity).findOne({ where: { id: volume.id }, relations: { metadata: true, attachments: true } });
+        row?.metadata?.sort((x, y) => x.id - y.id);
+        expect(volume).toEqual(row);
+      }
     });
 
     it('when a create fails, then only a volume still creating goes to error', async () => {
