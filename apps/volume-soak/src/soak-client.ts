@@ -20,6 +20,11 @@ export function note(line: string): void {
 
 /** Polls the database this often: each poll is a connection of its own (it fails fast while PostgreSQL is down). */
 const POLL_MS = 500;
+/**
+ * How long a call may take, as a client's patience: past volume-api's own bound on a call it makes
+ * (10 s to a worker, the scheduler or nova-bridge, then 503), so that its answer is what is judged.
+ */
+const API_TIMEOUT_MS = 30_000;
 const COMPUTE_TIMEOUT_MS = 30_000;
 
 function networkMessage(err: unknown): string {
@@ -38,7 +43,7 @@ export class SoakClient {
   async api(step: string, method: Method, path: string, call: ApiCall): Promise<DrillReply> {
     let reply: DrillReply;
     try {
-      reply = await this.stack.request(method, path, { headers: call.headers, body: call.body, version: call.version });
+      reply = await this.stack.request(method, path, { headers: call.headers, body: call.body, version: call.version, timeoutMs: API_TIMEOUT_MS });
     } catch (err) {
       throw new StepFailed({ kind: 'network', step, callee: 'volume-api', message: networkMessage(err) });
     }

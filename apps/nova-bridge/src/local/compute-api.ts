@@ -1,5 +1,6 @@
 import Fastify, { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
+import { isDatabaseUnavailable } from '@volume/persistence';
 import { ComputeDeviceEntity, ComputeServerEntity } from '@volume/persistence/compute-host';
 import { ComputeCaller } from './compute-auth';
 import { ComputeFault } from './compute-fault';
@@ -83,6 +84,12 @@ export function buildComputeApi(servers: LocalServers, swapStatus: SwapStatus, a
     if (err instanceof ComputeFault) {
       if (err.status === 401 && auth.challenge) reply.header('www-authenticate', auth.challenge);
       return reply.code(err.status).send(err.body);
+    }
+    // Its database away (restarting): a moment's unavailability, as Nova's API answers it, never a 500.
+    if (isDatabaseUnavailable(err)) {
+      req.log.warn({ err: err.message }, 'compute API request failed: the database does not answer');
+      const fault = new ComputeFault(503, 'The server is currently unavailable. Please try again at a later time.');
+      return reply.code(fault.status).send(fault.body);
     }
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) {

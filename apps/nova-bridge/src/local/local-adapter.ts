@@ -132,14 +132,15 @@ export class LocalComputeAdapter implements ComputeAdapter {
     const server = UUID.test(req.serverId) ? await ds.getRepository(ComputeServerEntity).findOne({ where: { id: req.serverId } }) : null;
     if (!server) throw new CodedError(ErrorCode.ComputeNotFound, `Instance ${req.serverId} could not be found.`);
     return this.servers.withLock(server.id, async () => {
-      const device = UUID.test(req.oldVolumeId)
-        ? await ds.getRepository(ComputeDeviceEntity).findOne({ where: { serverId: server.id, volumeId: req.oldVolumeId } })
-        : null;
-      if (!device) throw new CodedError(ErrorCode.ComputeNotFound, `No volume Block Device Mapping with id ${req.oldVolumeId}.`);
+      // Past the pivot of an earlier swap, until it records its completion, the device is found through that swap.
+      const found = await this.servers.deviceOf(server.id, req.oldVolumeId);
+      if (!found) throw new CodedError(ErrorCode.ComputeNotFound, `No volume Block Device Mapping with id ${req.oldVolumeId}.`);
       // The same migration asking again (its call timed out, or reached a bridge killed after it
       // took the swap): the swap it started is the answer, never a second one.
       const repeated = await ds.getRepository(ComputeSwapEntity).existsBy({ serverId: server.id, migrationId: req.migrationId, oldVolumeId: req.oldVolumeId });
       if (repeated) return { accepted: true };
+      // The volume's previous migration may show `success` while its swap still records the completion.
+      const { device } = await this.servers.afterFinishingSwap(found);
       const as = this.service.forProject(server.projectId);
       const oldVolume = await this.volumeApi.getVolume(as, req.oldVolumeId).catch((err) => {
         throw novaError(err, `Volume ${req.oldVolumeId}`);

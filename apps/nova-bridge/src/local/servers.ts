@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { PolicyEnforcer } from '@volume/auth';
 import { GIB } from '@volume/domain';
+import { untilDatabaseAnswers } from '@volume/persistence';
 import { ComputeDeviceEntity, ComputeServerEntity, ComputeSwapEntity } from '@volume/persistence/compute-host';
 import { ComputeCaller } from './compute-auth';
 import { ComputeFault } from './compute-fault';
@@ -13,6 +15,15 @@ import { VolumeApiClient, VolumeApiError } from './volume-api.client';
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Unfinished swaps, as SQL. */
 export const ACTIVE_SWAP = `phase NOT IN ('completed', 'failed', 'cancelled')`;
+/**
+ * How long a detach or a swap waits for an earlier swap past its pivot to record its completion
+ * (steps retried through faults): shorter than a client's patience with the call (the soak's 30 s,
+ * the swap call's 30 s).
+ */
+const SWAP_FINISH_WAIT_MS = 25_000;
+const SWAP_FINISH_POLL_MS = 250;
+/** How long a failed attach waits for the database to drop its device row: longer than a restart of PostgreSQL. */
+const ATTACH_UNDO_DB_WAIT_MS = 60_000;
 
 export interface ServerWithDevices {
   server: ComputeServerEntity;
@@ -158,11 +169,13 @@ export class LocalServers {
         return device;
       } catch (err) {
         this.log.warn({ err, serverId, volumeId }, 'attach failed; undoing it');
-        // A database that is away (often why the attach failed) must not keep the attachment reserved for good.
-        await this.ds
-          .getRepository(ComputeDeviceEntity)
-          .delete({ serverId: server.id, volumeId })
-          .catch((e) => this.log.warn({ err: e, serverId, volumeId }, 'cannot drop the device row of the failed attach'));
+        // The device row goes for certain, its database waited for (often why the attach failed):
+        // a row left behind names a volume the server does not have, whose data moves on or goes.
+        // Bounded, so that the attachment below is released even if the database stays away.
+        const dropDevice = () => this.ds.getRepository(ComputeDeviceEntity).delete({ serverId: server.id, volumeId });
+        await untilDatabaseAnswers('dropping the device row of the failed attach', dropDevice, { log: this.log, signal: AbortSignal.timeout(ATTACH_UNDO_DB_WAIT_MS) }).catch(
+          (e) => this.log.error({ err: e, serverId, volumeId }, 'cannot drop the device row of the failed attach'),
+        );
         for (const [id, g] of this.guests) if (g === guest) this.guests.delete(id);
         await guest?.close().catch(() => undefined);
         if (attachmentId) await this.volumeApi.deleteAttachment(as, attachmentId).catch(() => undefined);
@@ -174,12 +187,10 @@ export class LocalServers {
   async detach(caller: ComputeCaller, serverId: string, volumeId: string): Promise<void> {
     const { server } = await this.server(caller, serverId, ComputePolicy.detach);
     await this.withLock(server.id, async () => {
-      const device = UUID.test(volumeId)
-        ? await this.ds.getRepository(ComputeDeviceEntity).findOne({ where: { serverId: server.id, volumeId } })
-        : null;
-      if (!device) throw ComputeFault.notFound(`Volume ${volumeId} is not attached to instance ${server.id}.`);
-      const [{ n }] = await this.ds.query(`SELECT count(*)::int AS n FROM compute_swaps WHERE device_id = $1 AND ${ACTIVE_SWAP}`, [device.id]);
-      if (n > 0) throw ComputeFault.conflict(`Cannot detach volume ${volumeId}: instance ${server.id} is swapping it.`);
+      const found = await this.deviceOf(server.id, volumeId);
+      if (!found) throw ComputeFault.notFound(`Volume ${volumeId} is not attached to instance ${server.id}.`);
+      const { device, swapping } = await this.afterFinishingSwap(found);
+      if (swapping) throw ComputeFault.conflict(`Cannot detach volume ${volumeId}: instance ${server.id} is swapping it.`);
       await this.volumeApi.deleteAttachment(caller.identity.withServiceToken, device.attachmentId).catch((err) => {
         throw attachFault(err, volumeId);
       });
@@ -189,6 +200,43 @@ export class LocalServers {
       await this.ds.getRepository(ComputeSwapEntity).delete({ deviceId: device.id });
       await this.ds.getRepository(ComputeDeviceEntity).delete({ id: device.id });
     });
+  }
+
+  /**
+   * The server's device of `volumeId`. From a swap's pivot until its completion is recorded, the
+   * device names the swap's new volume while the volume keeps its own id (the migration completion
+   * gives the id the new data): then the device is found through the swap of its old volume.
+   */
+  async deviceOf(serverId: string, volumeId: string): Promise<ComputeDeviceEntity | null> {
+    if (!UUID.test(volumeId)) return null;
+    const devices = this.ds.getRepository(ComputeDeviceEntity);
+    const device = await devices.findOne({ where: { serverId, volumeId } });
+    if (device) return device;
+    const [swap]: { device_id: string }[] = await this.ds.query(
+      `SELECT device_id FROM compute_swaps WHERE server_id = $1 AND old_volume_id = $2 AND phase = 'completing' ORDER BY created_at DESC LIMIT 1`,
+      [serverId, volumeId],
+    );
+    return swap ? devices.findOne({ where: { id: swap.device_id } }) : null;
+  }
+
+  /**
+   * The device once no swap past its pivot is under way on it. Such a swap has only its
+   * completion's steps left, which it retries through faults (its migration may show `success`
+   * already): the next change of the device waits for them, as Nova's waits for the instance lock
+   * the swap holds, for at most SWAP_FINISH_WAIT_MS.
+   * The caller holds the server's lock, under which alone a device goes away.
+   * @returns the device as it is then, and whether a swap is still under way on it (one before its
+   *   pivot, which may yet roll back, or one that did not finish in time).
+   */
+  async afterFinishingSwap(device: ComputeDeviceEntity): Promise<{ device: ComputeDeviceEntity; swapping: boolean }> {
+    const deadline = Date.now() + SWAP_FINISH_WAIT_MS;
+    for (let waited = false; ; waited = true) {
+      const current = waited ? await this.ds.getRepository(ComputeDeviceEntity).findOneOrFail({ where: { id: device.id } }) : device;
+      const swaps: { phase: string }[] = await this.ds.query(`SELECT phase FROM compute_swaps WHERE device_id = $1 AND ${ACTIVE_SWAP}`, [device.id]);
+      if (swaps.length === 0) return { device: current, swapping: false };
+      if (swaps.some((s) => s.phase !== 'completing') || Date.now() >= deadline) return { device: current, swapping: true };
+      await sleep(SWAP_FINISH_POLL_MS);
+    }
   }
 
   /** The open disk behind `/dev/<name>` of a server the caller may read (`readDevice`) or write (`writeDevice`). */

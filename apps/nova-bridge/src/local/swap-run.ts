@@ -33,6 +33,11 @@ type SwapFigures = NonNullable<SwapProgressReply['figures']>;
 export { progressReply } from './swap-store';
 
 const PERSIST_EVERY_MS = 1000;
+/**
+ * The longest pause between two attempts of a step past the pivot: a detach of the volume, or its
+ * next swap, waits for them (LocalServers.afterFinishingSwap): they follow a fault's end within seconds.
+ */
+const FINISH_BACKOFF_MS = 5_000;
 
 /**
  * One swap of a device to a migrating volume's destination, as Nova's `_swap_volume` with
@@ -251,12 +256,13 @@ export class SwapRun {
     const { volumeApi } = this.ctx;
     const { oldVolumeId, newVolumeId, oldAttachmentId } = this.row;
     const newAttachment = this.row.newAttachmentId as string;
-    const ok = await this.retry('complete the new attachment', () => volumeApi.completeAttachment(this.as, newAttachment), Infinity);
+    const ok = await this.retry('complete the new attachment', () => volumeApi.completeAttachment(this.as, newAttachment), Infinity, FINISH_BACKOFF_MS);
     if (!ok) return;
     const deleted = await this.retry(
       'delete the old attachment',
       () => volumeApi.deleteAttachment(this.as, oldAttachmentId),
       Infinity,
+      FINISH_BACKOFF_MS,
     );
     if (!deleted) return;
     let saveVolumeId = oldVolumeId;
@@ -275,9 +281,10 @@ export class SwapRun {
         }
       },
       Infinity,
+      FINISH_BACKOFF_MS,
     );
     if (!completed) return;
-    await this.retry('record the completed swap', () => recordSwapCompleted(this.ctx.ds, this.row, saveVolumeId, newAttachment), Infinity);
+    await this.retry('record the completed swap', () => recordSwapCompleted(this.ctx.ds, this.row, saveVolumeId, newAttachment), Infinity, FINISH_BACKOFF_MS);
     this.row.phase = 'completed';
     this.row.updatedAt = new Date();
     this.ctx.log.info({ swapId: this.row.id, volumeId: saveVolumeId }, 'swap completed');
@@ -307,8 +314,8 @@ export class SwapRun {
     );
   }
 
-  private retry(what: string, step: () => Promise<unknown>, attempts: number): Promise<boolean> {
-    return retryStep(what, step, attempts, { signal: this.stopping.signal, log: this.ctx.log, swapId: this.row.id });
+  private retry(what: string, step: () => Promise<unknown>, attempts: number, maxBackoffMs?: number): Promise<boolean> {
+    return retryStep(what, step, attempts, { signal: this.stopping.signal, log: this.ctx.log, swapId: this.row.id, maxBackoffMs });
   }
 
   /** Reads the mirror's counters into the row; cur moving is what "not stalled" means. */

@@ -19,14 +19,16 @@ export interface RetryScope {
   signal: AbortSignal;
   log: Logger;
   swapId: string;
+  /** The longest pause between two attempts; 30 s unless given. */
+  maxBackoffMs?: number;
 }
 
 /**
  * Runs `step` until it succeeds, `attempts` run out (refusals count as final) or the bridge
- * stops; backoff doubles to 30 s. Returns whether it succeeded.
+ * stops; backoff doubles to 30 s (scope.maxBackoffMs). Returns whether it succeeded.
  */
 export async function retryStep(what: string, step: () => Promise<unknown>, attempts: number, scope: RetryScope): Promise<boolean> {
-  for (let attempt = 1, delay = 200; ; attempt++, delay = Math.min(delay * 2, MAX_BACKOFF_MS)) {
+  for (let attempt = 1, delay = 200; ; attempt++, delay = Math.min(delay * 2, scope.maxBackoffMs ?? MAX_BACKOFF_MS)) {
     if (scope.signal.aborted) return false;
     try {
       await step();

@@ -111,6 +111,30 @@ describe('VolumeApiClient', () => {
     }
   });
 
+  it('when volume-api answers 503 to the connect of an attachment (the volume host out of reach), then the PUT is sent again and connects', async () => {
+    let unavailable = 2;
+    const methods: string[] = [];
+    const flaky = createServer((req, res) => {
+      methods.push(req.method ?? '');
+      if (unavailable-- > 0) {
+        const message = 'No answer on volume.host-a.initialize_connection.v1 within 10000 ms';
+        res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ serviceUnavailable: { code: 503, message } }));
+        return;
+      }
+      const attachment = { id: 'a1', volume_id: 'v5', status: 'attaching', connection_info: { driver_volume_type: 'local', data: { device_path: '/pool/volume-v5' } } };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ attachment }));
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    const client = new VolumeApiClient(`http://127.0.0.1:${(flaky.address() as AddressInfo).port}`);
+    const own: ApiIdentity = { credentials: async () => ({ project: 'p1', headers: { 'x-auth-token': 'good' } }) };
+    try {
+      expect(await client.connectAttachment(own, 'a1', { host: 'compute-1' })).toBe('/pool/volume-v5');
+      expect(methods).toEqual(['PUT', 'PUT', 'PUT']);
+    } finally {
+      await new Promise<void>((resolve) => flaky.close(() => resolve()));
+    }
+  });
+
   it('when volume-api dies mid-request (the connection reset before an answer), then a GET is sent again and a POST is not', async () => {
     let resets = 1;
     const dying = createServer((req, res) => {

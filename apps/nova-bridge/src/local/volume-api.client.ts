@@ -36,8 +36,12 @@ export class VolumeApiError extends Error {
  */
 const API_RESTART_BOUND_MS = 20_000;
 
-/** The methods whose repeat changes nothing more (a second DELETE of an attachment is a 404 its callers take). */
-const IDEMPOTENT = new Set(['GET', 'DELETE']);
+/**
+ * The methods whose repeat changes nothing more: a second DELETE of an attachment is a 404 its
+ * callers take; a second PUT of an attachment's connector connects it again, as Cinder's
+ * attachment_update does (a swap's connect meets a 503 when the volume's host is out of NATS' reach).
+ */
+const IDEMPOTENT = new Set(['GET', 'PUT', 'DELETE']);
 
 /**
  * Worth sending again: nothing reached volume-api (nobody listens on its port), whatever the

@@ -71,8 +71,17 @@ export class AttachmentsService {
     authorize(caller, AttachmentPolicy.create, volumeTarget(volume));
     const id = randomUUID();
     await reserveAttachment(this.ds.manager, { id, volumeId: volume.id, instanceUuid: input.instanceUuid, mode: input.mode ?? 'rw' });
-    if (input.connector) return this.connectAttachment(caller, await this.get(caller, id), input.connector, requestId);
-    return this.get(caller, id);
+    if (!input.connector) return this.get(caller, id);
+    try {
+      return await this.connectAttachment(caller, await this.get(caller, id), input.connector, requestId);
+    } catch (err) {
+      // The caller never learns this attachment's id when the connect fails (its host out of reach
+      // answers 503): kept, it would hold the volume `reserved` for good. A failed create leaves nothing.
+      await deleteAttachment(this.ds.manager, { attachmentId: id, volumeId: volume.id }).catch((e) =>
+        this.log.error({ err: e, attachmentId: id, volumeId: volume.id }, 'cannot release the attachment of a create whose connect failed'),
+      );
+      throw err;
+    }
   }
 
   /** `PUT /attachments/{id}` with a connector (volume:attachment_update). */

@@ -95,6 +95,80 @@ describeDrills('fault drills: nova-bridge killed and restarted mid-swap (real pr
     },
   );
 
+  drills.custom(
+    'when NATS is away as nova-bridge connects the destination of a swap it just took, then the connect is asked again once NATS is back and the migration succeeds',
+    'nats down at the swap connect',
+    { novaBridgeEnv: { SWAP_COPY_BPS_LIMIT: COPY_BPS } },
+    async ({ env, stack }) => {
+      const vol = await attachedVolumeWithData(stack);
+      const bridge = stack.process('nova-bridge');
+      // nova-bridge holds the swap request unread until NATS is away: the swap's first step then,
+      // the connect that volume-api asks of the destination host over NATS, meets the outage (a 503).
+      bridge.pause();
+      const startedAt = Date.now();
+      try {
+        await migrate(stack, vol);
+        await stack.waitFor(
+          async () => (await stack.sql(`SELECT mode FROM volume_migrations WHERE volume_id = $1`, [vol.id]))[0]?.mode === 'compute-swap',
+          'the handover to the compute side',
+          60_000,
+        );
+        // The source host sends the swap request right after it records the handover.
+        await sleep(1_000);
+        await env.nats.stop();
+      } finally {
+        bridge.resume();
+      }
+      await sleep(5_000);
+      await env.nats.start();
+      await waitForEnd(stack, vol, startedAt);
+      const lastSwap = async () => (await stack.sql(`SELECT phase, error FROM compute_swaps WHERE old_volume_id = $1 ORDER BY created_at DESC LIMIT 1`, [vol.id]))[0];
+      // The migration shows success a moment before nova-bridge records its swap completed.
+      await stack.waitFor(async () => ['completed', 'failed', 'cancelled'].includes((await lastSwap())?.phase), 'the swap to end', 30_000).catch(() => undefined);
+      expect({ swap: await lastSwap(), ...(await outcome(stack, vol)) }).toEqual({ swap: { phase: 'completed', error: null }, ...expected(vol) });
+    },
+  );
+
+  drills.custom(
+    'when an attached volume is detached as its migration shows success but before nova-bridge heard the completion (volume-api killed in it), then the detach waits for the swap to finish and detaches the volume',
+    'detach before the swap recorded its completion',
+    { novaBridgeEnv: { SWAP_COPY_BPS_LIMIT: COPY_BPS } },
+    async ({ stack }) => {
+      const vol = await attachedVolumeWithData(stack);
+      const [{ server_id: serverId }] = await stack.sql(`SELECT server_id FROM compute_devices WHERE volume_id = $1`, [vol.id]);
+      await migrate(stack, vol);
+      await waitForProgress(stack, vol, 25);
+      const source = stack.process(vol.sourceHost);
+      source.pause();
+      await stack.waitFor(
+        async () => (await stack.sql(`SELECT phase FROM compute_swaps WHERE old_volume_id = $1 ORDER BY created_at DESC LIMIT 1`, [vol.id]))[0]?.phase === 'completing',
+        'the pivot (the swap completing)',
+        60_000,
+      );
+      // nova-bridge's completion waits on the hung source host; its answer then goes to a dead volume-api.
+      await sleep(1_000);
+      await stack.kill('volume-api');
+      source.resume();
+      await stack.waitFor(
+        async () => (await stack.sql(`SELECT migration_status FROM volumes WHERE id = $1`, [vol.id]))[0]?.migration_status === 'success',
+        'the migration to succeed',
+        60_000,
+      );
+      // Asked while nova-bridge has not heard the completion: its device still names the swap's new volume.
+      const detach = fetch(`${stack.computeUrl}/v2.1/servers/${serverId}/os-volume_attachments/${vol.id}`, {
+        method: 'DELETE',
+        headers: MEMBER,
+        signal: AbortSignal.timeout(60_000),
+      }).then(async (res) => ({ status: res.status, text: await res.text() }));
+      await stack.restart('volume-api');
+      expect(await detach).toEqual({ status: 202, text: '' });
+      await stack.waitFor(async () => (await stack.sql(`SELECT status FROM volumes WHERE id = $1`, [vol.id]))[0].status === 'available', 'the volume detached', 30_000);
+      // The detach took the device (and its swap's record) away; the data is the migrated volume's.
+      const devices = await stack.sql(`SELECT id FROM compute_devices WHERE server_id = $1`, [serverId]);
+      expect({ devices, ...(await outcome(stack, vol)) }).toEqual({ devices: [], ...expected({ ...vol, status: 'available' }) });
+    },
+  );
+
   const cuts: { killed: DrillApp; hung: 'volume-api' | 'the source host'; when: string }[] = [
     { killed: 'volume-api', hung: 'volume-api', when: 'as nova-bridge completes the swap past its pivot' },
     { killed: 'nova-bridge', hung: 'volume-api', when: 'as it completes the swap past its pivot' },

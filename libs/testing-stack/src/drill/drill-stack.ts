@@ -189,7 +189,7 @@ export class DrillStack {
   async request(
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
-    opts: { headers?: Record<string, string>; body?: unknown; version?: string } = {},
+    opts: { headers?: Record<string, string>; body?: unknown; version?: string; timeoutMs?: number } = {},
   ): Promise<DrillReply> {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.version) headers['openstack-api-version'] = `volume ${opts.version}`;
@@ -198,7 +198,7 @@ export class DrillStack {
       method,
       headers,
       body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
     });
     const text = await res.text();
     let body: unknown;
