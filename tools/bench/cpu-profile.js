@@ -73,7 +73,8 @@ function main() {
   }
   const busy = new Map();
   for (const x of samples) if (byId.get(x.id).callFrame.functionName !== '(idle)') busy.set(x.s, (busy.get(x.s) || 0) + x.us);
-  const seconds = Math.max(...samples.map((x) => x.s)) + 1;
+  // The last sample is the latest (a long profile has too many samples to spread into Math.max).
+  const seconds = (samples.length ? samples[samples.length - 1].s : 0) + 1;
   const stretches = [];
   // The first seconds are the start (module loading): skip up to the first idle second.
   let s = 0;
