@@ -3,7 +3,7 @@ import { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
 import { CodedError, CreateVolumeReply, CreateVolumeRequest, ErrorCode } from '@volume/contracts';
 import { placeInTurn, PoolStats, poolStatsOf, Rejection, retryWithBackoff } from '@volume/domain';
-import { failStaleCreates, lockUnplacedVolumes, markCreateFailed, markCreatesFailed, recordVolumePlacements } from '@volume/persistence';
+import { Batcher, failStaleCreates, lockUnplacedVolumes, markCreateFailed, markCreatesFailed, recordVolumePlacements } from '@volume/persistence';
 import { APP_CONFIG, LOGGER } from '@volume/platform';
 import { isHostNotUp, WorkerRpcClient } from '@volume/rpc-clients';
 import type { SchedulerConfig } from '../config';
@@ -23,11 +23,6 @@ interface PoolRow {
  */
 type Reservation = { poolHost: string; sizeGb: number } | { noPool: CodedError } | null;
 
-interface WaitingPlacement {
-  volumeId: string;
-  settle: (outcome: Reservation | Error) => void;
-}
-
 /** The most volumes one transaction places; more wait for the next. */
 const MAX_BATCH = 100;
 
@@ -40,8 +35,8 @@ const MAX_BATCH = 100;
  */
 @Injectable()
 export class PlacementService implements BeforeApplicationShutdown {
-  private readonly waiting: WaitingPlacement[] = [];
-  private draining = false;
+  /** One batch transaction at a time, until nothing waits. */
+  private readonly placements = new Batcher<string, Reservation>((volumeIds) => this.reserveBatch(volumeIds), MAX_BATCH);
   /** Ends the waits for a host that does not answer when the scheduler stops. */
   private readonly stopping = new AbortController();
 
@@ -88,26 +83,7 @@ export class PlacementService implements BeforeApplicationShutdown {
 
   /** Chooses a pool and records it on the volume; the pool, or null when the volume is not ours to place. */
   private reserve(volumeId: string): Promise<Reservation> {
-    const outcome = new Promise<Reservation>((resolve, reject) => {
-      this.waiting.push({ volumeId, settle: (o) => (o instanceof Error ? reject(o) : resolve(o)) });
-    });
-    void this.drain();
-    return outcome;
-  }
-
-  /** One batch transaction at a time, until nothing waits. */
-  private async drain(): Promise<void> {
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      while (this.waiting.length > 0) {
-        const batch = this.waiting.splice(0, MAX_BATCH);
-        const outcomes = await this.reserveBatch(batch.map((w) => w.volumeId)).catch((err: Error) => batch.map(() => err));
-        batch.forEach((w, i) => w.settle(outcomes[i]));
-      }
-    } finally {
-      this.draining = false;
-    }
+    return this.placements.submit(volumeId);
   }
 
   /**
