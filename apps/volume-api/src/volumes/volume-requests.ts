@@ -1,10 +1,8 @@
 import { CodedError, ErrorCode } from '@volume/contracts';
 import { GENERIC_BAD_REQUEST_MESSAGE, parseCreateVolume, parseUpdateVolume, parseVolumeListQuery } from '@volume/api-dtos';
-import { Batcher, VolumeEntity } from '@volume/persistence';
+import { VolumeEntity } from '@volume/persistence';
 import { isContextAdmin } from '../http/policy';
 import { AuthedContext } from '../http/request-context';
-import { Caller } from '@volume/auth';
-import type { LoadedVolumeType } from '../types/extra-specs';
 import { VolumeTypesService } from '../types/volume-types.service';
 import { SortKey, TimeFilter, VolumeListSpec } from './volume-list.repository';
 import { CreateVolumeInput, UpdateVolumeInput } from './volumes.service';
@@ -129,42 +127,6 @@ function coerce(property: keyof VolumeEntity, raw: string | boolean): unknown {
 
 const UUID_TEXT = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
-interface TypeLookup {
-  nameOrId: string | null;
-  caller: Caller;
-}
-type TypeFound = { type: LoadedVolumeType } | { err: unknown };
-
-/** The type lookups of creates, by types service (one per API; tests make their own). */
-const typeLookups = new WeakMap<VolumeTypesService, Batcher<TypeLookup, TypeFound>>();
-
-/**
- * VolumeTypesService.resolve, shared by the creates that name the same type as the same caller
- * while a lookup is under way: they wait for the next one, sent after they arrived (so never an
- * answer older than the request), and share it. A burst of 200 creates had made 200 identical
- * queries and grown the pool to make them: a fifth of the API's CPU for a create.
- */
-function resolveType(types: VolumeTypesService, nameOrId: string | null, caller: Caller): Promise<LoadedVolumeType> {
-  let lookups = typeLookups.get(types);
-  if (!lookups) {
-    lookups = new Batcher((batch: TypeLookup[]) => {
-      const found = new Map<string, Promise<TypeFound>>();
-      return Promise.all(
-        batch.map((l) => {
-          const key = JSON.stringify([l.nameOrId, l.caller]);
-          if (!found.has(key)) found.set(key, types.resolve(l.nameOrId, l.caller).then((type) => ({ type }), (err: unknown) => ({ err })));
-          return found.get(key) as Promise<TypeFound>;
-        }),
-      );
-    });
-    typeLookups.set(types, lookups);
-  }
-  return lookups.submit({ nameOrId, caller }).then((found) => {
-    if ('err' in found) throw found.err;
-    return found.type;
-  });
-}
-
 export async function parseCreateRequest(body: unknown, ctx: AuthedContext, types: VolumeTypesService): Promise<CreateVolumeInput> {
   const req = parseCreateVolume(body, ctx.version.toString());
   if (req.snapshotId || req.sourceVolid || req.backupId || req.imageRef) {
@@ -176,7 +138,7 @@ export async function parseCreateRequest(body: unknown, ctx: AuthedContext, type
     description: req.description,
     size: req.size,
     metadata: req.metadata ?? {},
-    volumeType: await resolveType(types, req.volumeType, ctx.caller),
+    volumeType: await types.resolve(req.volumeType, ctx.caller),
     availabilityZone: req.availabilityZone,
   };
 }
