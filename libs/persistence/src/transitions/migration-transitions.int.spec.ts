@@ -8,7 +8,7 @@ import { endMigrationWithError, markDestinationDeleting } from './migration-fail
 import { finishVolumeMigration } from './migration-finish';
 import { markMigrating, recordCopyProgress, recordSwapProgress } from './migration-progress';
 import { lockMigrationSource, reserveDestination } from './migration-destination';
-import { destroyBackendDeleted, markBackendCreated, markBackendsCreated } from './volume-backend';
+import { destroyBackendDeleted, markBackendsCreated } from './volume-backend';
 
 describe('migration transitions (real PostgreSQL)', () => {
   let db: TestDatabase;
@@ -250,15 +250,6 @@ describe('migration transitions (real PostgreSQL)', () => {
       await expect(ds.transaction((em) => lockMigrationSource(em, reset))).rejects.toMatchObject({
         message: `Volume ${reset} is not waiting for a migration`,
       });
-    });
-
-    it('when the backend made a file for a volume no longer creating, then the row is not overwritten', async () => {
-      const creating = await volume({ status: 'creating' });
-      expect(await markBackendCreated(ds.manager, { volumeId: creating, providerLocation: '/p', serviceUuid: null })).toBe(true);
-      expect(await row(creating)).toMatchObject({ status: 'available', providerLocation: '/p', sharedTargets: false });
-      const deleting = await volume({ status: 'deleting' });
-      expect(await markBackendCreated(ds.manager, { volumeId: deleting, providerLocation: '/p', serviceUuid: null })).toBe(false);
-      expect((await row(deleting)).status).toBe('deleting');
     });
 
     it('when a host records a batch of files made, then only its creating rows become available, each at its file and pointing at the host’s service', async () => {

@@ -10,26 +10,11 @@ const CREATING: VolumeStatus = 'creating';
 const DELETING: VolumeStatus = 'deleting';
 
 /**
- * The volume's file exists: the volume becomes `available`, pointing at its data and at the host's
- * `cinder-volume` service. A file on a local pool is never shared between hosts (Cinder's shared_targets).
- * @returns false when the volume is no longer `creating` (or is gone): nothing was written.
- */
-export async function markBackendCreated(
-  em: EntityManager,
-  v: { volumeId: string; providerLocation: string; serviceUuid: string | null },
-): Promise<boolean> {
-  const [, affected]: [unknown, number] = await em.query(
-    `UPDATE volumes SET status = 'available', provider_location = $2, shared_targets = false, service_uuid = $3, updated_at = now()
-      WHERE id = $1 AND status = $4`,
-    [v.volumeId, v.providerLocation, v.serviceUuid, CREATING],
-  );
-  return affected > 0;
-}
-
-/**
- * markBackendCreated for several volumes of one host, in one statement: each points at the
- * `cinder-volume` service of `serviceHost` (host@backend), read in the same statement.
- * @returns the ids of the volumes that became `available`; the others were no longer `creating` (or are gone).
+ * Volumes' files exist: each of them becomes `available`, pointing at its data and at the
+ * `cinder-volume` service of `serviceHost` (host@backend; Cinder's service_uuid), read in the same
+ * statement. A file on a local pool is never shared between hosts (Cinder's shared_targets).
+ * @returns the ids of the volumes that became `available`; the others were no longer `creating`
+ *   (or are gone): nothing was written of them.
  */
 export async function markBackendsCreated(
   em: EntityManager,
