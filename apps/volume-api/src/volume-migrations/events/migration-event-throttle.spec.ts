@@ -37,6 +37,18 @@ describe('at most one event a second per migration', () => {
     expect(sent).toEqual(['a', 'c']);
   });
 
+  it('when the event loop runs the waiting one\'s timer late and a newer one comes after its second is up, then the newer goes and the older never goes after it', () => {
+    throttle.offer('m1', 'a', false);
+    now += 500;
+    throttle.offer('m1', 'b', false);
+    // The timer for 'b' is due at 1,000 but the loop is busy: time passes without timers running.
+    now += 700;
+    throttle.offer('m1', 'c', false);
+    expect(sent).toEqual(['a', 'c']);
+    jest.advanceTimersByTime(5_000);
+    expect(sent).toEqual(['a', 'c']);
+  });
+
   it('when two migrations change at once, then each has its own second', () => {
     throttle.offer('m1', 'a1', false);
     throttle.offer('m2', 'a2', false);

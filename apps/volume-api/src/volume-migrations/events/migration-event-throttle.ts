@@ -23,6 +23,8 @@ export class MigrationEventThrottle<T> {
     const last = this.lastSentAt.get(migrationId);
     const now = this.now();
     if (last === undefined || now - last >= this.intervalMs) {
+      // A waiting older one whose timer is late (a busy event loop) is superseded, never sent after this.
+      this.drop(migrationId);
       this.emit(migrationId, item);
       return;
     }

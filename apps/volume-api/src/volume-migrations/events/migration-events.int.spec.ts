@@ -160,8 +160,12 @@ beforeAll(async () => {
   replicas.push(await startReplica(), await startReplica());
 });
 
+// A test that fails midway leaves none of its streams open for the next (which counts them).
+afterEach(() => {
+  for (const c of clients.splice(0)) c.close();
+});
+
 afterAll(async () => {
-  for (const c of clients) c.close();
   for (const r of replicas) await r.api.app.close();
   const jsm = await nc?.jetstreamManager();
   await jsm?.streams.delete(STREAM).catch(() => undefined);
