@@ -22,6 +22,8 @@ const state = {
   baseUrl: '',
   /** 'cold' or 'warm': see prepareCache in measure.js. */
   cacheMode: 'warm',
+  /** Set by the scale bench: where its apps write their memory after a forced full GC (scale/gc-probe.js). */
+  gcProbeDir: null,
 };
 
 function tracked(child) {
@@ -118,6 +120,11 @@ function startApp(tag, app, env) {
   // them (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
   const flags = { 'volume-worker': process.env.BENCH_WORKER_NODE_ARGS, 'volume-api': process.env.BENCH_API_NODE_ARGS }[app];
   const nodeArgs = (flags || '').split(/\s+/).filter(Boolean);
+  // state.gcProbeDir (the scale bench): each app collects its garbage and says what it holds when asked (scale/memory.js).
+  if (state.gcProbeDir) {
+    nodeArgs.push('--expose-gc', '--require', path.join(__dirname, 'scale', 'gc-probe.js'));
+    env = { ...env, BENCH_GC_PROBE_DIR: state.gcProbeDir };
+  }
   const child = spawn(process.execPath, [...nodeArgs, mainOf(app)], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const entry = { tag, child, tail: '', expectedExit: false, closed: null };
   entry.closed = new Promise((resolve) => child.once('close', resolve));

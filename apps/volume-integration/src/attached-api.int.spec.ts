@@ -159,7 +159,8 @@ describe('attached-volume migration, API side (real apps, PostgreSQL, NATS)', ()
       completion: null,
       source: 'local',
     });
-    const ttl = () => new Promise((r) => setTimeout(r, 300));
+    // Past the second in which GETs are answered with the last live answer while a new lookup runs: the next GET waits for its own.
+    const ttl = () => new Promise((r) => setTimeout(r, 1_100));
 
     it('when nova-bridge reports the swap, then an admin at 3.72 sees its value; else the persisted one, never going backwards', async () => {
       const { id } = await attachedVolume();

@@ -27,7 +27,7 @@ const { seedVolumes } = require('./seed');
 const { listBench } = require('./lists');
 const { createBench, warmUpCreates } = require('./creates');
 const { migrationVolumes, migrationBench } = require('./migrations');
-const { rssNow, peakSampler } = require('./memory');
+const { memoryAfterGc, peakSampler } = require('./memory');
 const { printScaleTable, writeScaleSection, leakCheck } = require('./report');
 const { CREATES, REPEATS, REST_S, GOALS } = require('./settings');
 
@@ -43,9 +43,9 @@ async function manyAtOnce() {
     const migrations = await migrationBench(vols);
     const peak = sampler.stop();
     await sleep(REST_S * 1000);
-    const rest = rssNow();
-    log(`  RSS MiB, peak / at rest: ${Object.keys(rest).map((app) => `${app} ${peak[app]?.toFixed(0)} / ${rest[app].toFixed(0)}`).join(', ')}`);
-    repeats.push({ creates, migrations, rss: { peak, rest } });
+    const rest = await memoryAfterGc();
+    log(`  MiB, RSS peak / RSS after a full GC / live after it: ${Object.keys(rest.rss).map((app) => `${app} ${peak[app]?.toFixed(0)} / ${rest.rss[app].toFixed(0)} / ${rest.live[app].toFixed(0)}`).join(', ')}`);
+    repeats.push({ creates, migrations, rss: { peak, rest: rest.rss, live: rest.live } });
   }
   return { warmUp, repeats, leak: leakCheck(repeats) };
 }

@@ -34,7 +34,7 @@ const GOALS = {
   createP99Ms: 1000, // POST to `available` (or `error`), p99 under
   migrationCopyRatio: 0.8, // aggregate copy rate of 20 migrations / of 20 dd iflag=direct oflag=direct, at least
   migratingGetP99Ms: 50, // GET of the migrating volumes while 32 clients poll, p99 under
-  /** Leak rule: at rest after the last repeat, no app more than this share and MiB above the first. */
+  /** Leak rule: live memory after the last repeat's full GC, no app more than this share and MiB above the first's. */
   rssGrowthRatio: 0.2,
   rssGrowthMiB: 32,
 };

@@ -2,6 +2,8 @@
 // The stack of `npm run bench -- scale`, as the default bench's (../stack-up.js), except the
 // workers' pools: small enough that the many creates of §3 outgrow them.
 const fs = require('fs');
+const os = require('os');
+const path = require('path');
 const { dropCaches } = require('../page-cache');
 const { GIB } = require('../common');
 const { state } = require('../stack');
@@ -25,6 +27,8 @@ async function startScaleStack({ countSql = false } = {}) {
     throw new Error(`${(free.bavail * free.bsize) / GIB} GiB free where the data goes; the migrations need ${DISK_NEEDED / GIB} GiB`);
   }
   if (dropCaches()) state.cacheMode = 'cold';
+  state.gcProbeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-gc-'));
+  state.infraStops.push(async () => fs.rmSync(state.gcProbeDir, { recursive: true, force: true }));
   if (countSql) {
     state.sqlCounter = await startSqlCounter(stack.pg.url);
     state.infraStops.push(() => state.sqlCounter.close());

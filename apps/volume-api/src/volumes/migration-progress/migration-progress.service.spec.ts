@@ -56,6 +56,9 @@ function service(progress: Source, swapProgress: Source = async () => ({ progres
   return { svc, calls, computeCalls, modeLookups };
 }
 
+/** Lets the service's awaited lookups (the mode's query, then the source) run. */
+const flush = () => new Promise((r) => setImmediate(r));
+
 describe('live migration progress for GET volume', () => {
   it('when 32 GETs of one migrating volume arrive together, then the mode is read once, the worker is asked once and all see its answer', async () => {
     const { svc, calls, modeLookups } = service(async () => ({ progress: '42' }));
@@ -63,6 +66,66 @@ describe('live migration progress for GET volume', () => {
     expect(modeLookups).toEqual(['v1']);
     expect(calls).toEqual(['v1']);
     expect(new Set(answers)).toEqual(new Set(['42']));
+  });
+
+  describe('as time passes', () => {
+    let now = 1_000_000;
+    beforeEach(() => jest.spyOn(Date, 'now').mockImplementation(() => now));
+    afterEach(() => jest.restoreAllMocks());
+
+    /** A worker whose answers the test releases one by one. */
+    function slowWorker() {
+      const waiting: ((v: { progress: string }) => void)[] = [];
+      const source: Source = () => new Promise((resolve) => waiting.push(resolve));
+      return { source, answer: (progress: string) => waiting.shift()!({ progress }), waiting };
+    }
+
+    it('when an answer is younger than 250 ms, then GETs are answered with it and nobody is asked', async () => {
+      const { svc, calls } = service(async () => ({ progress: String(calls.length * 10) }));
+      expect(await svc.migrationProgress(ctx, migrating('v1', null))).toBe('10');
+      now += 249;
+      expect(await svc.migrationProgress(ctx, migrating('v1', null))).toBe('10');
+      expect(calls).toEqual(['v1']);
+    });
+
+    it('when an answer is older than 250 ms but younger than a second, then GETs get it at once while one new lookup runs, and its answer after', async () => {
+      const worker = slowWorker();
+      const { svc, calls } = service(worker.source);
+      const first = svc.migrationProgress(ctx, migrating('v1', null));
+      await flush();
+      worker.answer('20');
+      expect(await first).toBe('20');
+      now += 600;
+      // The source is busy: its answer does not come, yet these GETs do not wait for it.
+      const during = await Promise.all(Array.from({ length: 5 }, () => svc.migrationProgress(ctx, migrating('v1', null))));
+      expect(during).toEqual(['20', '20', '20', '20', '20']);
+      await flush();
+      expect(calls).toEqual(['v1', 'v1']);
+      worker.answer('35');
+      await flush();
+      expect(await svc.migrationProgress(ctx, migrating('v1', null))).toBe('35');
+      expect(calls).toEqual(['v1', 'v1']);
+    });
+
+    it('when nobody asked about a volume for a second or more, then the next GET waits for a new answer (never shows an old one)', async () => {
+      const worker = slowWorker();
+      const { svc, calls } = service(worker.source);
+      const first = svc.migrationProgress(ctx, migrating('v1', null));
+      await flush();
+      worker.answer('20');
+      await first;
+      now += 1_000;
+      let settled = false;
+      const later = svc.migrationProgress(ctx, migrating('v1', null)).then((v) => {
+        settled = true;
+        return v;
+      });
+      await flush();
+      expect(settled).toBe(false);
+      worker.answer('60');
+      expect(await later).toBe('60');
+      expect(calls).toEqual(['v1', 'v1']);
+    });
   });
 
   it('when two volumes migrate, then each is asked on its own', async () => {
