@@ -5,6 +5,7 @@ const fs = require('fs');
 const path = require('path');
 const { spawn, fork } = require('child_process');
 const infra = require('../dev-stack/infra');
+const { nodeFlagsOf } = require('../dev-stack/node-flags');
 const { repoRoot, sleep, log } = require('./common');
 
 const state = {
@@ -119,7 +120,8 @@ function startApp(tag, app, env) {
   // BENCH_WORKER_NODE_ARGS, BENCH_API_NODE_ARGS: node flags for the workers or the API, to look into
   // them (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
   const flags = { 'volume-worker': process.env.BENCH_WORKER_NODE_ARGS, 'volume-api': process.env.BENCH_API_NODE_ARGS }[app];
-  const nodeArgs = (flags || '').split(/\s+/).filter(Boolean);
+  // The app's own flags, as npm start and the image give them, then the bench's.
+  const nodeArgs = [...nodeFlagsOf(app), ...(flags || '').split(/\s+/).filter(Boolean)];
   // state.gcProbeDir (the scale bench): each app collects its garbage and says what it holds when asked (scale/memory.js).
   if (state.gcProbeDir) {
     nodeArgs.push('--expose-gc', '--require', path.join(__dirname, 'scale', 'gc-probe.js'));

@@ -8,6 +8,7 @@ const readline = require('readline');
 const { spawn } = require('child_process');
 const infra = require('./infra');
 const { ensureAuth } = require('./auth');
+const { nodeFlagsOf } = require('./node-flags');
 
 const { repoRoot, log } = infra;
 const APPS = ['volume-api', 'volume-scheduler', 'volume-worker', 'nova-bridge'];
@@ -61,7 +62,7 @@ async function step(tag, what, command, args, options) {
 }
 
 function startApp(tag, app, env) {
-  const child = spawn(process.execPath, ['--enable-source-maps', mainOf(app)], {
+  const child = spawn(process.execPath, ['--enable-source-maps', ...nodeFlagsOf(app), mainOf(app)], {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type ConfigSchema, isLoopbackAddress } from '@volume/platform';
 // The apps' schemas are the single source of their variables: the deployment files must agree with them.
@@ -234,5 +236,22 @@ describe.each([
       expect(rendered.objects.filter((o) => o.kind === 'StatefulSet').map((o) => o.metadata.name).sort()).toEqual(['nats', 'postgres', 'volume-worker']);
       expect(workloads.every((w) => w.env.DATABASE_URL === 'postgres://postgres:postgres@postgres:5432/volumes')).toBe(true);
     }
+  });
+});
+
+describe('the image (deploy/Dockerfile)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { nodeFlagsOf } = require(resolve(ROOT, 'tools/dev-stack/node-flags.js')) as { nodeFlagsOf: (app: string) => string[] };
+  const dockerfile = readFileSync(resolve(ROOT, 'deploy/Dockerfile'), 'utf8');
+  const entrypoint = JSON.parse(/^ENTRYPOINT (.*)$/m.exec(dockerfile)![1]) as string[];
+
+  it.each(APPS)('when it starts %s, then node gets the flags npm start and the bench give it', (app) => {
+    expect(entrypoint.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    // The entrypoint's own shell, with `exec node` shown rather than run.
+    const shown = execFileSync('/bin/sh', ['-c', entrypoint[2].replace('exec node ', 'echo '), ...entrypoint.slice(3), 'migrate'], {
+      env: { PATH: process.env.PATH, APP: app },
+      encoding: 'utf8',
+    });
+    expect(shown.trim().split(/\s+/)).toEqual(['--enable-source-maps', ...nodeFlagsOf(app), `dist/apps/${app}/main.js`, 'migrate']);
   });
 });
