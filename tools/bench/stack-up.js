@@ -12,7 +12,7 @@ const { api } = require('./cinder');
 
 /**
  * What the apps stand on: PostgreSQL with the run's database, NATS, the build of `apps` (unless
- * BENCH_SKIP_BUILD=1), the migrations, the bench's connection (state.db) and the data directory
+ * BENCH_SKIP_BUILD=1), the migrations, the bench's connection pool (state.db) and the data directory
  * of host-a and host-b. `name` ('bench', 'bench-scale') names the database (bench_<ts>), the data
  * directory (.data/bench-<ts>) and, in startApps, the subject prefix.
  */
@@ -39,10 +39,12 @@ async function prepareStack(name, apps) {
   await runStep('migrations', process.execPath, [mainOf('volume-api'), 'migrate'], {
     env: { ...process.env, DATABASE_URL: pg.url, LOG_LEVEL: 'warn' },
   });
-  const { Client } = require('pg');
-  state.db = new Client({ connectionString: pg.url });
+  // A pool, not one client: the bench's probes query while its seed or oracle queries run, and pg's
+  // Client warns (and will refuse) a query sent while another runs on it.
+  const { Pool } = require('pg');
+  state.db = new Pool({ connectionString: pg.url, max: 4 });
   state.db.on('error', () => undefined);
-  await state.db.connect();
+  await state.db.query('SELECT 1');
 
   state.dataDir = path.join(repoRoot, '.data', `${name}-${ts}`);
   for (const host of ['host-a', 'host-b']) fs.mkdirSync(path.join(state.dataDir, host), { recursive: true });

@@ -10,7 +10,7 @@ const { GIB, log, fmt, sleep } = require('../common');
 const { state, sql, waitFor } = require('../stack');
 const { V, api } = require('../cinder');
 const { summary } = require('./lists');
-const { cpuSnapshot, coresBetween } = require('../cpu');
+const { cpuSnapshot, coresBetween, speedProbe } = require('../cpu');
 const { CREATES, GOALS } = require('./settings');
 const { sqlPer } = require('./sql-counter');
 
@@ -29,6 +29,28 @@ function cpuMsPerCreate(a, b) {
     out[tag] = ((u1 + s1 - u0 - s0) * 1000) / CREATES;
   }
   return out;
+}
+
+/** The same split into user / kernel (system) time, and the kernel's memory at `b`: for the log, to tell code from the machine. */
+function cpuSplitText(a, b) {
+  const ms = (x0, x1) => fmt(((x1 - x0) * 1000) / CREATES);
+  const split = ['api', 'scheduler', 'host-a', 'host-b', 'bench']
+    .map((tag) => {
+      const [u0, s0] = a.procs[tag] ?? [NaN, NaN];
+      const [u1, s1] = b.procs[tag] ?? [NaN, NaN];
+      return `${tag} ${ms(u0, u1)}/${ms(s0, s1)}`;
+    })
+    .join(', ');
+  let mem = '';
+  try {
+    const info = Object.fromEntries(
+      fs.readFileSync('/proc/meminfo', 'utf8').split('\n').filter(Boolean).map((l) => [l.split(':')[0], Number(l.split(':')[1].trim().split(' ')[0])]),
+    );
+    mem = `; MiB free ${fmt(info.MemFree / 1024, 0)}, page cache ${fmt(info.Cached / 1024, 0)}, dirty ${fmt(info.Dirty / 1024, 0)}`;
+  } catch {
+    // not Linux: no /proc/meminfo
+  }
+  return `user/system: ${split}${mem}`;
 }
 
 const sqlText = (per) =>
@@ -62,6 +84,7 @@ async function createBench(repeat) {
   const before = await poolRoom();
   const room = before.reduce((n, p) => n + Math.max(0, Math.floor(p.total * p.ratio - p.allocated)), 0);
   const posted = [];
+  const probe = speedProbe();
   const sql0 = state.sqlCounter?.snapshot();
   const cpu0 = cpuSnapshot();
   const t0 = Date.now();
@@ -134,6 +157,7 @@ async function createBench(repeat) {
     perSecond: CREATES / ((lastDone - t0) / 1000),
     cores: { api: cores.api, scheduler: cores.scheduler, 'host-a': cores['host-a'], 'host-b': cores['host-b'], bench: cores.bench, other: cores.other },
     cpuMsPerCreate: cpuMsPerCreate(cpu0, cpu1),
+    probe,
     sqlPerCreate,
   };
   result.ok = s.p99 < GOALS.createP99Ms;
@@ -144,6 +168,7 @@ async function createBench(repeat) {
       `pools ${result.pools.map((p) => `${p.name.split('@')[0]}#${p.name.split('#')[1]} ${p.allocatedGb}/${p.limitGb}`).join(', ')}`,
   );
   log(`  CPU ms a create: ${coresText(result.cpuMsPerCreate)}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  log(`  CPU ms a create, ${cpuSplitText(cpu0, cpu1)}; a fixed task just before (cpu.js speedProbe): ${fmt(probe.cpuMs, 0)} ms of CPU, ${fmt(probe.wallMs, 0)} ms of wall time`);
   if (sqlPerCreate) log(`  SQL a create: ${sqlText(sqlPerCreate)}`);
   await deleteAll([...ids, ...strays.map((r) => r.id)]);
   return result;

@@ -119,7 +119,7 @@ function manyMarkdown(m) {
     .map((x, i) => {
       const c = x.creates;
       const g = x.migrations;
-      return `| ${i + 1} | ${c.available} / ${c.errors} (room ${c.room}) | ${c.refused503} to ${c.retriedCreates} POSTs; ${c.strays} volumes made anyway, ${c.stuck} left ${c.stuckStatuses.join(', ') || '-'} | ${ms(c.latency.p50)} / **${ms(c.latency.p99)}** | ${fmt(c.perSecond, 1)} (cores: ${coresText(c.cores)}; CPU a create, ms: ${coresText(c.cpuMsPerCreate)}) | ${fmt(g.ddSeconds)} s (${fmt(g.ddMBps, 0)} MB/s) | ${fmt(g.seconds)} s (${fmt(g.migrationMBps, 0)} MB/s) | **${fmt(g.ratio)}** | ${fmt(g.load.reqPerSec, 0)} req/s, p50 ${g.load.latency.p50} ms, **p99 ${g.load.latency.p99} ms** | ${coresText(g.cores)} |`;
+      return `| ${i + 1} | ${c.available} / ${c.errors} (room ${c.room}) | ${c.refused503} to ${c.retriedCreates} POSTs; ${c.strays} volumes made anyway, ${c.stuck} left ${c.stuckStatuses.join(', ') || '-'} | ${ms(c.latency.p50)} / **${ms(c.latency.p99)}** | ${fmt(c.perSecond, 1)} (cores: ${coresText(c.cores)}; CPU a create, ms: ${coresText(c.cpuMsPerCreate)}; a fixed task: ${c.probe ? fmt(c.probe.cpuMs, 0) : '-'} ms) | ${fmt(g.ddSeconds)} s (${fmt(g.ddMBps, 0)} MB/s) | ${fmt(g.seconds)} s (${fmt(g.migrationMBps, 0)} MB/s) | **${fmt(g.ratio)}** | ${fmt(g.load.reqPerSec, 0)} req/s, p50 ${g.load.latency.p50} ms, **p99 ${g.load.latency.p99} ms** | ${coresText(g.cores)} |`;
     })
     .join('\n');
   const apps = Object.keys(reps[0].rss.rest);
@@ -136,7 +136,8 @@ available; no pool above ${POOL_GB} x ${OVER_SUBSCRIPTION} GiB. A POST answered 
 within the API's bound) is sent again, as the answer asks, and counted; no volume should come of it, and
 any that does must still end \`available\` or \`error\` (checked ${STRAY_GRACE_S} s after the others end). Time:
 from the first POST to the row's final \`updated_at\`; throughput: ${CREATES} / (first POST to last end); *CPU a create*: each app's
-CPU time (user + system, \`/proc\`) from the first POST to the last end, over ${CREATES}. The ${CREATES} are deleted after. Then ${MIGRATIONS} volumes of
+CPU time (user + system, \`/proc\`) from the first POST to the last end, over ${CREATES}; *a fixed task*: the CPU time of the same
+work in the bench just before the POSTs (\`speedProbe\`, tools/bench/cpu.js), which grows when the machine is slower, not our code. The ${CREATES} are deleted after. Then ${MIGRATIONS} volumes of
 ${MIGRATION_GB} GiB, written through with random data once (sha256 kept), are copied by ${MIGRATIONS} \`dd bs=4M iflag=direct
 oflag=direct conv=fsync\` at once, then migrated at once with \`os-migrate_volume\` (\`force_host_copy\`) to the
 other host while autocannon's ${CONNECTIONS} connections GET them at 3.72 (flat out, as the default bench's
