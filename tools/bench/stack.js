@@ -118,10 +118,10 @@ const mainOf = (app) => path.join(repoRoot, 'dist', 'apps', app, 'main.js');
 
 function startApp(tag, app, env) {
   // BENCH_WORKER_NODE_ARGS, BENCH_API_NODE_ARGS: node flags for the workers or the API, to look into
-  // them (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+  // them (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof); BENCH_NODE_ARGS: for every app (e.g. a V8 flag to try).
   const flags = { 'volume-worker': process.env.BENCH_WORKER_NODE_ARGS, 'volume-api': process.env.BENCH_API_NODE_ARGS }[app];
   // The app's own flags, as npm start and the image give them, then the bench's.
-  const nodeArgs = [...nodeFlagsOf(app), ...(flags || '').split(/\s+/).filter(Boolean)];
+  const nodeArgs = [...nodeFlagsOf(app), ...`${process.env.BENCH_NODE_ARGS || ''} ${flags || ''}`.split(/\s+/).filter(Boolean)];
   // state.gcProbeDir (the scale bench): each app collects its garbage and says what it holds when asked (scale/memory.js).
   if (state.gcProbeDir) {
     nodeArgs.push('--expose-gc', '--require', path.join(__dirname, 'scale', 'gc-probe.js'));

@@ -80,7 +80,21 @@ async function postRetrying503(body) {
   }
 }
 
+/**
+ * Opens the client's CREATES connections before a timed burst, untimed, as the warm-up left them for
+ * repeat 1: an idle connection is closed after ~71 s (the API's HTTP_KEEP_ALIVE_TIMEOUT_MS, which
+ * undici follows), and the migrations between two repeats take longer, so repeats 2 and 3 used to
+ * time their burst on new connections (TCP and HTTP setup in the client and the API, and POSTs
+ * arriving spread out, in smaller batches all along the path) and repeat 1 on open ones.
+ */
+async function openConnections() {
+  const res = await Promise.all(Array.from({ length: CREATES }, () => api('GET', '/')));
+  const bad = res.find((r) => r.status >= 400);
+  if (bad) throw new Error(`GET / before the burst: HTTP ${bad.status} ${bad.text}`);
+}
+
 async function createBench(repeat) {
+  await openConnections();
   const before = await poolRoom();
   const room = before.reduce((n, p) => n + Math.max(0, Math.floor(p.total * p.ratio - p.allocated)), 0);
   const posted = [];

@@ -129,7 +129,8 @@ function manyMarkdown(m) {
   return `### Many at once
 
 After a warm-up (the same ${CREATES} creates once, untimed, deleted: the apps' code compiled and the client's connections
-open; its own p50 / p99 ${ms(m.warmUp.p50)} / ${ms(m.warmUp.p99)}), each of ${reps.length} repeats: ${CREATES} \`POST /volumes\` of 1 GiB at once, over four pools (\`host-a\`, \`host-b\` x
+open; its own p50 / p99 ${ms(m.warmUp.p50)} / ${ms(m.warmUp.p99)}), each of ${reps.length} repeats (each after ${CREATES} \`GET /\` at once, untimed, which
+open the client's connections again: idle, they close after ~71 s, and a repeat's migrations take longer): ${CREATES} \`POST /volumes\` of 1 GiB at once, over four pools (\`host-a\`, \`host-b\` x
 \`pool1\`, \`pool2\`) of ${POOL_GB} GiB with over-subscription ${OVER_SUBSCRIPTION}, which hold fewer (*room*: what they had left).
 Every volume must end \`available\` with its whole file on its pool, or \`error\` on no host; exactly *room*
 available; no pool above ${POOL_GB} x ${OVER_SUBSCRIPTION} GiB. A POST answered 503 (no database connection free
