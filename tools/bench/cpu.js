@@ -1,6 +1,7 @@
 'use strict';
 // CPU accounting: where the cores go during a migration or a load run (/proc, Linux only; empty
 // elsewhere).
+const crypto = require('crypto');
 const fs = require('fs');
 const os = require('os');
 const { state } = require('./stack');
@@ -76,7 +77,6 @@ function speedProbe() {
 }
 
 function probeOnce() {
-  const crypto = require('crypto');
   const buffer = Buffer.alloc(1024 * 1024, 7);
   const object = { volume: { id: '6f1b6c0e-3c1c-4a57-9d0b-2a1f8f0f7e11', status: 'available', size: 1, metadata: { tier: 'gold' }, links: [{ rel: 'self', href: 'http://x/v3/p/volumes/6f1b6c0e' }] } };
   const cpu0 = process.cpuUsage();

@@ -20,37 +20,34 @@ const STRAY_GRACE_S = 10;
 
 const coresText = (c) => Object.entries(c).map(([k, v]) => `${k} ${fmt(v)}`).join(', ');
 
-/** CPU milliseconds each app used between two cpuSnapshots, per create: what a create costs it whatever else the machine runs. */
+const CPU_TAGS = ['api', 'scheduler', 'host-a', 'host-b', 'bench'];
+
+/**
+ * CPU milliseconds each app used between two cpuSnapshots, per create: what a create costs it whatever
+ * else the machine runs; `split` has the same as user / kernel (system) time, for the log.
+ */
 function cpuMsPerCreate(a, b) {
-  const out = {};
-  for (const tag of ['api', 'scheduler', 'host-a', 'host-b', 'bench']) {
+  const total = {};
+  const split = {};
+  for (const tag of CPU_TAGS) {
     const [u0, s0] = a.procs[tag] ?? [NaN, NaN];
     const [u1, s1] = b.procs[tag] ?? [NaN, NaN];
-    out[tag] = ((u1 + s1 - u0 - s0) * 1000) / CREATES;
+    split[tag] = { user: ((u1 - u0) * 1000) / CREATES, sys: ((s1 - s0) * 1000) / CREATES };
+    total[tag] = split[tag].user + split[tag].sys;
   }
-  return out;
+  return { total, split };
 }
 
-/** The same split into user / kernel (system) time, and the kernel's memory at `b`: for the log, to tell code from the machine. */
-function cpuSplitText(a, b) {
-  const ms = (x0, x1) => fmt(((x1 - x0) * 1000) / CREATES);
-  const split = ['api', 'scheduler', 'host-a', 'host-b', 'bench']
-    .map((tag) => {
-      const [u0, s0] = a.procs[tag] ?? [NaN, NaN];
-      const [u1, s1] = b.procs[tag] ?? [NaN, NaN];
-      return `${tag} ${ms(u0, u1)}/${ms(s0, s1)}`;
-    })
-    .join(', ');
-  let mem = '';
+/** The kernel's free memory, page cache and dirty pages (MiB), for the log; empty where /proc/meminfo is missing. */
+function memText() {
   try {
-    const info = Object.fromEntries(
+    const kib = Object.fromEntries(
       fs.readFileSync('/proc/meminfo', 'utf8').split('\n').filter(Boolean).map((l) => [l.split(':')[0], Number(l.split(':')[1].trim().split(' ')[0])]),
     );
-    mem = `; MiB free ${fmt(info.MemFree / 1024, 0)}, page cache ${fmt(info.Cached / 1024, 0)}, dirty ${fmt(info.Dirty / 1024, 0)}`;
+    return `; MiB free ${fmt(kib.MemFree / 1024, 0)}, page cache ${fmt(kib.Cached / 1024, 0)}, dirty ${fmt(kib.Dirty / 1024, 0)}`;
   } catch {
-    // not Linux: no /proc/meminfo
+    return '';
   }
-  return `user/system: ${split}${mem}`;
 }
 
 const sqlText = (per) =>
@@ -125,6 +122,7 @@ async function createBench(repeat) {
     100,
   );
   const cpu1 = cpuSnapshot();
+  const cpuMs = cpuMsPerCreate(cpu0, cpu1);
   const sqlPerCreate = sql0 ? sqlPer(sql0, state.sqlCounter.snapshot(), CREATES) : null;
   const cores = coresBetween(cpu0, cpu1);
   // A refused POST should have made no volume. Those it made anyway ("strays": nobody got their
@@ -170,7 +168,7 @@ async function createBench(repeat) {
     stuckStatuses: [...new Set(stuck.map((r) => `${r.status}${r.host ? '' : ' (no host)'}`))],
     perSecond: CREATES / ((lastDone - t0) / 1000),
     cores: { api: cores.api, scheduler: cores.scheduler, 'host-a': cores['host-a'], 'host-b': cores['host-b'], bench: cores.bench, other: cores.other },
-    cpuMsPerCreate: cpuMsPerCreate(cpu0, cpu1),
+    cpuMsPerCreate: cpuMs.total,
     probe,
     sqlPerCreate,
   };
@@ -182,7 +180,8 @@ async function createBench(repeat) {
       `pools ${result.pools.map((p) => `${p.name.split('@')[0]}#${p.name.split('#')[1]} ${p.allocatedGb}/${p.limitGb}`).join(', ')}`,
   );
   log(`  CPU ms a create: ${coresText(result.cpuMsPerCreate)}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  log(`  CPU ms a create, ${cpuSplitText(cpu0, cpu1)}; a fixed task just before (cpu.js speedProbe): ${fmt(probe.cpuMs, 0)} ms of CPU, ${fmt(probe.wallMs, 0)} ms of wall time`);
+  const split = CPU_TAGS.map((tag) => `${tag} ${fmt(cpuMs.split[tag].user)}/${fmt(cpuMs.split[tag].sys)}`).join(', ');
+  log(`  CPU ms a create, user/system: ${split}${memText()}; a fixed task just before (cpu.js speedProbe): ${fmt(probe.cpuMs, 0)} ms of CPU, ${fmt(probe.wallMs, 0)} ms of wall time`);
   if (sqlPerCreate) log(`  SQL a create: ${sqlText(sqlPerCreate)}`);
   await deleteAll([...ids, ...strays.map((r) => r.id)]);
   return result;
