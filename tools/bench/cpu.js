@@ -19,26 +19,47 @@ function procSeconds(pid) {
   }
 }
 
-function machineSeconds() {
+/**
+ * Seconds a process's main thread (Node's JavaScript thread: its event loop) has spent runnable but
+ * waiting for a core, as the kernel's scheduler counts it (the second field of /proc/PID/schedstat).
+ * Every such millisecond is one the requests it holds wait too, whatever the code does.
+ */
+function runQueueSeconds(pid) {
   try {
-    const t = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    return (t.reduce((a, b) => a + b, 0) - t[3] - t[4]) / CLK_TCK; // all but idle and iowait
+    return Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
   } catch {
     return NaN;
   }
 }
 
+/** CPU seconds of the whole machine: `busy`, all but idle and iowait; `idle`, those two. */
+function machineSeconds() {
+  try {
+    const t = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return { busy: (t.reduce((a, b) => a + b, 0) - t[3] - t[4]) / CLK_TCK, idle: (t[3] + t[4]) / CLK_TCK };
+  } catch {
+    return { busy: NaN, idle: NaN };
+  }
+}
+
 /** CPU seconds so far of our apps (by tag), of the load generator and of the whole machine. */
 function cpuSnapshot(loadPid) {
-  const snap = { at: performance.now(), machine: machineSeconds(), procs: {} };
-  for (const [tag, entry] of state.apps) snap.procs[tag] = procSeconds(entry.child.pid);
+  const snap = { at: performance.now(), machine: machineSeconds(), procs: {}, waits: {} };
+  for (const [tag, entry] of state.apps) {
+    snap.procs[tag] = procSeconds(entry.child.pid);
+    snap.waits[tag] = runQueueSeconds(entry.child.pid);
+  }
   if (loadPid) snap.procs.load = procSeconds(loadPid);
   const own = process.cpuUsage();
   snap.procs.bench = [own.user / 1e6, own.system / 1e6];
   return snap;
 }
 
-/** Cores used between two snapshots, per process; `other` is the rest of the machine (PostgreSQL, NATS, kernel, dd). */
+/**
+ * Cores used between two snapshots, per process; `other` is the rest of the machine (PostgreSQL,
+ * NATS, kernel, dd); `idle`, the cores nobody used; `waiting`, per app, the share of the time its
+ * event loop was ready to run and waited for a core (0.4: 400 ms a second).
+ */
 function coresBetween(a, b) {
   const wall = (b.at - a.at) / 1000;
   const out = { split: {} };
@@ -53,8 +74,11 @@ function coresBetween(a, b) {
       ours += used;
     }
   }
-  out.machine = (b.machine - a.machine) / wall;
-  out.other = Math.max(0, (b.machine - a.machine - ours) / wall);
+  out.machine = (b.machine.busy - a.machine.busy) / wall;
+  out.other = Math.max(0, (b.machine.busy - a.machine.busy - ours) / wall);
+  out.idle = (b.machine.idle - a.machine.idle) / wall;
+  out.waiting = {};
+  for (const tag of Object.keys(b.waits ?? {})) out.waiting[tag] = (b.waits[tag] - (a.waits?.[tag] ?? NaN)) / wall;
   return out;
 }
 
@@ -92,4 +116,4 @@ function probeOnce() {
   return { cpuMs: (cpu.user + cpu.system) / 1000, wallMs };
 }
 
-module.exports = { procSeconds, cpuSnapshot, coresBetween, cpuText, speedProbe };
+module.exports = { procSeconds, runQueueSeconds, cpuSnapshot, coresBetween, cpuText, speedProbe };

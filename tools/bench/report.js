@@ -126,7 +126,7 @@ function writeMarkdown(r) {
     .join('\n');
   const api = r.api;
   const apiRow = (name, x) =>
-    `| ${name} | ${fmt(x.reqPerSec, 0)} | ${ms(x.latency.p50)} | ${ms(x.latency.p90)} | ${ms(x.latency.p99)} | ${ms(x.latency.max)} | ${x.totalCompleted} | ${x.non2xx + x.errors + x.timeouts} | ${fmt((x.cpu.api * 1e6) / x.reqPerSec, 0)} µs | ${cores(x.cpu)} |`;
+    `| ${name} | ${fmt(x.reqPerSec, 0)} | ${ms(x.latency.p50)} | ${ms(x.latency.p90)} | ${ms(x.latency.p99)} | ${ms(x.latency.max)} | ${x.totalCompleted} | ${x.non2xx + x.errors + x.timeouts} | ${fmt((x.cpu.api * 1e6) / x.reqPerSec, 0)} µs | ${x.apiWaiting === undefined ? '–' : `${fmt(x.apiWaiting * 1000, 0)} ms/s`} | ${cores(x.cpu)} |`;
 
   const text = `# Benchmarks
 
@@ -195,15 +195,17 @@ database read). *Migrating*: the workers restarted with \`VOLUME_COPY_BPS_LIMIT=
 showed (${api.progressBefore}%); the API takes the live progress from the source worker over NATS.
 A GET after the run still showed \`migrating\`, \`migration_progress\` ${api.progressAfter}%.
 
-| Server | req/s | p50 | p90 | p99 | max | requests | non-2xx/errors | Server CPU per GET | Cores: api / source / dest / load / other |
-|---|---|---|---|---|---|---|---|---|---|
+| Server | req/s | p50 | p90 | p99 | max | requests | non-2xx/errors | Server CPU per GET | API waiting for a core | Cores: api / source / dest / load / other |
+|---|---|---|---|---|---|---|---|---|---|---|
 ${apiRow('bare Node', api.bare)}
 ${apiRow('at rest', api.atRest)}
 ${apiRow('migrating', api.migrating)}
 
 Ratio at rest / bare Node (req/s): **${fmt(api.bareRatio)}**; migrating / at rest: **${fmt(api.ratio)}**.
 (*Cores* of the bare Node row: the baseline server in the *api* column. *Server CPU per GET*: that
-server's CPU seconds over the GETs it answered, steadier than req/s when other work shares the cores.)
+server's CPU seconds over the GETs it answered, steadier than req/s when other work shares the cores. *API waiting
+for a core*: how long a second the API's event loop was ready to run and waited for a core, as the kernel's scheduler
+counts it (\`/proc/PID/schedstat\`): time every request it held waited too, whatever its code does.)
 
 ## 3. Interference: copy throughput while polled
 

@@ -156,11 +156,15 @@ async function migrationBench(vols) {
     ratio: ddSeconds / seconds,
     load: { reqPerSec: load.reqPerSec, latency: load.latency, non2xx: load.non2xx + load.errors + load.timeouts },
     cores: { api: cores.api, scheduler: cores.scheduler, 'host-a': cores['host-a'], 'host-b': cores['host-b'], load: cores.load, other: cores.other },
+    /** The share of the time the API's event loop was ready and waited for a core, and the cores nobody used. */
+    apiWaiting: cores.waiting.api,
+    idleCores: cores.idle,
   };
   result.ok = { copy: result.ratio >= GOALS.migrationCopyRatio, get: load.latency.p99 < GOALS.migratingGetP99Ms && result.load.non2xx === 0 };
   log(
     `  migrations: ${vols.length} x ${MIGRATION_GB} GiB in ${fmt(seconds)} s (${fmt(result.migrationMBps, 0)} MB/s) vs ${vols.length} dd at once ${fmt(ddSeconds)} s ` +
-      `(${fmt(result.ddMBps, 0)} MB/s): ${fmt(result.ratio)}; GET while migrating ${fmt(load.reqPerSec, 0)} req/s, p99 ${load.latency.p99} ms, non-2xx ${result.load.non2xx}`,
+      `(${fmt(result.ddMBps, 0)} MB/s): ${fmt(result.ratio)}; GET while migrating ${fmt(load.reqPerSec, 0)} req/s, p99 ${load.latency.p99} ms, non-2xx ${result.load.non2xx}; ` +
+      `the API's event loop waited for a core ${fmt(result.apiWaiting * 1000, 0)} ms a second, ${fmt(result.idleCores)} cores idle`,
   );
   return result;
 }

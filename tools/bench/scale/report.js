@@ -119,7 +119,7 @@ function manyMarkdown(m) {
     .map((x, i) => {
       const c = x.creates;
       const g = x.migrations;
-      return `| ${i + 1} | ${c.available} / ${c.errors} (room ${c.room}) | ${c.refused503} to ${c.retriedCreates} POSTs; ${c.strays} volumes made anyway, ${c.stuck} left ${c.stuckStatuses.join(', ') || '-'} | ${ms(c.latency.p50)} / **${ms(c.latency.p99)}** | ${fmt(c.perSecond, 1)} (cores: ${coresText(c.cores)}; CPU a create, ms: ${coresText(c.cpuMsPerCreate)}; a fixed task: ${c.probe ? fmt(c.probe.cpuMs, 0) : '-'} ms) | ${fmt(g.ddSeconds)} s (${fmt(g.ddMBps, 0)} MB/s) | ${fmt(g.seconds)} s (${fmt(g.migrationMBps, 0)} MB/s) | **${fmt(g.ratio)}** | ${fmt(g.load.reqPerSec, 0)} req/s, p50 ${g.load.latency.p50} ms, **p99 ${g.load.latency.p99} ms** | ${coresText(g.cores)} |`;
+      return `| ${i + 1} | ${c.available} / ${c.errors} (room ${c.room}) | ${c.refused503} to ${c.retriedCreates} POSTs; ${c.strays} volumes made anyway, ${c.stuck} left ${c.stuckStatuses.join(', ') || '-'} | ${ms(c.latency.p50)} / **${ms(c.latency.p99)}** | ${fmt(c.perSecond, 1)} (cores: ${coresText(c.cores)}; CPU a create, ms: ${coresText(c.cpuMsPerCreate)}; a fixed task: ${c.probe ? fmt(c.probe.cpuMs, 0) : '-'} ms) | ${fmt(g.ddSeconds)} s (${fmt(g.ddMBps, 0)} MB/s) | ${fmt(g.seconds)} s (${fmt(g.migrationMBps, 0)} MB/s) | **${fmt(g.ratio)}** | ${fmt(g.load.reqPerSec, 0)} req/s, p50 ${g.load.latency.p50} ms, **p99 ${g.load.latency.p99} ms**; the API waited for a core ${g.apiWaiting === undefined ? '-' : `${fmt(g.apiWaiting * 1000, 0)} ms/s`} | ${coresText(g.cores)}${g.idleCores === undefined ? '' : `, idle ${fmt(g.idleCores)}`} |`;
     })
     .join('\n');
   const apps = Object.keys(reps[0].rss.rest);
@@ -144,6 +144,9 @@ oflag=direct conv=fsync\` at once, then migrated at once with \`os-migrate_volum
 other host while autocannon's ${CONNECTIONS} connections GET them at 3.72 (flat out, as the default bench's
 *polled*); copy rate = ${MIGRATIONS} GiB / (first POST to the last \`success\`); each volume then read back and
 its sha256 compared. Sync, ${SETTLE_S} s idle and a cold page cache (where it can be dropped) before each timed copy.
+*The API waited for a core*: how long a second the API's event loop was ready to run and waited for a core meanwhile,
+as the kernel's scheduler counts it (\`/proc/PID/schedstat\`): every request it held waited as long. *Idle*: cores nobody
+used (idle and iowait in \`/proc/stat\`).
 
 | Repeat | Creates: available / error | 503, retried; volumes made by those | p50 / p99 | creates/s | ${MIGRATIONS} dd at once | ${MIGRATIONS} migrations at once | Ratio | GET while migrating | Cores during the migrations |
 |---|---|---|---|---|---|---|---|---|---|
