@@ -78,7 +78,7 @@ function coresBetween(a, b) {
   out.other = Math.max(0, (b.machine.busy - a.machine.busy - ours) / wall);
   out.idle = (b.machine.idle - a.machine.idle) / wall;
   out.waiting = {};
-  for (const tag of Object.keys(b.waits ?? {})) out.waiting[tag] = (b.waits[tag] - (a.waits?.[tag] ?? NaN)) / wall;
+  for (const tag of Object.keys(b.waits)) out.waiting[tag] = (b.waits[tag] - a.waits[tag]) / wall;
   return out;
 }
 
@@ -116,4 +116,4 @@ function probeOnce() {
   return { cpuMs: (cpu.user + cpu.system) / 1000, wallMs };
 }
 
-module.exports = { procSeconds, runQueueSeconds, cpuSnapshot, coresBetween, cpuText, speedProbe };
+module.exports = { procSeconds, cpuSnapshot, coresBetween, cpuText, speedProbe };

@@ -123,7 +123,7 @@ async function runLoad(volumeId, duration) {
   // The generator has exited by now: its own count of CPU seconds stands in for /proc.
   const load = result.cpuSeconds / ((cpu1.at - cpu0.at) / 1000);
   const dst = src === 'host-a' ? 'host-b' : 'host-a';
-  return { ...result, cpu: { api: c.api, source: c[src], dest: c[dst], load, other: Math.max(0, c.other - load), machine: c.machine }, apiWaiting: c.waiting.api, idle: c.idle };
+  return { ...result, cpu: { api: c.api, source: c[src], dest: c[dst], load, other: Math.max(0, c.other - load), machine: c.machine }, apiWaiting: c.waiting.api };
 }
 
 module.exports = { prepareCache, ddSample, migrate, loadOpts, runLoad };
